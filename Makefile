@@ -1,0 +1,116 @@
+# sx - stream analytics for the Unix shell.  See README.md.
+#
+#   make            build bin/sx-*            make check    all tests (+ ASan/UBSan)
+#   make demo       pipeline on sample data   make bench    throughput vs jq and mlr
+#   make install PREFIX=/usr/local
+#
+# Missing Debian packages are installed with apt-get (as root, or through
+# sudo -n), or named in one message.
+
+PREFIX ?= /usr/local
+CC ?= cc
+BUILD ?= build
+BIN ?= bin
+OPT ?= -O2
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS = -ljansson -lcsv -lcurl -lz -lm
+
+# Debian packages: to build, and (in addition) to run the tests and benchmarks.
+DEB_BUILD = gcc make pkg-config libc6-dev libjansson-dev libcsv-dev zlib1g-dev libcurl4-openssl-dev
+DEB_TEST = check sqlite3 jq miller python3 postgresql groff-base man-db gzip procps
+
+LIB_SRC := $(sort $(wildcard common/*.c))
+LIB_OBJ := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
+TOOLS := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/sx-*.c)))
+TOOL_BINS := $(TOOLS:%=$(BIN)/%)
+UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
+
+.PHONY: all deps deps-test check unit cli integration conformance asan demo bench install clean man-check
+.DELETE_ON_ERROR:
+
+all: deps $(TOOL_BINS)
+
+# Install what is missing, once per set of packages (the stamp remembers).
+define ensure_debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "sx: installing missing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "sx: please install:$$missing (e.g. sudo apt-get install$$missing)" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
+	  { echo "sx: could not install:$$missing" >&2; exit 1; }; \
+	fi
+endef
+
+deps:
+	$(call ensure_debs,$(DEB_BUILD))
+
+deps-test: deps
+	$(call ensure_debs,$(DEB_TEST))
+
+$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsx.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/%: cmd/%.c $(BUILD)/libsx.a $(wildcard common/*.h) | $(BIN)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libsx.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/common $(BIN) $(BUILD)/unit:
+	mkdir -p $@
+
+# Unit tests: one Check suite per common/ module, all run by one runner.  The
+# list of suites is generated, so adding tests/unit/check_x.c is enough.
+$(BUILD)/unit/suites.h: $(UNIT_SRC) | $(BUILD)/unit
+	sed -n 's/^Suite \*\([a-z0-9_]*_suite\)(void).*/X(\1)/p' $(UNIT_SRC) > $@
+
+$(BUILD)/unit/check_sx: $(UNIT_SRC) tests/unit/main.c $(BUILD)/unit/suites.h $(BUILD)/libsx.a
+	$(CC) $(CPPFLAGS) -I$(BUILD)/unit $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ \
+		$(UNIT_SRC) tests/unit/main.c $(BUILD)/libsx.a $(LDFLAGS) $(LDLIBS) $$(pkg-config --libs check)
+
+unit: deps-test $(BUILD)/unit/check_sx
+	cd tests/unit && ../../$(BUILD)/unit/check_sx
+
+cli: all deps-test
+	SX_BIN=$(CURDIR)/$(BIN) bash tests/cli/run.sh
+
+integration: all deps-test
+	SX_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
+
+# The whole suite again under AddressSanitizer + UBSan, in its own tree.
+asan: deps-test
+	$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
+		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit cli
+
+check: all deps-test
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory cli
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory man-check
+	$(MAKE) --no-print-directory asan
+
+man-check: deps-test
+	bash tests/man-check.sh
+
+demo: all
+	bash tests/demo.sh
+
+bench: all deps-test
+	bash tests/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+clean:
+	rm -rf build build-asan bin

@@ -1,0 +1,42 @@
+/* sx_buf.c - growable byte buffer (see sx_buf.h). */
+#include "sx_buf.h"
+#include "sx_err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+void sx_buf_grow(struct sx_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	size_t cap = b->cap ? b->cap : 64;
+	if (need < b->len)
+		sx_die(SX_EXIT_FAIL, "buffer size overflow");
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	b->data = sx_xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void sx_buf_printf(struct sx_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		sx_die(SX_EXIT_FAIL, "internal error: bad format");
+	sx_buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void sx_buf_free(struct sx_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

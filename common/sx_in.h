@@ -1,0 +1,71 @@
+/*
+ * sx_in.h - one input source: a file, stdin or a FIFO, plain or gzip.
+ *
+ * Reads in large blocks, decompresses gzip transparently (detected by its
+ * magic bytes, whatever the file is called; concatenated members are read as
+ * one stream), and hands out lines (sx_in_getline) or raw chunks
+ * (sx_in_chunk, for the CSV and JSON-array readers).  A UTF-8 byte-order mark
+ * at the very start is skipped.  Lines may be any length.
+ *
+ * Before a read that would block (a pipe with nothing ready) the global
+ * sx_in_before_block hook runs, so tools flush output only when they are about
+ * to wait; with sx_in_set_idle() the source also wakes up every `ms` to call an
+ * idle function (windows closing on a quiet live stream).
+ *
+ * Returned pointers point into the source's buffer and stay valid until the
+ * next call on the same source.
+ */
+#ifndef SX_IN_H
+#define SX_IN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct z_stream_s;
+
+struct sx_in {
+	const char *name;        /* as given on the command line; "-" for stdin */
+	int fd;
+	int is_regular;          /* a regular file never blocks */
+	int gzip;
+	int eof;                 /* no more bytes will come */
+	int started;             /* first bytes examined (gzip magic, BOM) */
+	struct z_stream_s *z;
+	unsigned char *raw;      /* compressed bytes not yet inflated */
+	size_t raw_pos, raw_len, raw_cap;
+	int raw_eof;
+	char *buf;               /* decompressed bytes; [pos, end) not yet consumed */
+	size_t pos, end, cap;
+	uint64_t lineno;         /* number of the line last returned (1-based) */
+	uint64_t offset;         /* decompressed offset of the next unconsumed byte */
+	uint64_t bytes_read;     /* raw bytes read from fd */
+	int idle_ms;
+	void (*idle_fn)(void *arg);
+	void *idle_arg;
+	/* Called at EOF of the underlying fd; return 1 to try reading again
+	 * (followed files), 0 for a real EOF, -1 for an error (already reported). */
+	int (*at_eof)(struct sx_in *in, void *arg);
+	void *at_eof_arg;
+};
+
+extern void (*sx_in_before_block)(void);
+
+/* Open PATH ("-" = stdin).  Returns 0, or -1 after printing "sx-tool: PATH: reason". */
+int sx_in_open(struct sx_in *in, const char *path);
+int sx_in_fdopen(struct sx_in *in, int fd, const char *name);
+void sx_in_close(struct sx_in *in);
+void sx_in_set_idle(struct sx_in *in, int ms, void (*fn)(void *), void *arg);
+
+/* Next line without its "\n" or "\r\n": 1 = a line, 0 = EOF, -1 = read error (reported). */
+int sx_in_getline(struct sx_in *in, const char **line, size_t *len);
+
+/* Like sx_in_getline, but the line keeps its terminator ("\n" or "\r\n";
+ * none on a last line without one): for the CSV reader, whose quoted fields
+ * may hold line breaks. */
+int sx_in_getrawline(struct sx_in *in, const char **line, size_t *len);
+
+/* Next chunk of bytes, consumed: >0 = length, 0 = EOF, -1 = error (reported). */
+ssize_t sx_in_chunk(struct sx_in *in, const char **p);
+
+#endif

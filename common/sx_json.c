@@ -1,0 +1,585 @@
+/* sx_json.c - validating one-pass JSON scanner and helpers (see sx_json.h). */
+#include "sx_json.h"
+#include "sx_err.h"
+#include "sx_out.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct scan {
+	const char *start, *end;
+	const char *why;
+	int compact;
+};
+
+static const char *fail(struct scan *s, const char *why)
+{
+	if (!s->why)
+		s->why = why;
+	return NULL;
+}
+
+static inline const char *skip_ws(struct scan *s, const char *p)
+{
+	while (p < s->end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+		s->compact = 0;
+		p++;
+	}
+	return p;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+static int hex4(const char *p, const char *end, unsigned *out)
+{
+	if (end - p < 4)
+		return -1;
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval((unsigned char)p[i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + (unsigned)h;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence starting at p (a byte >= 0x80), or 0. */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+	size_t n;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (c >= 0xC2 && c <= 0xDF) n = 2;
+	else if (c == 0xE0) { n = 3; lo = 0xA0; }
+	else if (c >= 0xE1 && c <= 0xEC) n = 3;
+	else if (c == 0xED) { n = 3; hi = 0x9F; }
+	else if (c >= 0xEE && c <= 0xEF) n = 3;
+	else if (c == 0xF0) { n = 4; lo = 0x90; }
+	else if (c >= 0xF1 && c <= 0xF3) n = 4;
+	else if (c == 0xF4) { n = 4; hi = 0x8F; }
+	else return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+int sx_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		size_t n = utf8_seq(p, end);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* p points after the opening quote; returns pointer after the closing quote. */
+static const char *scan_string(struct scan *s, const char *p, int *has_esc)
+{
+	const unsigned char *u = (const unsigned char *)p, *end = (const unsigned char *)s->end;
+	*has_esc = 0;
+	for (;;) {
+		while (u < end && *u >= 0x20 && *u != '"' && *u != '\\' && *u < 0x80)
+			u++;
+		if (u >= end)
+			return fail(s, "unterminated string");
+		unsigned c = *u;
+		if (c == '"')
+			return (const char *)u + 1;
+		if (c < 0x20)
+			return fail(s, "control character in string");
+		if (c == '\\') {
+			*has_esc = 1;
+			if (u + 1 >= end)
+				return fail(s, "unterminated string");
+			switch (u[1]) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				u += 2;
+				break;
+			case 'u': {
+				unsigned cp;
+				if (hex4((const char *)u + 2, s->end, &cp) < 0)
+					return fail(s, "bad \\u escape");
+				u += 6;
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					unsigned lo;
+					if (end - u < 6 || u[0] != '\\' || u[1] != 'u' ||
+					    hex4((const char *)u + 2, s->end, &lo) < 0 ||
+					    lo < 0xDC00 || lo > 0xDFFF)
+						return fail(s, "unpaired surrogate in \\u escape");
+					u += 6;
+				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+					return fail(s, "unpaired surrogate in \\u escape");
+				}
+				break;
+			}
+			default:
+				return fail(s, "bad escape in string");
+			}
+			continue;
+		}
+		size_t n = utf8_seq(u, end);
+		if (!n)
+			return fail(s, "invalid UTF-8");
+		u += n;
+	}
+}
+
+static const char *scan_number(struct scan *s, const char *p)
+{
+	const char *e = s->end;
+	if (p < e && *p == '-')
+		p++;
+	if (p >= e)
+		return fail(s, "bad number");
+	if (*p == '0') {
+		p++;
+	} else if (*p >= '1' && *p <= '9') {
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	} else {
+		return fail(s, "bad number");
+	}
+	if (p < e && *p == '.') {
+		p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return fail(s, "bad number");
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return fail(s, "bad number");
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
+static const char *scan_value(struct scan *s, const char *p, int depth, unsigned char *type);
+
+static const char *scan_literal(struct scan *s, const char *p, const char *lit, size_t n)
+{
+	if ((size_t)(s->end - p) < n || memcmp(p, lit, n) != 0)
+		return fail(s, "unexpected character");
+	return p + n;
+}
+
+static const char *scan_array(struct scan *s, const char *p, int depth)
+{
+	unsigned char t;
+	p = skip_ws(s, p + 1);
+	if (p < s->end && *p == ']')
+		return p + 1;
+	for (;;) {
+		p = scan_value(s, p, depth + 1, &t);
+		if (!p)
+			return NULL;
+		p = skip_ws(s, p);
+		if (p >= s->end)
+			return fail(s, "unterminated array");
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return fail(s, "expected ',' or ']'");
+		p = skip_ws(s, p + 1);
+	}
+}
+
+/* Scans an object; when rec is non-NULL, records its members (top level). */
+static const char *scan_object(struct scan *s, const char *p, int depth, struct sx_rec *rec)
+{
+	p = skip_ws(s, p + 1);
+	if (p < s->end && *p == '}')
+		return p + 1;
+	for (;;) {
+		if (p >= s->end || *p != '"')
+			return fail(s, p >= s->end ? "unterminated object" : "expected a string key");
+		const char *key = p + 1;
+		int kesc, vesc = 0;
+		p = scan_string(s, key, &kesc);
+		if (!p)
+			return NULL;
+		size_t key_len = (size_t)(p - 1 - key);
+		p = skip_ws(s, p);
+		if (p >= s->end || *p != ':')
+			return fail(s, "expected ':'");
+		p = skip_ws(s, p + 1);
+		const char *val = p;
+		unsigned char t;
+		if (p < s->end && *p == '"') {
+			t = SX_JSTRING;
+			p = scan_string(s, p + 1, &vesc);
+		} else {
+			p = scan_value(s, p, depth + 1, &t);
+		}
+		if (!p)
+			return NULL;
+		if (rec) {
+			if (rec->n == rec->cap) {
+				rec->cap = rec->cap ? rec->cap * 2 : 16;
+				rec->f = sx_xreallocarray(rec->f, rec->cap, sizeof *rec->f);
+			}
+			struct sx_field *f = &rec->f[rec->n++];
+			f->key = key;
+			f->key_len = key_len;
+			f->val = val;
+			f->val_len = (size_t)(p - val);
+			f->type = t;
+			f->key_esc = (unsigned char)kesc;
+			f->val_esc = (unsigned char)vesc;
+		}
+		p = skip_ws(s, p);
+		if (p >= s->end)
+			return fail(s, "unterminated object");
+		if (*p == '}')
+			return p + 1;
+		if (*p != ',')
+			return fail(s, "expected ',' or '}'");
+		p = skip_ws(s, p + 1);
+	}
+}
+
+static const char *scan_value(struct scan *s, const char *p, int depth, unsigned char *type)
+{
+	if (depth > SX_JSON_MAX_DEPTH)
+		return fail(s, "nesting too deep");
+	if (p >= s->end)
+		return fail(s, "unexpected end of input");
+	int esc;
+	switch (*p) {
+	case '{': *type = SX_JOBJECT; return scan_object(s, p, depth, NULL);
+	case '[': *type = SX_JARRAY; return scan_array(s, p, depth);
+	case '"': *type = SX_JSTRING; return scan_string(s, p + 1, &esc);
+	case 't': *type = SX_JTRUE; return scan_literal(s, p, "true", 4);
+	case 'f': *type = SX_JFALSE; return scan_literal(s, p, "false", 5);
+	case 'n': *type = SX_JNULL; return scan_literal(s, p, "null", 4);
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			*type = SX_JNUMBER;
+			return scan_number(s, p);
+		}
+		return fail(s, "unexpected character");
+	}
+}
+
+void sx_rec_init(struct sx_rec *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void sx_rec_free(struct sx_rec *r)
+{
+	free(r->f);
+	memset(r, 0, sizeof *r);
+}
+
+int sx_rec_parse(struct sx_rec *r, const char *line, size_t len, const char **why)
+{
+	struct scan s = { line, line + len, NULL, 1 };
+	r->line = line;
+	r->len = len;
+	r->n = 0;
+	const char *p = skip_ws(&s, line);
+	if (p >= s.end || *p != '{') {
+		unsigned char t;
+		/* Tell "not an object" apart from "not JSON at all". */
+		const char *q = p < s.end ? scan_value(&s, p, 1, &t) : NULL;
+		if (q && skip_ws(&s, q) == s.end)
+			*why = "not a JSON object";
+		else
+			*why = s.why ? s.why : "invalid JSON";
+		return -1;
+	}
+	p = scan_object(&s, p, 1, r);
+	if (p)
+		p = skip_ws(&s, p);
+	if (p && p != s.end)
+		fail(&s, "trailing characters after the object");
+	if (!p || s.why) {
+		*why = s.why ? s.why : "invalid JSON";
+		return -1;
+	}
+	r->compact = s.compact;
+	return 0;
+}
+
+int sx_json_validate(const char *p, size_t len, const char **why)
+{
+	struct scan s = { p, p + len, NULL, 1 };
+	unsigned char t;
+	const char *q = scan_value(&s, skip_ws(&s, p), 1, &t);
+	if (q && skip_ws(&s, q) != s.end)
+		q = fail(&s, "trailing characters");
+	if (!q) {
+		*why = s.why ? s.why : "invalid JSON";
+		return -1;
+	}
+	return 0;
+}
+
+static void put_utf8(struct sx_buf *b, unsigned cp)
+{
+	char t[4];
+	size_t n;
+	if (cp < 0x80) { t[0] = (char)cp; n = 1; }
+	else if (cp < 0x800) { t[0] = (char)(0xC0 | cp >> 6); t[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+	else if (cp < 0x10000) {
+		t[0] = (char)(0xE0 | cp >> 12); t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		t[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+	} else {
+		t[0] = (char)(0xF0 | cp >> 18); t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		t[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); t[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+	}
+	sx_buf_append(b, t, n);
+}
+
+void sx_json_unescape(const char *s, size_t len, int has_esc, struct sx_buf *scratch,
+		      const char **out, size_t *outlen)
+{
+	if (!has_esc) {
+		*out = s;
+		*outlen = len;
+		return;
+	}
+	sx_buf_reset(scratch);
+	sx_buf_reserve(scratch, len);
+	const char *end = s + len;
+	while (s < end) {
+		const char *bs = memchr(s, '\\', (size_t)(end - s));
+		if (!bs) {
+			sx_buf_append(scratch, s, (size_t)(end - s));
+			break;
+		}
+		sx_buf_append(scratch, s, (size_t)(bs - s));
+		char c = bs[1];
+		s = bs + 2;
+		switch (c) {
+		case 'b': sx_buf_putc(scratch, '\b'); break;
+		case 'f': sx_buf_putc(scratch, '\f'); break;
+		case 'n': sx_buf_putc(scratch, '\n'); break;
+		case 'r': sx_buf_putc(scratch, '\r'); break;
+		case 't': sx_buf_putc(scratch, '\t'); break;
+		case 'u': {
+			unsigned cp = 0, lo;
+			hex4(s, end, &cp);
+			s += 4;
+			if (cp >= 0xD800 && cp <= 0xDBFF && end - s >= 6 && hex4(s + 2, end, &lo) == 0) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				s += 6;
+			}
+			put_utf8(scratch, cp);
+			break;
+		}
+		default: sx_buf_putc(scratch, c); break; /* " \ / */
+		}
+	}
+	*out = scratch->data;
+	*outlen = scratch->len;
+}
+
+void sx_field_str(const struct sx_field *f, struct sx_buf *scratch, const char **out, size_t *outlen)
+{
+	sx_json_unescape(f->val + 1, f->val_len - 2, f->val_esc, scratch, out, outlen);
+}
+
+const struct sx_field *sx_rec_getn(const struct sx_rec *r, const char *key, size_t keylen)
+{
+	for (size_t i = r->n; i-- > 0;) {
+		const struct sx_field *f = &r->f[i];
+		if (!f->key_esc) {
+			if (f->key_len == keylen && memcmp(f->key, key, keylen) == 0)
+				return f;
+		} else {
+			struct sx_buf tmp = SX_BUF_INIT;
+			const char *k;
+			size_t kl;
+			sx_json_unescape(f->key, f->key_len, 1, &tmp, &k, &kl);
+			int eq = kl == keylen && memcmp(k, key, keylen) == 0;
+			sx_buf_free(&tmp);
+			if (eq)
+				return f;
+		}
+	}
+	return NULL;
+}
+
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+int sx_json_number_to_double(const char *s, size_t len, double *out)
+{
+	/* Fast path (Clinger): up to 15 significant digits and no exponent give an
+	 * exact integer mantissa divided by an exact power of ten, which IEEE
+	 * division rounds correctly. */
+	const char *p = s, *end = s + len;
+	int neg = 0;
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	uint64_t m = 0;
+	int digits = 0, frac = 0, seen_dot = 0;
+	for (; p < end; p++) {
+		if (*p >= '0' && *p <= '9') {
+			m = m * 10 + (uint64_t)(*p - '0');
+			if (m || digits)
+				digits++;
+			if (seen_dot)
+				frac++;
+		} else if (*p == '.' && !seen_dot) {
+			seen_dot = 1;
+		} else {
+			break;
+		}
+	}
+	if (p == end && digits <= 15 && frac <= 22 && len > (size_t)neg) {
+		double v = (double)m / pow10_exact[frac];
+		*out = neg ? -v : v;
+		return 0;
+	}
+	char tmp[64];
+	char *heap = NULL, *t = tmp;
+	if (len >= sizeof tmp)
+		t = heap = sx_xmalloc(len + 1);
+	memcpy(t, s, len);
+	t[len] = '\0';
+	char *e;
+	errno = 0;
+	double v = strtod(t, &e);
+	int ok = *e == '\0' && e != t && isfinite(v);
+	free(heap);
+	if (!ok)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int sx_field_double(const struct sx_field *f, double *out)
+{
+	if (f->type != SX_JNUMBER)
+		return -1;
+	return sx_json_number_to_double(f->val, f->val_len, out);
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* Escape into a small staging area and hand pieces to `emit`. */
+#define QUOTE_BODY(EMIT)                                                          \
+	do {                                                                      \
+		const char *run = s;                                              \
+		const char *end = s + len;                                        \
+		EMIT("\"", 1);                                                    \
+		for (const char *p = s; p < end; p++) {                           \
+			unsigned char c = (unsigned char)*p;                      \
+			if (c >= 0x20 && c != '"' && c != '\\')                   \
+				continue;                                         \
+			if (p > run)                                              \
+				EMIT(run, (size_t)(p - run));                     \
+			char esc[6];                                              \
+			size_t en = 2;                                            \
+			esc[0] = '\\';                                            \
+			switch (c) {                                              \
+			case '"': esc[1] = '"'; break;                            \
+			case '\\': esc[1] = '\\'; break;                          \
+			case '\n': esc[1] = 'n'; break;                           \
+			case '\r': esc[1] = 'r'; break;                           \
+			case '\t': esc[1] = 't'; break;                           \
+			case '\b': esc[1] = 'b'; break;                           \
+			case '\f': esc[1] = 'f'; break;                           \
+			default:                                                  \
+				esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';         \
+				esc[4] = hexdig[c >> 4]; esc[5] = hexdig[c & 15]; \
+				en = 6;                                           \
+			}                                                         \
+			EMIT(esc, en);                                            \
+			run = p + 1;                                              \
+		}                                                                 \
+		if (end > run)                                                    \
+			EMIT(run, (size_t)(end - run));                           \
+		EMIT("\"", 1);                                                    \
+	} while (0)
+
+void sx_json_quote_buf(struct sx_buf *b, const char *s, size_t len)
+{
+#define EMIT_BUF(p, n) sx_buf_append(b, (p), (n))
+	QUOTE_BODY(EMIT_BUF);
+#undef EMIT_BUF
+}
+
+void sx_json_quote_out(struct sx_out *o, const char *s, size_t len)
+{
+#define EMIT_OUT(p, n) sx_out_write(o, (p), (n))
+	QUOTE_BODY(EMIT_OUT);
+#undef EMIT_OUT
+}
+
+void sx_json_compact_buf(struct sx_buf *b, const char *p, size_t len)
+{
+	const char *end = p + len;
+	sx_buf_reserve(b, len);
+	while (p < end) {
+		char c = *p++;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		b->data[b->len++] = c;
+		if (c == '"') {
+			while (p < end) {
+				char d = *p++;
+				b->data[b->len++] = d;
+				if (d == '\\' && p < end)
+					b->data[b->len++] = *p++;
+				else if (d == '"')
+					break;
+			}
+		}
+	}
+	b->data[b->len] = '\0';
+}
+
+size_t sx_json_fmt_double(double v, char buf[32])
+{
+	if (!isfinite(v)) {
+		memcpy(buf, "null", 5);
+		return 4;
+	}
+	int n = 0;
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, 32, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (!strpbrk(buf, ".eEn")) {
+		buf[n++] = '.';
+		buf[n++] = '0';
+		buf[n] = '\0';
+	}
+	return (size_t)n;
+}

@@ -1,0 +1,155 @@
+/* sx_onerror.c - --on-error fail|skip|dead-letter=FILE (see sx_onerror.h). */
+#include "sx_onerror.h"
+#include "sx_buf.h"
+#include "sx_err.h"
+#include "sx_json.h"
+#include "sx_out.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SHOWN 10
+
+static struct {
+	enum sx_onerror_mode mode;
+	const char *path;
+	struct sx_out out;
+	int opened;
+	int hooked;
+	uint64_t count;
+	struct sx_buf line;
+} pol;
+
+static void summary_at_exit(void *arg)
+{
+	(void)arg;
+	if (pol.opened)
+		sx_out_close(&pol.out);
+	sx_buf_free(&pol.line);
+	if (!pol.count)
+		return;
+	if (pol.mode == SX_ONERR_DEAD_LETTER)
+		sx_warn("%" PRIu64 " record%s rejected (see %s)", pol.count,
+			pol.count == 1 ? "" : "s", pol.path);
+	else if (pol.mode == SX_ONERR_SKIP)
+		sx_warn("%" PRIu64 " record%s skipped", pol.count, pol.count == 1 ? "" : "s");
+}
+
+int sx_onerror_set(const char *arg)
+{
+	if (!strcmp(arg, "fail")) {
+		pol.mode = SX_ONERR_FAIL;
+	} else if (!strcmp(arg, "skip")) {
+		pol.mode = SX_ONERR_SKIP;
+	} else if (!strncmp(arg, "dead-letter=", 12) && arg[12]) {
+		pol.mode = SX_ONERR_DEAD_LETTER;
+		pol.path = arg + 12;
+	} else {
+		return -1;
+	}
+	if (!pol.hooked) {
+		pol.hooked = 1;
+		sx_on_exit(summary_at_exit, NULL);
+	}
+	return 0;
+}
+
+enum sx_onerror_mode sx_onerror_mode(void)
+{
+	return pol.mode;
+}
+
+uint64_t sx_onerror_count(void)
+{
+	return pol.count;
+}
+
+void sx_base64_append(struct sx_buf *b, const unsigned char *p, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	sx_buf_reserve(b, (n + 2) / 3 * 4);
+	size_t i = 0;
+	for (; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		char q[4] = { tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63] };
+		sx_buf_append(b, q, 4);
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+		char q[4] = { tab[v >> 18], tab[(v >> 12) & 63],
+			      i + 1 < n ? tab[(v >> 6) & 63] : '=', '=' };
+		sx_buf_append(b, q, 4);
+	}
+}
+
+static void dead_letter_fail(struct sx_out *o, int err)
+{
+	(void)err;
+	o->len = 0;
+	sx_die(SX_EXIT_FAIL, "dead-letter file %s: write error:", pol.path);
+}
+
+static void dead_letter(const char *src, uint64_t line, const char *reason, const char *raw, size_t rawlen)
+{
+	if (!pol.opened) {
+		int fd = open(pol.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			sx_die(SX_EXIT_FAIL, "dead-letter file %s:", pol.path);
+		sx_out_init(&pol.out, fd, pol.path);
+		pol.out.fail = dead_letter_fail;
+		pol.opened = 1;
+	}
+	struct sx_buf *b = &pol.line;
+	sx_buf_reset(b);
+	char where[64];
+	sx_buf_puts(b, "{\"source\":");
+	if (line)
+		snprintf(where, sizeof where, ":%" PRIu64, line);
+	else
+		where[0] = '\0';
+	size_t srclen = strlen(src);
+	sx_buf_reserve(b, srclen + strlen(where));
+	/* source names are file paths: quote them safely even if not UTF-8 */
+	struct sx_buf tmp = SX_BUF_INIT;
+	sx_buf_append(&tmp, src, srclen);
+	sx_buf_puts(&tmp, where);
+	if (sx_utf8_valid(tmp.data, tmp.len))
+		sx_json_quote_buf(b, tmp.data, tmp.len);
+	else
+		sx_buf_puts(b, "\"(non-UTF-8 file name)\"");
+	sx_buf_free(&tmp);
+	sx_buf_puts(b, ",\"error\":");
+	sx_json_quote_buf(b, reason, strlen(reason));
+	if (sx_utf8_valid(raw, rawlen)) {
+		sx_buf_puts(b, ",\"line\":");
+		sx_json_quote_buf(b, raw, rawlen);
+	} else {
+		sx_buf_puts(b, ",\"line_base64\":\"");
+		sx_base64_append(b, (const unsigned char *)raw, rawlen);
+		sx_buf_putc(b, '"');
+	}
+	sx_buf_puts(b, "}\n");
+	sx_out_write(&pol.out, b->data, b->len);
+}
+
+void sx_data_error(const char *src, uint64_t line, const char *reason, const char *raw, size_t rawlen)
+{
+	pol.count++;
+	char where[32] = "";
+	if (line)
+		snprintf(where, sizeof where, ":%" PRIu64, line);
+	switch (pol.mode) {
+	case SX_ONERR_FAIL:
+		sx_die(SX_EXIT_FAIL, "%s%s: %s", src, where, reason);
+	case SX_ONERR_SKIP:
+		if (pol.count <= MAX_SHOWN)
+			sx_warn("%s%s: %s%s", src, where, reason,
+				pol.count == MAX_SHOWN ? " (further messages suppressed)" : "");
+		break;
+	case SX_ONERR_DEAD_LETTER:
+		dead_letter(src, line, reason, raw, rawlen);
+		break;
+	}
+}
