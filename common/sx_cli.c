@@ -1,5 +1,6 @@
 /* sx_cli.c - shared option handling (see sx_cli.h). */
 #include "sx_cli.h"
+#include "sx_commit.h"
 #include "sx_err.h"
 #include "sx_onerror.h"
 #include "sx_out.h"
@@ -45,6 +46,12 @@ int sx_cli_common(struct sx_cli *c, int opt, const char *arg)
 	case SX_OPT_NO_PROGRESS:
 		c->progress = 0;
 		return 1;
+	case SX_OPT_COMMIT:
+		c->commit = 1;
+		return 1;
+	case SX_OPT_DEFER_COMMIT:
+		c->defer_commit = 1;
+		return 1;
 	case 't':
 		if (!*arg)
 			sx_usage_error("--time: empty field name");
@@ -87,8 +94,13 @@ long sx_cli_long(const char *name, const char *arg, long min, long max)
 	return v;
 }
 
-void sx_cli_start(struct sx_cli *c, int progress_default)
+void sx_cli_start(struct sx_cli *c, int progress_default, int nargs, char **args)
 {
+	if (c->commit) {
+		if (nargs == 0)
+			sx_usage_error("--commit: name the progress files to commit");
+		exit(sx_commit_promote(args, nargs) < 0 ? SX_EXIT_FAIL : SX_EXIT_OK);
+	}
 	sx_out_init_stdout();
 	int progress = c->progress < 0 ? progress_default : c->progress;
 	sx_stats_start(c->stats, progress);

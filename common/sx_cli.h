@@ -20,6 +20,7 @@
 enum {
 	SX_OPT_VERSION = 0x1000, SX_OPT_ON_ERROR, SX_OPT_STATS, SX_OPT_PROGRESS,
 	SX_OPT_NO_PROGRESS, SX_OPT_TIME_UNIT, SX_OPT_IDLE_TIMEOUT,
+	SX_OPT_COMMIT, SX_OPT_DEFER_COMMIT,
 	SX_OPT_TOOL = 0x1100
 };
 
@@ -29,7 +30,12 @@ enum {
 	{ "on-error", required_argument, NULL, SX_OPT_ON_ERROR },       \
 	{ "stats", no_argument, NULL, SX_OPT_STATS },                   \
 	{ "progress", no_argument, NULL, SX_OPT_PROGRESS },             \
-	{ "no-progress", no_argument, NULL, SX_OPT_NO_PROGRESS }
+	{ "no-progress", no_argument, NULL, SX_OPT_NO_PROGRESS },       \
+	{ "commit", no_argument, NULL, SX_OPT_COMMIT }
+
+/* For tools that save progress (--checkpoint, --state). */
+#define SX_DEFER_LONGOPTS                                               \
+	{ "defer-commit", no_argument, NULL, SX_OPT_DEFER_COMMIT }
 
 #define SX_TIME_LONGOPTS                                                \
 	{ "time", required_argument, NULL, 't' },                       \
@@ -43,6 +49,8 @@ struct sx_cli {
 	const char *time_field;     /* -t */
 	enum sx_time_unit time_unit;
 	int64_t idle_timeout_us;    /* 0 = off */
+	int commit;                 /* --commit: promote the operands' .pending files */
+	int defer_commit;           /* --defer-commit */
 };
 
 /* Set the program name, line-buffer nothing, ignore nothing: call first. */
@@ -54,7 +62,9 @@ int sx_cli_common(struct sx_cli *c, int opt, const char *arg);
 int64_t sx_cli_duration(const char *name, const char *arg, int allow_sign);
 /* A positive integer argument of option NAME, or a usage error. */
 long sx_cli_long(const char *name, const char *arg, long min, long max);
-/* Once options are parsed: start --stats/--progress, stdout buffering. */
-void sx_cli_start(struct sx_cli *c, int progress_default);
+/* Once options are parsed, with the operands: performs --commit (promotes
+ * each operand's FILE.pending, all or nothing, and exits 0 or 1); otherwise
+ * starts stdout buffering and --stats/--progress. */
+void sx_cli_start(struct sx_cli *c, int progress_default, int nargs, char **args);
 
 #endif

@@ -1,0 +1,35 @@
+/*
+ * sx_commit.h - progress files (checkpoints, window state) written
+ * atomically, and deferred commits that are all-or-nothing (SPEC section 7).
+ *
+ * sx_commit_write() writes PATH.tmp, fsyncs it and renames it over PATH (or
+ * over PATH.pending with defer), then fsyncs the directory: a reader sees the
+ * old file or the new one, never a torn one.
+ *
+ * sx_commit_promote() turns several PATH.pending into PATH as one step.  It
+ * first records the set in a journal, PATH1.journal (the commit point), with a
+ * pointer file PATHi.commit-ref beside every other file naming that journal;
+ * then it renames, and removes the journal and the pointers.  A crash before
+ * the journal exists leaves every file old; after, sx_commit_load() of any file
+ * of the set finishes the renames first ("roll forward"), so all are new.
+ * Each pending file is identified by its inode in the journal, so a newer
+ * pending written after the crash is never promoted by mistake.
+ *
+ * Tools load progress only through sx_commit_load(), never with fopen().
+ */
+#ifndef SX_COMMIT_H
+#define SX_COMMIT_H
+
+#include <stddef.h>
+
+/* 0, or -1 after reporting "sx-tool: PATH: reason". */
+int sx_commit_write(const char *path, const void *data, size_t len, int defer);
+
+/* Finish any interrupted commit involving PATH, then read PATH into a
+ * malloc'd, NUL-terminated buffer.  1 = loaded, 0 = no such file, -1 = error. */
+int sx_commit_load(const char *path, char **data, size_t *len);
+
+/* Promote PATHS[i].pending to PATHS[i] for all i atomically; 0 or -1. */
+int sx_commit_promote(char *const *paths, int n);
+
+#endif
