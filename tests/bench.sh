@@ -1,3 +1,43 @@
 #!/usr/bin/env bash
-# placeholder: filled in by the issue that needs it
-echo "bench: nothing yet"
+# make bench: throughput of each tool against jq and mlr on the same generated
+# data, in one run.  Generates 1M events once (build/bench/, reused while the
+# generator is unchanged), then runs every tests/bench/*.sh part.  Each part
+# uses `measure NAME CMD` (wall seconds and peak RSS) and `ratio`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$root/bin:$PATH" LC_ALL=C
+N=${SX_BENCH_N:-1000000}
+B="$root/build/bench"
+mkdir -p "$B"
+gen="${SX_SHARED:-$root/../shared}/tools/gen_events.py"
+if [ ! -s "$B/events.ndjson" ] || [ "$(cat "$B/n" 2>/dev/null)" != "$N" ]; then
+	echo "bench: generating $N events (1,000 devices)..."
+	python3 "$gen" "$N" 1000 42 >"$B/events.ndjson"
+	python3 "$gen" "$N" 1000 42 --csv >"$B/events.csv"
+	gzip -1 -c "$B/events.csv" >"$B/events.csv.gz"
+	echo "$N" >"$B/n"
+fi
+# measure NAME CMD...: runs CMD (a shell string) with stdout to /dev/null;
+# prints "NAME  secs  peak-MB" and sets $SECS and $PEAK_MB.
+measure() {
+	local name=$1 cmd=$2 t0 t1
+	t0=$(date +%s.%N)
+	/usr/bin/time -f '%M' -o "$B/rss" bash -c "$cmd" >/dev/null
+	t1=$(date +%s.%N)
+	SECS=$(echo "$t1 - $t0" | bc -l)
+	PEAK_MB=$(( $(tail -1 "$B/rss") / 1024 ))
+	printf '  %-44s %7.2f s  %6d MB peak  %8.0f events/s\n' "$name" "$SECS" "$PEAK_MB" \
+		"$(echo "$N / $SECS" | bc -l)"
+}
+# ratio A B LABEL: prints how many times faster A (seconds) is than B.
+ratio() {
+	printf '  => %s: %.1fx\n' "$3" "$(echo "$2 / $1" | bc -l)"
+}
+export -f measure ratio
+export B N
+echo "bench: $N events, $(du -m "$B/events.ndjson" | cut -f1) MB NDJSON, $(nproc) cores"
+for part in "$root"/tests/bench/*.sh; do
+	[ -f "$part" ] || continue
+	echo "== $(basename "$part" .sh)"
+	source "$part"
+done
