@@ -56,7 +56,7 @@ deps-test: deps
 	$(call ensure_debs,$(DEB_TEST))
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libsx.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

@@ -1,25 +1,229 @@
-/* sx-ingest - anything to clean NDJSON events.  Not implemented yet. */
+/* sx-ingest - anything to clean NDJSON events (SPEC section 2). */
+#include "sx_checkpoint.h"
 #include "sx_cli.h"
 #include "sx_err.h"
+#include "sx_ingest.h"
+#include "sx_sources.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
-	"Usage: sx-ingest [OPTIONS] [FILE...]\n"
-	"sx-ingest: anything to clean NDJSON events (not implemented yet).\n"
+	"Usage: sx-ingest [OPTIONS] [FILE|DIR|-]...\n"
+	"Convert CSV, TSV, JSON or NDJSON (plain or gzip) into clean NDJSON events.\n"
 	"\n"
-	"  -h, --help     show this help and exit\n"
-	"      --version  show the version and exit\n"
+	"Input:\n"
+	"  -f, --format FMT          auto (default), csv, tsv, json or ndjson\n"
+	"  -d, --delimiter C         CSV field separator: a character, or tab, space,\n"
+	"                            comma, semicolon, pipe\n"
+	"      --no-header           CSV has no header row; columns are named 1, 2, 3...\n"
+	"      --columns A,B,C       CSV column names (the data has no header row)\n"
+	"      --types auto|string   type CSV values (default) or keep every value a string\n"
+	"      --schema COL:TYPE,... force CSV column types: int, float, bool, string, time\n"
+	"      --envelope KIND       unwrap kcat -J (kcat) or mosquitto_sub -F %j/%J (mosquitto)\n"
 	"\n"
-	"See sx-ingest(1).\n";
+	"Event time and added fields:\n"
+	"  -t, --time FIELD          parse FIELD as the event time, rewrite it as RFC 3339 UTC\n"
+	"      --time-unit UNIT      unit of numeric times: s (default), ms, us, ns\n"
+	"      --time-format PATTERN strftime-style layout of string times (%Y-%m-%d %H:%M:%S)\n"
+	"      --add-arrival-time FIELD  add the wall-clock read time\n"
+	"      --add-source FIELD    add \"FILE:LINE\"\n"
+	"\n"
+	"Live sources and progress:\n"
+	"      --follow              keep reading files as they grow (survives rotation)\n"
+	"      --glob PATTERN        ingest the files matching PATTERN, in name order\n"
+	"      --watch               keep watching DIR operands and --glob for new files\n"
+	"      --poll DUR            how often --follow/--watch look for data (default 250ms)\n"
+	"      --checkpoint FILE     remember what was emitted; a rerun continues from there\n"
+	"      --defer-commit        stage the checkpoint in FILE.pending until --commit\n"
+	"      --commit FILE...      promote FILE.pending to FILE, all files or none\n"
+	"\n"
+	"Scale-out:\n"
+	"      --shard I/N           keep the records whose --shard-key hashes to I (of N)\n"
+	"      --shard-key FIELD     the field to hash (FNV-1a 64)\n"
+	"\n"
+	"Errors and diagnostics:\n"
+	"      --on-error POLICY     fail (default), skip, or dead-letter=FILE\n"
+	"      --stats               print counters as one JSON line on stderr at exit\n"
+	"      --progress, --no-progress  status line on stderr (default: on for a terminal)\n"
+	"  -h, --help                show this help and exit\n"
+	"      --version             show the version and exit\n"
+	"\n"
+	"Exit status: 0 success, 1 bad data (under --on-error fail) or I/O error, 2 usage.\n"
+	"See sx-ingest(1) and sx(7).\n";
+
+enum {
+	OPT_NO_HEADER = SX_OPT_TOOL, OPT_COLUMNS, OPT_TYPES, OPT_SCHEMA, OPT_ENVELOPE,
+	OPT_TIME_FORMAT, OPT_ARRIVAL, OPT_SOURCE, OPT_FOLLOW, OPT_GLOB, OPT_WATCH,
+	OPT_POLL, OPT_CHECKPOINT, OPT_SHARD, OPT_SHARD_KEY
+};
+
+/* Split "a,b,c" into a malloc'd array of malloc'd strings. */
+static char **split_list(const char *opt, const char *arg, int *n)
+{
+	char **v = NULL;
+	int cnt = 0;
+	const char *p = arg;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0)
+			sx_usage_error("%s: empty name in '%s'", opt, arg);
+		v = sx_xreallocarray(v, (size_t)cnt + 1, sizeof *v);
+		v[cnt++] = sx_xstrndup(p, len);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	*n = cnt;
+	return v;
+}
+
+static int parse_delim(const char *s)
+{
+	static const struct { const char *name; int c; } names[] = {
+		{ "tab", '\t' }, { "\\t", '\t' }, { "space", ' ' }, { "comma", ',' },
+		{ "semicolon", ';' }, { "pipe", '|' },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].c;
+	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
+		sx_usage_error("--delimiter: expected one character (not a quote or newline), or tab, "
+			       "space, comma, semicolon, pipe; not '%s'", s);
+	return (unsigned char)s[0];
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { SX_COMMON_LONGOPTS, { 0, 0, 0, 0 } };
+	static const struct option longopts[] = {
+		SX_COMMON_LONGOPTS, SX_TIME_LONGOPTS, SX_DEFER_LONGOPTS,
+		{ "format", required_argument, NULL, 'f' },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+		{ "columns", required_argument, NULL, OPT_COLUMNS },
+		{ "types", required_argument, NULL, OPT_TYPES },
+		{ "schema", required_argument, NULL, OPT_SCHEMA },
+		{ "envelope", required_argument, NULL, OPT_ENVELOPE },
+		{ "time-format", required_argument, NULL, OPT_TIME_FORMAT },
+		{ "add-arrival-time", required_argument, NULL, OPT_ARRIVAL },
+		{ "add-source", required_argument, NULL, OPT_SOURCE },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "glob", required_argument, NULL, OPT_GLOB },
+		{ "watch", no_argument, NULL, OPT_WATCH },
+		{ "poll", required_argument, NULL, OPT_POLL },
+		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "shard-key", required_argument, NULL, OPT_SHARD_KEY },
+		{ 0, 0, 0, 0 }
+	};
 	struct sx_cli cli;
-	int opt;
+	struct sx_ingest_cfg cfg;
+	struct sx_sources_cfg src;
+	const char *checkpoint = NULL, *why;
+	char **schema_items = NULL;
+	int nschema_items = 0, opt;
+	memset(&cfg, 0, sizeof cfg);
+	memset(&src, 0, sizeof src);
+	src.poll_us = 250000;
 	sx_cli_init(&cli, argv[0], usage);
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
-		sx_cli_common(&cli, opt, optarg);
-	sx_die(SX_EXIT_USAGE, "not implemented yet");
+	while ((opt = getopt_long(argc, argv, "hf:d:t:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (!strcmp(optarg, "auto")) cfg.format = SX_FMT_AUTO;
+			else if (!strcmp(optarg, "csv")) cfg.format = SX_FMT_CSV;
+			else if (!strcmp(optarg, "tsv")) cfg.format = SX_FMT_TSV;
+			else if (!strcmp(optarg, "json")) cfg.format = SX_FMT_JSON;
+			else if (!strcmp(optarg, "ndjson") || !strcmp(optarg, "jsonl")) cfg.format = SX_FMT_NDJSON;
+			else sx_usage_error("--format: expected auto, csv, tsv, json or ndjson, not '%s'", optarg);
+			break;
+		case 'd': cfg.delim = parse_delim(optarg); break;
+		case OPT_NO_HEADER: cfg.no_header = 1; break;
+		case OPT_COLUMNS: cfg.columns = split_list("--columns", optarg, &cfg.ncolumns); break;
+		case OPT_TYPES:
+			if (!strcmp(optarg, "string")) cfg.types_string = 1;
+			else if (!strcmp(optarg, "auto")) cfg.types_string = 0;
+			else sx_usage_error("--types: expected auto or string, not '%s'", optarg);
+			break;
+		case OPT_SCHEMA: schema_items = split_list("--schema", optarg, &nschema_items); break;
+		case OPT_ENVELOPE:
+			if (!strcmp(optarg, "kcat")) cfg.envelope = SX_ENV_KCAT;
+			else if (!strcmp(optarg, "mosquitto")) cfg.envelope = SX_ENV_MOSQUITTO;
+			else sx_usage_error("--envelope: expected kcat or mosquitto, not '%s'", optarg);
+			break;
+		case OPT_TIME_FORMAT:
+			if (!(cfg.time_format = sx_timefmt_compile(optarg, &why)))
+				sx_usage_error("--time-format '%s': %s", optarg, why);
+			break;
+		case OPT_ARRIVAL: cfg.arrival_field = optarg; break;
+		case OPT_SOURCE: cfg.source_field = optarg; break;
+		case OPT_FOLLOW: src.follow = 1; break;
+		case OPT_GLOB: src.glob = optarg; break;
+		case OPT_WATCH: src.watch = 1; break;
+		case OPT_POLL:
+			src.poll_us = sx_cli_duration("--poll", optarg, 0);
+			if (src.poll_us <= 0)
+				sx_usage_error("--poll: must be greater than zero");
+			break;
+		case OPT_CHECKPOINT: checkpoint = optarg; break;
+		case OPT_SHARD: {
+			int i, n, used = 0;
+			if (sscanf(optarg, "%d/%d%n", &i, &n, &used) != 2 || optarg[used] || n < 1 || i < 0 || i >= n)
+				sx_usage_error("--shard: expected I/N with 0 <= I < N, not '%s'", optarg);
+			cfg.shard_i = i;
+			cfg.shard_n = n;
+			break;
+		}
+		case OPT_SHARD_KEY: cfg.shard_key = optarg; break;
+		default:
+			sx_cli_common(&cli, opt, optarg);
+		}
+	}
+	if (cfg.shard_n && !cfg.shard_key)
+		sx_usage_error("--shard needs --shard-key FIELD");
+	if (cfg.shard_key && !cfg.shard_n)
+		sx_usage_error("--shard-key needs --shard I/N");
+	if (cli.defer_commit && !checkpoint)
+		sx_usage_error("--defer-commit needs --checkpoint FILE");
+	if (cfg.no_header && cfg.ncolumns)
+		sx_usage_error("--no-header and --columns: choose one");
+	cfg.nschema = nschema_items;
+	cfg.schema = sx_xcalloc((size_t)nschema_items + 1, sizeof *cfg.schema);
+	for (int i = 0; i < nschema_items; i++) {
+		char *colon = strrchr(schema_items[i], ':');
+		if (!colon || colon == schema_items[i] ||
+		    sx_coltype_parse(colon + 1, &cfg.schema[i].type) < 0 || cfg.schema[i].type == SX_COL_AUTO)
+			sx_usage_error("--schema: expected COLUMN:TYPE with TYPE int, float, bool, string "
+				       "or time; not '%s'", schema_items[i]);
+		*colon = '\0';
+		cfg.schema[i].name = schema_items[i];
+	}
+	cfg.time_field = cli.time_field;
+	cfg.time_unit = cli.time_unit;
+	if (cli.time_field == NULL && cfg.time_format)
+		sx_usage_error("--time-format needs -t FIELD");
+	src.operands = argv + optind;
+	src.noperands = argc - optind;
+	sx_cli_start(&cli, isatty(STDERR_FILENO) && src.noperands > 0 && !src.follow && !src.watch,
+		     src.noperands, src.operands);
+	struct sx_ckpt ckpt;
+	if (checkpoint) {
+		if (sx_ckpt_load(&ckpt, checkpoint, cli.defer_commit) < 0)
+			sx_exit(SX_EXIT_FAIL);
+		src.ckpt = &ckpt;
+	}
+	int status = sx_sources_run(&cfg, &src);
+	if (checkpoint)
+		sx_ckpt_free(&ckpt);
+	for (int i = 0; i < nschema_items; i++)
+		free(schema_items[i]);
+	free(schema_items);
+	free(cfg.schema);
+	for (int i = 0; i < cfg.ncolumns; i++)
+		free(cfg.columns[i]);
+	free(cfg.columns);
+	sx_timefmt_free(cfg.time_format);
+	sx_exit(status);
 }

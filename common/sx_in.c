@@ -58,6 +58,12 @@ void sx_in_close(struct sx_in *in)
 	in->buf = NULL;
 }
 
+void sx_in_clear_eof(struct sx_in *in)
+{
+	if (!in->gzip)
+		in->eof = 0;
+}
+
 void sx_in_set_idle(struct sx_in *in, int ms, void (*fn)(void *), void *arg)
 {
 	in->idle_ms = ms;
@@ -105,6 +111,8 @@ static ssize_t read_fd(struct sx_in *in, void *dst, size_t n)
 			return sx_error("%s: read error:", in->name);
 		if (in->at_eof) {
 			int again = in->at_eof(in, in->at_eof_arg);
+			if (again == 2)
+				return SX_IN_AGAIN;
 			if (again > 0)
 				continue;
 			if (again < 0)
@@ -191,6 +199,12 @@ static int start(struct sx_in *in)
 	unsigned char head[3];
 	while (have < 3) {
 		ssize_t r = read_fd(in, in->buf + have, in->cap - have);
+		if (r == SX_IN_AGAIN && have == 0) {
+			in->started = 0; /* an empty followed file: look again later */
+			return SX_IN_AGAIN;
+		}
+		if (r == SX_IN_AGAIN)
+			break;
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -221,8 +235,9 @@ static ssize_t fill(struct sx_in *in)
 {
 	if (!in->started) {
 		size_t before = in->end;
-		if (start(in) < 0)
-			return -1;
+		int sr = start(in);
+		if (sr < 0)
+			return sr;
 		if (in->gzip)
 			return fill(in);
 		return (ssize_t)(in->end - before);
@@ -241,7 +256,7 @@ static ssize_t fill(struct sx_in *in)
 	ssize_t r = in->gzip ? inflate_some(in)
 			     : read_fd(in, in->buf + in->end, in->cap - in->end);
 	if (r < 0)
-		return -1;
+		return r;
 	if (r == 0) {
 		in->eof = 1;
 		return 0;
@@ -285,7 +300,7 @@ static int next_line(struct sx_in *in, const char **line, size_t *len, int keep_
 		size_t old_pos = in->pos;
 		ssize_t r = fill(in);
 		if (r < 0)
-			return -1;
+			return (int)r;
 		if (in->pos != old_pos)
 			scanned = 0; /* BOM skipped at start; rescan */
 		if (r == 0) {

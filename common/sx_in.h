@@ -43,13 +43,18 @@ struct sx_in {
 	int idle_ms;
 	void (*idle_fn)(void *arg);
 	void *idle_arg;
-	/* Called at EOF of the underlying fd; return 1 to try reading again
-	 * (followed files), 0 for a real EOF, -1 for an error (already reported). */
+	/* Called at EOF of the underlying fd; return 1 to try reading again,
+	 * 2 for "no data now" (sx_in_getline then returns SX_IN_AGAIN, keeping
+	 * a partial last line for later: followed files), 0 for a real EOF,
+	 * -1 for an error (already reported). */
 	int (*at_eof)(struct sx_in *in, void *arg);
 	void *at_eof_arg;
 };
 
 extern void (*sx_in_before_block)(void);
+
+/* Returned by the line and chunk readers when at_eof said "no data now". */
+#define SX_IN_AGAIN (-2)
 
 /* Open PATH ("-" = stdin).  Returns 0, or -1 after printing "sx-tool: PATH: reason". */
 int sx_in_open(struct sx_in *in, const char *path);
@@ -57,7 +62,11 @@ int sx_in_fdopen(struct sx_in *in, int fd, const char *name);
 void sx_in_close(struct sx_in *in);
 void sx_in_set_idle(struct sx_in *in, int ms, void (*fn)(void *), void *arg);
 
-/* Next line without its "\n" or "\r\n": 1 = a line, 0 = EOF, -1 = read error (reported). */
+/* After EOF on a file that may grow (--follow): allow reading again. */
+void sx_in_clear_eof(struct sx_in *in);
+
+/* Next line without its "\n" or "\r\n": 1 = a line, 0 = EOF, -1 = read error
+ * (reported), SX_IN_AGAIN = nothing complete yet (see at_eof). */
 int sx_in_getline(struct sx_in *in, const char **line, size_t *len);
 
 /* Like sx_in_getline, but the line keeps its terminator ("\n" or "\r\n";

@@ -1,0 +1,141 @@
+/* sx_checkpoint.c - sx-ingest's --checkpoint file (see sx_checkpoint.h). */
+#include "sx_checkpoint.h"
+#include "sx_commit.h"
+#include "sx_err.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->e = sx_xreallocarray(c->e, c->cap, sizeof *c->e);
+	}
+	struct sx_ckpt_entry *e = &c->e[c->n++];
+	memset(e, 0, sizeof *e);
+	e->path = sx_xstrdup(path);
+	return e;
+}
+
+static uint64_t u64(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
+{
+	memset(c, 0, sizeof *c);
+	c->file = file;
+	c->defer = defer;
+	char *data;
+	size_t len;
+	int r = sx_commit_load(file, &data, &len);
+	if (r <= 0)
+		return r;
+	json_error_t err;
+	json_t *root = json_loadb(data, len, 0, &err);
+	free(data);
+	json_t *files = json_object_get(root, "files");
+	if (!json_is_array(files)) {
+		json_decref(root);
+		return sx_error("%s: not a checkpoint file (%s)", file, root ? "no \"files\" array" : err.text);
+	}
+	size_t i;
+	json_t *f;
+	json_array_foreach(files, i, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+		if (!path)
+			continue;
+		struct sx_ckpt_entry *e = add(c, path);
+		e->dev = u64(f, "dev");
+		e->ino = u64(f, "ino");
+		e->size = u64(f, "size");
+		e->offset = u64(f, "offset");
+		e->line = u64(f, "line");
+		e->done = json_is_true(json_object_get(f, "done"));
+	}
+	json_decref(root);
+	return 0;
+}
+
+struct sx_ckpt_entry *sx_ckpt_find(struct sx_ckpt *c, const char *path)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->e[i].path, path))
+			return &c->e[i];
+	return NULL;
+}
+
+static int same_file(const struct sx_ckpt_entry *e, const struct stat *st)
+{
+	return e->dev == (uint64_t)st->st_dev && e->ino == (uint64_t)st->st_ino &&
+	       (uint64_t)st->st_size >= e->size;
+}
+
+int sx_ckpt_resume(struct sx_ckpt *c, const char *path, const struct stat *st, uint64_t *skip_to)
+{
+	struct sx_ckpt_entry *e = sx_ckpt_find(c, path);
+	*skip_to = 0;
+	if (!e || !same_file(e, st))
+		return 0;
+	if (e->done && (uint64_t)st->st_size == e->size)
+		return 1;
+	*skip_to = e->offset;
+	return 0;
+}
+
+struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const struct stat *st)
+{
+	struct sx_ckpt_entry *e = sx_ckpt_find(c, path);
+	if (!e)
+		e = add(c, path);
+	if (!same_file(e, st)) {
+		e->dev = (uint64_t)st->st_dev;
+		e->ino = (uint64_t)st->st_ino;
+		e->size = e->offset = e->line = 0;
+	}
+	e->done = 0;
+	return e;
+}
+
+int sx_ckpt_save(struct sx_ckpt *c)
+{
+	if (!c->file)
+		return 0;
+	json_t *files = json_array();
+	for (size_t i = 0; i < c->n; i++) {
+		struct sx_ckpt_entry *e = &c->e[i];
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "path", e->path,
+				      "dev", (json_int_t)e->dev, "ino", (json_int_t)e->ino,
+				      "size", (json_int_t)e->size, "offset", (json_int_t)e->offset,
+				      "line", (json_int_t)e->line, "done", e->done);
+		if (!o || json_array_append_new(files, o) < 0)
+			sx_die(SX_EXIT_FAIL, "out of memory");
+	}
+	json_t *root = json_pack("{s:i, s:o}", "version", 1, "files", files);
+	char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	if (!text)
+		sx_die(SX_EXIT_FAIL, "out of memory");
+	/* a trailing newline makes the file friendlier to cat and diff */
+	size_t len = strlen(text);
+	char *withnl = sx_xmalloc(len + 1);
+	memcpy(withnl, text, len);
+	withnl[len] = '\n';
+	free(text);
+	int rc = sx_commit_write(c->file, withnl, len + 1, c->defer);
+	free(withnl);
+	return rc;
+}
+
+void sx_ckpt_free(struct sx_ckpt *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->e[i].path);
+	free(c->e);
+	c->e = NULL;
+	c->n = c->cap = 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * sx_checkpoint.h - sx-ingest's --checkpoint: which input files were
+ * emitted, and up to which byte offset.
+ *
+ * An entry per file, keyed by its absolute path and identified by device and
+ * inode (so a rotated or replaced file starts over); `offset` is just past
+ * the last record emitted (decompressed bytes for gzip), `size` the file's
+ * size when it was last read to the end.  Saved as one JSON document through
+ * sx_commit_write (atomic; FILE.pending with --defer-commit).
+ */
+#ifndef SX_CHECKPOINT_H
+#define SX_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct sx_ckpt_entry {
+	char *path;               /* absolute */
+	uint64_t dev, ino, size, offset, line;
+	int done;                 /* read to the end at `size` */
+};
+
+struct sx_ckpt {
+	const char *file;         /* NULL: no --checkpoint */
+	int defer;
+	struct sx_ckpt_entry *e;
+	size_t n, cap;
+};
+
+/* Load FILE (a missing file is an empty checkpoint); 0 or -1 (reported). */
+int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer);
+/* The entry for PATH (absolute), or NULL. */
+struct sx_ckpt_entry *sx_ckpt_find(struct sx_ckpt *c, const char *path);
+/* Where to resume reading PATH, given its current stat: returns 1 if the file
+ * has nothing new (skip it), else 0 with *skip_to set (0: from the start). */
+int sx_ckpt_resume(struct sx_ckpt *c, const char *path, const struct stat *st, uint64_t *skip_to);
+/* The entry for PATH, created (with this identity) or reset if the file is
+ * not the one recorded. */
+struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const struct stat *st);
+/* Write it out atomically; 0 or -1 (reported). */
+int sx_ckpt_save(struct sx_ckpt *c);
+void sx_ckpt_free(struct sx_ckpt *c);
+
+#endif

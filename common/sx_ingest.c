@@ -1,0 +1,904 @@
+/* sx_ingest.c - the sx-ingest conversion engine (see sx_ingest.h). */
+#include "sx_ingest.h"
+#include "sx_err.h"
+#include "sx_json.h"
+#include "sx_onerror.h"
+#include "sx_out.h"
+#include "sx_stats.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Fields the finishing step may set.  A field the record already has is
+ * replaced in place; the others are appended in this order. */
+enum { OV_TIME, OV_ENQUEUED, OV_PARTITION, OV_OFFSET, OV_KEY, OV_TOPIC, OV_ARRIVAL, OV_SOURCE, NOV };
+
+struct override {
+	const char *name;
+	size_t nlen;
+	struct sx_buf val;   /* JSON text of the value */
+	int set, used;
+};
+
+enum js_state { JS_START, JS_ARRAY_ELEM, JS_ARRAY_AFTER, JS_CONCAT, JS_DONE };
+
+struct sx_ingest {
+	struct sx_ingest_cfg cfg;
+	sx_ingest_progress_fn progress;
+	void *progress_ctx;
+
+	/* the source being read */
+	struct sx_in *in;
+	const char *name;
+	enum sx_format fmt;
+	uint64_t skip_to;
+	int skipping;              /* before the resume offset: read, do not emit */
+	int started;               /* the format is known and its reader set up */
+	uint64_t last_bytes;
+	uint64_t rec_line;         /* line where the current record began */
+
+	struct sx_rec rec, inner;
+	struct sx_buf out, scratch, payload, elem, raw, hash_scratch;
+	struct override ov[NOV];
+	int nov_active;            /* any override configured at all */
+
+	/* CSV */
+	struct sx_csv csv;
+	int csv_open;
+	int have_header;
+	struct sx_buf keys;        /* "\"name\":" texts, back to back */
+	size_t *key_off, *key_len;
+	enum sx_coltype *coltype;
+	size_t ncols;
+	long time_col, shard_col;
+	int csv_bad_row;           /* the current row already reported */
+
+	/* JSON splitter */
+	enum js_state js;
+	int js_depth, js_in_str, js_esc, js_elem_open;
+};
+
+uint64_t sx_fnv1a64(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg)
+{
+	struct sx_ingest *g = sx_xcalloc(1, sizeof *g);
+	g->cfg = *cfg;
+	sx_rec_init(&g->rec);
+	sx_rec_init(&g->inner);
+	static const char *const env_names[] = {
+		[OV_ENQUEUED] = "EventEnqueuedUtcTime", [OV_PARTITION] = "PartitionId",
+		[OV_OFFSET] = "Offset", [OV_KEY] = "Key", [OV_TOPIC] = "topic",
+	};
+	g->ov[OV_TIME].name = cfg->time_field;
+	g->ov[OV_ARRIVAL].name = cfg->arrival_field;
+	g->ov[OV_SOURCE].name = cfg->source_field;
+	for (int i = OV_ENQUEUED; i <= OV_TOPIC; i++)
+		g->ov[i].name = env_names[i];
+	for (int i = 0; i < NOV; i++)
+		if (g->ov[i].name)
+			g->ov[i].nlen = strlen(g->ov[i].name);
+	g->nov_active = cfg->time_field || cfg->arrival_field || cfg->source_field ||
+			cfg->envelope != SX_ENV_NONE;
+	return g;
+}
+
+void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void *ctx)
+{
+	g->progress = fn;
+	g->progress_ctx = ctx;
+}
+
+static void reset_csv(struct sx_ingest *g)
+{
+	if (g->csv_open)
+		sx_csv_free(&g->csv);
+	g->csv_open = 0;
+	g->have_header = 0;
+	sx_buf_reset(&g->keys);
+	free(g->key_off);
+	free(g->key_len);
+	free(g->coltype);
+	g->key_off = g->key_len = NULL;
+	g->coltype = NULL;
+	g->ncols = 0;
+}
+
+void sx_ingest_free(struct sx_ingest *g)
+{
+	if (!g)
+		return;
+	reset_csv(g);
+	sx_rec_free(&g->rec);
+	sx_rec_free(&g->inner);
+	sx_buf_free(&g->out);
+	sx_buf_free(&g->scratch);
+	sx_buf_free(&g->payload);
+	sx_buf_free(&g->elem);
+	sx_buf_free(&g->raw);
+	sx_buf_free(&g->keys);
+	sx_buf_free(&g->hash_scratch);
+	for (int i = 0; i < NOV; i++)
+		sx_buf_free(&g->ov[i].val);
+	free(g);
+}
+
+static void data_error(struct sx_ingest *g, const char *why, const char *raw, size_t rawlen)
+{
+	if (g->skipping)
+		return; /* reported by the run that first read it */
+	sx_data_error(g->name, g->rec_line, why, raw, rawlen);
+}
+
+/* ---- finishing: shard, time, added fields, output ---- */
+
+static int mine(struct sx_ingest *g, const char *key, size_t n)
+{
+	return sx_fnv1a64(key, n) % (uint64_t)g->cfg.shard_n == (uint64_t)g->cfg.shard_i;
+}
+
+/* Is this record's --shard-key ours?  (Strings hash by their decoded bytes,
+ * other values by their compact JSON text; a missing key hashes as null.) */
+static int shard_keep(struct sx_ingest *g, const struct sx_rec *r)
+{
+	if (!g->cfg.shard_n)
+		return 1;
+	const struct sx_field *f = sx_rec_get(r, g->cfg.shard_key);
+	if (!f)
+		return mine(g, "null", 4);
+	if (f->type == SX_JSTRING) {
+		const char *s;
+		size_t n;
+		sx_field_str(f, &g->hash_scratch, &s, &n);
+		return mine(g, s, n);
+	}
+	if (r->compact)
+		return mine(g, f->val, f->val_len);
+	sx_buf_reset(&g->hash_scratch);
+	sx_json_compact_buf(&g->hash_scratch, f->val, f->val_len);
+	return mine(g, g->hash_scratch.data, g->hash_scratch.len);
+}
+
+static void set_time_text(struct sx_buf *b, sx_time_t t)
+{
+	char f[SX_TIME_BUFSIZE];
+	size_t n = sx_time_format(t, f);
+	sx_buf_reset(b);
+	sx_buf_putc(b, '"');
+	sx_buf_append(b, f, n);
+	sx_buf_putc(b, '"');
+}
+
+/* Parse an event time from a string (RFC 3339 or --time-format). */
+static int parse_time_string(struct sx_ingest *g, const char *s, size_t n, sx_time_t *t)
+{
+	if (g->cfg.time_format)
+		return sx_timefmt_parse(g->cfg.time_format, s, n, t);
+	return sx_time_parse(s, n, t);
+}
+
+static const char *time_from_field(struct sx_ingest *g, const struct sx_field *f, sx_time_t *t)
+{
+	if (!f || f->type == SX_JNULL)
+		return "missing event time";
+	if (f->type == SX_JNUMBER) {
+		if (sx_time_from_number(f->val, f->val_len, g->cfg.time_unit, t) < 0)
+			return "event time out of range";
+		return NULL;
+	}
+	if (f->type != SX_JSTRING)
+		return "event time is not a string or a number";
+	const char *s;
+	size_t n;
+	sx_field_str(f, &g->scratch, &s, &n);
+	if (parse_time_string(g, s, n, t) < 0)
+		return g->cfg.time_format ? "event time does not match --time-format"
+					  : "unparseable event time (expected RFC 3339)";
+	return NULL;
+}
+
+static void set_source(struct sx_ingest *g)
+{
+	struct sx_buf *b = &g->ov[OV_SOURCE].val;
+	char line[32];
+	snprintf(line, sizeof line, ":%" PRIu64, g->rec_line);
+	sx_buf_reset(&g->scratch);
+	sx_buf_puts(&g->scratch, g->name);
+	sx_buf_puts(&g->scratch, line);
+	sx_buf_reset(b);
+	if (sx_utf8_valid(g->scratch.data, g->scratch.len))
+		sx_json_quote_buf(b, g->scratch.data, g->scratch.len);
+	else
+		sx_buf_puts(b, "\"(non-UTF-8 file name)\"");
+	g->ov[OV_SOURCE].set = 1;
+}
+
+static void set_common_overrides(struct sx_ingest *g)
+{
+	if (g->cfg.arrival_field) {
+		set_time_text(&g->ov[OV_ARRIVAL].val, sx_time_now());
+		g->ov[OV_ARRIVAL].set = 1;
+	}
+	if (g->cfg.source_field)
+		set_source(g);
+}
+
+static void emit_buf(const struct sx_buf *b)
+{
+	sx_out_write(&sx_stdout, b->data, b->len);
+	sx_stats.records_out++;
+}
+
+static void append_unused_overrides(struct sx_ingest *g, struct sx_buf *b, int first)
+{
+	for (int i = 0; i < NOV; i++) {
+		struct override *o = &g->ov[i];
+		if (!o->set || o->used)
+			continue;
+		if (!first)
+			sx_buf_putc(b, ',');
+		first = 0;
+		sx_json_quote_buf(b, o->name, o->nlen);
+		sx_buf_putc(b, ':');
+		sx_buf_append(b, o->val.data, o->val.len);
+	}
+}
+
+/* Write record R with the overrides that are set. */
+static void write_record(struct sx_ingest *g, const struct sx_rec *r)
+{
+	int any = 0;
+	for (int i = 0; i < NOV; i++) {
+		g->ov[i].used = 0;
+		any |= g->ov[i].set;
+	}
+	if (!any && r->compact) {
+		sx_out_write(&sx_stdout, r->line, r->len);
+		sx_out_putc(&sx_stdout, '\n');
+		sx_stats.records_out++;
+		return;
+	}
+	struct sx_buf *b = &g->out;
+	sx_buf_reset(b);
+	sx_buf_putc(b, '{');
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sx_field *f = &r->f[i];
+		if (i)
+			sx_buf_putc(b, ',');
+		sx_buf_putc(b, '"');
+		sx_buf_append(b, f->key, f->key_len);
+		sx_buf_append(b, "\":", 2);
+		struct override *o = NULL;
+		for (int k = 0; k < NOV && any; k++) {
+			struct override *c = &g->ov[k];
+			if (c->set && !f->key_esc && c->nlen == f->key_len &&
+			    memcmp(c->name, f->key, f->key_len) == 0) {
+				o = c;
+				break;
+			}
+		}
+		if (o) {
+			sx_buf_append(b, o->val.data, o->val.len);
+			o->used = 1;
+		} else if (r->compact) {
+			sx_buf_append(b, f->val, f->val_len);
+		} else {
+			sx_json_compact_buf(b, f->val, f->val_len);
+		}
+	}
+	append_unused_overrides(g, b, r->n == 0);
+	sx_buf_append(b, "}\n", 2);
+	emit_buf(b);
+}
+
+/* Unwrap a kcat -J / mosquitto_sub -F %j|%J envelope into g->inner.
+ * Returns NULL, or the reason it is a data error. */
+static const char *unwrap(struct sx_ingest *g, const struct sx_rec *env)
+{
+	const struct sx_field *p = sx_rec_get(env, "payload");
+	const char *why;
+	if (!p || p->type == SX_JNULL)
+		return "envelope has no payload";
+	if (p->type == SX_JSTRING) {
+		const char *s;
+		size_t n;
+		sx_field_str(p, &g->payload, &s, &n);
+		if (s != g->payload.data) {
+			sx_buf_reset(&g->payload);
+			sx_buf_append(&g->payload, s, n);
+		}
+		if (sx_rec_parse(&g->inner, g->payload.data, g->payload.len, &why) < 0)
+			return "payload is not a JSON object";
+	} else if (p->type == SX_JOBJECT) {
+		if (sx_rec_parse(&g->inner, p->val, p->val_len, &why) < 0)
+			return "payload is not a JSON object";
+	} else {
+		return "payload is not a JSON object";
+	}
+	if (g->cfg.envelope == SX_ENV_KCAT) {
+		const struct sx_field *ts = sx_rec_get(env, "ts");
+		sx_time_t t;
+		if (ts && ts->type == SX_JNUMBER &&
+		    sx_time_from_number(ts->val, ts->val_len, SX_UNIT_MS, &t) == 0 && t > 0) {
+			set_time_text(&g->ov[OV_ENQUEUED].val, t);
+			g->ov[OV_ENQUEUED].set = 1;
+		}
+		static const struct { const char *k; int ov; } copy[] = {
+			{ "partition", OV_PARTITION }, { "offset", OV_OFFSET }, { "key", OV_KEY },
+		};
+		for (size_t i = 0; i < 3; i++) {
+			const struct sx_field *f = sx_rec_get(env, copy[i].k);
+			struct override *o = &g->ov[copy[i].ov];
+			sx_buf_reset(&o->val);
+			if (f)
+				sx_json_compact_buf(&o->val, f->val, f->val_len);
+			else
+				sx_buf_puts(&o->val, "null");
+			o->set = 1;
+		}
+	} else {
+		const struct sx_field *tst = sx_rec_get(env, "tst");
+		if (tst && tst->type == SX_JSTRING) {
+			const char *s;
+			size_t n;
+			sx_time_t t;
+			sx_field_str(tst, &g->scratch, &s, &n);
+			/* mosquitto 2.0 prints "...248851Z+0000": a Z and an offset */
+			if (n > 6 && s[n - 6] == 'Z' && (s[n - 5] == '+' || s[n - 5] == '-'))
+				n -= 5;
+			if (sx_time_parse(s, n, &t) == 0) {
+				set_time_text(&g->ov[OV_ENQUEUED].val, t);
+				g->ov[OV_ENQUEUED].set = 1;
+			}
+		}
+		const struct sx_field *topic = sx_rec_get(env, "topic");
+		if (topic) {
+			sx_buf_reset(&g->ov[OV_TOPIC].val);
+			sx_json_compact_buf(&g->ov[OV_TOPIC].val, topic->val, topic->val_len);
+			g->ov[OV_TOPIC].set = 1;
+		}
+	}
+	return NULL;
+}
+
+/* A parsed JSON record (NDJSON line or JSON element): finish and write it. */
+static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
+{
+	const char *why;
+	for (int i = 0; i < NOV; i++)
+		g->ov[i].set = 0;
+	sx_stats.records_in++;
+	const struct sx_rec *r = &g->rec;
+	if (g->cfg.envelope != SX_ENV_NONE) {
+		if ((why = unwrap(g, &g->rec))) {
+			data_error(g, why, raw, rawlen);
+			return;
+		}
+		r = &g->inner;
+	}
+	if (!shard_keep(g, r) || g->skipping)
+		return;
+	if (g->cfg.time_field) {
+		sx_time_t t;
+		if ((why = time_from_field(g, sx_rec_get(r, g->cfg.time_field), &t))) {
+			data_error(g, why, raw, rawlen);
+			return;
+		}
+		set_time_text(&g->ov[OV_TIME].val, t);
+		g->ov[OV_TIME].set = 1;
+		sx_stats.event_time = t;
+	}
+	if (g->nov_active)
+		set_common_overrides(g);
+	write_record(g, r);
+}
+
+static void parse_and_finish(struct sx_ingest *g, const char *p, size_t n)
+{
+	const char *why;
+	if (sx_rec_parse(&g->rec, p, n, &why) < 0) {
+		/* Only shard 0 reports records that have no key to shard on. */
+		if (!g->cfg.shard_n || g->cfg.shard_i == 0) {
+			sx_stats.records_in++;
+			data_error(g, why, p, n);
+		}
+		return;
+	}
+	finish_rec(g, p, n);
+}
+
+/* ---- NDJSON ---- */
+
+static size_t strip_eol(const char *p, size_t n)
+{
+	if (n && p[n - 1] == '\n')
+		n--;
+	if (n && p[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+static int is_blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+	return 1;
+}
+
+static void ndjson_line(struct sx_ingest *g, const char *p, size_t n)
+{
+	n = strip_eol(p, n);
+	if (n == 0 || (p[0] != '{' && is_blank(p, n)))
+		return;
+	g->rec_line = g->in->lineno;
+	parse_and_finish(g, p, n);
+}
+
+/* ---- JSON: a top-level array of objects, or concatenated objects ---- */
+
+static void js_element_done(struct sx_ingest *g)
+{
+	g->js_elem_open = 0;
+	size_t n = g->elem.len;
+	while (n && (g->elem.data[n - 1] == ' ' || g->elem.data[n - 1] == '\n' ||
+		     g->elem.data[n - 1] == '\r' || g->elem.data[n - 1] == '\t'))
+		n--;
+	parse_and_finish(g, g->elem.data, n);
+	sx_buf_reset(&g->elem);
+}
+
+static void js_error(struct sx_ingest *g, const char *why, const char *p, size_t n)
+{
+	g->rec_line = g->in->lineno;
+	sx_stats.records_in++;
+	data_error(g, why, p, strip_eol(p, n));
+}
+
+static void json_line(struct sx_ingest *g, const char *line, size_t n)
+{
+	const char *p = line, *end = line + n;
+	while (p < end) {
+		if (g->js_elem_open) {
+			/* Copy up to the end of the element (or of the line). */
+			const char *q = p;
+			for (; q < end; q++) {
+				char c = *q;
+				if (g->js_in_str) {
+					if (g->js_esc)
+						g->js_esc = 0;
+					else if (c == '\\')
+						g->js_esc = 1;
+					else if (c == '"')
+						g->js_in_str = 0;
+					continue;
+				}
+				if (c == '"') {
+					g->js_in_str = 1;
+				} else if (c == '{' || c == '[') {
+					g->js_depth++;
+				} else if (c == '}' || c == ']') {
+					if (g->js_depth == 0 && g->js == JS_ARRAY_ELEM)
+						break; /* the array's own ']' ends a scalar element */
+					g->js_depth--;
+					if (g->js_depth == 0 && g->js == JS_CONCAT) {
+						q++;
+						break;
+					}
+				} else if (c == ',' && g->js_depth == 0 && g->js == JS_ARRAY_ELEM) {
+					break;
+				}
+			}
+			sx_buf_append(&g->elem, p, (size_t)(q - p));
+			p = q;
+			if (g->js == JS_CONCAT && g->js_depth == 0 && !g->js_in_str) {
+				js_element_done(g);
+			} else if (g->js == JS_ARRAY_ELEM && p < end && g->js_depth == 0 && !g->js_in_str) {
+				js_element_done(g);
+				g->js = JS_ARRAY_AFTER;
+			}
+			continue;
+		}
+		char c = *p;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			p++;
+			continue;
+		}
+		switch (g->js) {
+		case JS_START:
+			if (c == '[') {
+				g->js = JS_ARRAY_ELEM;
+				p++;
+				/* an empty array: "[ ]" */
+				const char *q = p;
+				while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+					q++;
+				if (q < end && *q == ']') {
+					g->js = JS_DONE;
+					p = q + 1;
+				}
+				continue;
+			}
+			g->js = JS_CONCAT;
+			continue;
+		case JS_ARRAY_ELEM:
+			if (c == ']' || c == ',') {
+				js_error(g, "missing array element", line, n);
+				p++;
+				if (c == ']')
+					g->js = JS_DONE;
+				continue;
+			}
+			g->js_elem_open = 1;
+			g->js_depth = 0;
+			g->rec_line = g->in->lineno;
+			continue;
+		case JS_ARRAY_AFTER:
+			if (c == ',') {
+				g->js = JS_ARRAY_ELEM;
+			} else if (c == ']') {
+				g->js = JS_DONE;
+			} else {
+				js_error(g, "expected ',' or ']' between array elements", line, n);
+				return;
+			}
+			p++;
+			continue;
+		case JS_CONCAT:
+			if (c != '{') {
+				js_error(g, "expected a JSON object", line, n);
+				return; /* resynchronise at the next line */
+			}
+			g->js_elem_open = 1;
+			g->js_depth = 0;
+			g->rec_line = g->in->lineno;
+			continue;
+		case JS_DONE:
+			js_error(g, "unexpected data after the closing ']'", line, n);
+			return;
+		}
+	}
+}
+
+static void json_end(struct sx_ingest *g)
+{
+	if (g->js_elem_open || g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER) {
+		sx_stats.records_in++;
+		data_error(g, g->js_elem_open ? "unterminated JSON value at end of input"
+					      : "unterminated JSON array at end of input",
+			   g->elem.data ? g->elem.data : "", g->elem.len);
+	}
+	g->js_elem_open = 0;
+	sx_buf_reset(&g->elem);
+}
+
+/* ---- CSV / TSV ---- */
+
+/* Column I's name: from --columns, the header row, or 1, 2, 3... */
+static const char *column_name(struct sx_ingest *g, struct sx_csv *c, char **names, size_t i)
+{
+	static char num[24];
+	if (names)
+		return names[i];
+	if (g->cfg.no_header) {
+		snprintf(num, sizeof num, "%zu", i + 1);
+		return num;
+	}
+	const char *s = sx_csv_field_ptr(c, i);
+	return s ? s : "";
+}
+
+static void csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_t n)
+{
+	g->ncols = n;
+	g->key_off = sx_xcalloc(n, sizeof *g->key_off);
+	g->key_len = sx_xcalloc(n, sizeof *g->key_len);
+	g->coltype = sx_xcalloc(n, sizeof *g->coltype);
+	g->time_col = g->shard_col = -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = column_name(g, c, names, i);
+		size_t len = strlen(name);
+		if (!sx_utf8_valid(name, len))
+			sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": column name is not valid UTF-8", g->name, g->rec_line);
+		for (size_t k = 0; k < i; k++) {
+			/* compare with the earlier quoted keys */
+			struct sx_buf t = SX_BUF_INIT;
+			sx_json_quote_buf(&t, name, len);
+			int dup = t.len + 1 == g->key_len[k] && !memcmp(t.data, g->keys.data + g->key_off[k], t.len);
+			sx_buf_free(&t);
+			if (dup)
+				sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": duplicate column name '%s'", g->name, g->rec_line, name);
+		}
+		g->key_off[i] = g->keys.len;
+		sx_json_quote_buf(&g->keys, name, len);
+		sx_buf_putc(&g->keys, ':');
+		g->key_len[i] = g->keys.len - g->key_off[i];
+		g->coltype[i] = g->cfg.types_string ? SX_COL_STRING : SX_COL_AUTO;
+		for (int s = 0; s < g->cfg.nschema; s++)
+			if (!strcmp(g->cfg.schema[s].name, name))
+				g->coltype[i] = g->cfg.schema[s].type;
+		if (g->cfg.time_field && !strcmp(name, g->cfg.time_field))
+			g->time_col = (long)i;
+		if (g->cfg.shard_n && !strcmp(name, g->cfg.shard_key))
+			g->shard_col = (long)i;
+	}
+	for (int s = 0; s < g->cfg.nschema; s++) {
+		size_t i = 0;
+		while (i < n && strcmp(g->cfg.schema[s].name, column_name(g, c, names, i)) != 0)
+			i++;
+		if (i == n)
+			sx_die(SX_EXIT_FAIL, "%s: --schema names column '%s', which the input does not have",
+			       g->name, g->cfg.schema[s].name);
+	}
+	if (g->cfg.time_field && g->time_col < 0)
+		sx_die(SX_EXIT_FAIL, "%s: no column '%s' (-t) in the header", g->name, g->cfg.time_field);
+	g->have_header = 1;
+}
+
+/* A CSV time value: --time-format, else RFC 3339, else an epoch number. */
+static int csv_time(struct sx_ingest *g, const char *v, size_t vn, sx_time_t *t)
+{
+	if (g->cfg.time_format)
+		return sx_timefmt_parse(g->cfg.time_format, v, vn, t);
+	if (sx_time_parse(v, vn, t) == 0)
+		return 0;
+	if (sx_csv_is_int(v, vn) || sx_csv_is_decimal(v, vn))
+		return sx_time_from_number(v, vn, g->cfg.time_unit, t);
+	return -1;
+}
+
+static void csv_row(struct sx_csv *c, void *ctx)
+{
+	struct sx_ingest *g = ctx;
+	const char *why;
+	if (!g->have_header) {
+		csv_header(g, c, g->cfg.ncolumns ? g->cfg.columns : NULL, g->cfg.ncolumns ? (size_t)g->cfg.ncolumns : c->n);
+		if (!g->cfg.no_header && !g->cfg.ncolumns)
+			return; /* the header row itself */
+	}
+	sx_stats.records_in++;
+	size_t rawlen = strip_eol(g->raw.data ? g->raw.data : "", g->raw.len);
+	if (c->n != g->ncols) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "row has %zu field%s, the header has %zu", c->n,
+			 c->n == 1 ? "" : "s", g->ncols);
+		/* the message must outlive this call only until sx_data_error returns */
+		data_error(g, msg, g->raw.data, rawlen);
+		return;
+	}
+	if (g->shard_col >= 0 || g->cfg.shard_n) {
+		const char *k = g->shard_col >= 0 ? sx_csv_field_ptr(c, (size_t)g->shard_col) : NULL;
+		size_t kn = k ? c->f[g->shard_col].len : 0;
+		if (!k || (kn == 0 && g->coltype[g->shard_col] != SX_COL_STRING)) {
+			k = "null";
+			kn = 4;
+		}
+		if (!mine(g, k, kn))
+			return;
+	}
+	if (g->skipping)
+		return;
+	struct sx_buf *b = &g->out;
+	sx_buf_reset(b);
+	sx_buf_putc(b, '{');
+	for (size_t i = 0; i < g->ncols; i++) {
+		const char *v = sx_csv_field_ptr(c, i);
+		size_t vn = c->f[i].len;
+		sx_buf_append(b, g->keys.data + g->key_off[i], g->key_len[i]);
+		if ((long)i == g->time_col) {
+			sx_time_t t;
+			if (!v || vn == 0) {
+				data_error(g, "missing event time", g->raw.data, rawlen);
+				return;
+			}
+			if (csv_time(g, v, vn, &t) < 0) {
+				data_error(g, g->cfg.time_format ? "event time does not match --time-format"
+						: "unparseable event time (expected RFC 3339 or an epoch number)",
+					   g->raw.data, rawlen);
+				return;
+			}
+			char f[SX_TIME_BUFSIZE];
+			size_t fl = sx_time_format(t, f);
+			sx_buf_putc(b, '"');
+			sx_buf_append(b, f, fl);
+			sx_buf_putc(b, '"');
+			sx_stats.event_time = t;
+		} else if (sx_csv_value_json(b, v, vn, g->coltype[i], g->cfg.time_unit, &why) < 0) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "column '%.*s': %s", (int)(g->key_len[i] - 3),
+				 g->keys.data + g->key_off[i] + 1, why);
+			data_error(g, msg, g->raw.data, rawlen);
+			return;
+		}
+		if (i + 1 < g->ncols)
+			sx_buf_putc(b, ',');
+	}
+	if (g->nov_active) {
+		for (int i = 0; i < NOV; i++)
+			g->ov[i].set = g->ov[i].used = 0;
+		set_common_overrides(g);
+		append_unused_overrides(g, b, g->ncols == 0);
+	}
+	sx_buf_append(b, "}\n", 2);
+	emit_buf(b);
+}
+
+static void csv_line(struct sx_ingest *g, const char *p, size_t n)
+{
+	if (!sx_csv_in_row(&g->csv)) {
+		sx_buf_reset(&g->raw);
+		g->rec_line = g->in->lineno;
+	}
+	sx_buf_append(&g->raw, p, n);
+	if (sx_csv_feed(&g->csv, p, n) < 0) {
+		if (!g->have_header && !g->cfg.no_header && !g->cfg.ncolumns)
+			sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": malformed CSV header", g->name, g->rec_line);
+		sx_stats.records_in++;
+		data_error(g, "malformed CSV (a quote inside an unquoted field, or text after a closing quote)",
+			   g->raw.data, strip_eol(g->raw.data, g->raw.len));
+		sx_buf_reset(&g->raw);
+	}
+}
+
+/* End of a CSV source: a last row without a line end is completed here. */
+static void csv_end(struct sx_ingest *g)
+{
+	if (sx_csv_finish(&g->csv) < 0) {
+		sx_stats.records_in++;
+		data_error(g, "unterminated quoted field at end of input", g->raw.data,
+			   strip_eol(g->raw.data ? g->raw.data : "", g->raw.len));
+	}
+}
+
+/* ---- sources ---- */
+
+static int has_suffix(const char *s, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+	return n >= k && strncmp(s + n - k, suf, k) == 0;
+}
+
+static enum sx_format format_by_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (has_suffix(name, n, ".gz"))
+		n -= 3;
+	if (has_suffix(name, n, ".csv"))
+		return SX_FMT_CSV;
+	if (has_suffix(name, n, ".tsv") || has_suffix(name, n, ".tab"))
+		return SX_FMT_TSV;
+	if (has_suffix(name, n, ".ndjson") || has_suffix(name, n, ".jsonl") ||
+	    has_suffix(name, n, ".ldjson"))
+		return SX_FMT_NDJSON;
+	if (has_suffix(name, n, ".json"))
+		return SX_FMT_JSON;
+	return SX_FMT_AUTO;
+}
+
+static enum sx_format format_by_content(struct sx_ingest *g, const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i < n && p[i] == '[')
+		return SX_FMT_JSON;
+	if (i < n && p[i] == '{') {
+		const char *why;
+		return sx_rec_parse(&g->rec, p, strip_eol(p, n), &why) == 0 ? SX_FMT_NDJSON : SX_FMT_JSON;
+	}
+	return g->cfg.delim == '\t' ? SX_FMT_TSV : SX_FMT_CSV;
+}
+
+static void start_format(struct sx_ingest *g)
+{
+	if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV) {
+		int d = g->cfg.delim ? g->cfg.delim : g->fmt == SX_FMT_TSV ? '\t' : ',';
+		sx_csv_init(&g->csv, (unsigned char)d, csv_row, g);
+		g->csv_open = 1;
+	} else if (g->fmt == SX_FMT_JSON) {
+		g->js = JS_START;
+		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = 0;
+		sx_buf_reset(&g->elem);
+	}
+}
+
+static int between_records(struct sx_ingest *g)
+{
+	switch (g->fmt) {
+	case SX_FMT_CSV:
+	case SX_FMT_TSV:
+		return !sx_csv_in_row(&g->csv);
+	case SX_FMT_JSON:
+		return !g->js_elem_open;
+	default:
+		return 1;
+	}
+}
+
+void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to)
+{
+	g->in = in;
+	g->name = name;
+	g->skip_to = skip_to;
+	g->last_bytes = 0;
+	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
+	if (g->fmt == SX_FMT_AUTO && g->cfg.delim && g->cfg.delim != '\t')
+		g->fmt = SX_FMT_CSV;
+	g->started = g->fmt != SX_FMT_AUTO;
+	if (g->started)
+		start_format(g);
+}
+
+int sx_ingest_pump(struct sx_ingest *g)
+{
+	struct sx_in *in = g->in;
+	const char *line;
+	size_t len;
+	int r;
+	while ((r = sx_in_getrawline(in, &line, &len)) > 0) {
+		sx_stats.bytes_in += in->bytes_read - g->last_bytes;
+		g->last_bytes = in->bytes_read;
+		g->skipping = in->offset <= g->skip_to;
+		if (!g->started) {
+			if (is_blank(line, len))
+				continue;
+			g->fmt = format_by_content(g, line, len);
+			start_format(g);
+			g->started = 1;
+		}
+		switch (g->fmt) {
+		case SX_FMT_CSV:
+		case SX_FMT_TSV:
+			csv_line(g, line, len);
+			break;
+		case SX_FMT_JSON:
+			json_line(g, line, len);
+			break;
+		default:
+			ndjson_line(g, line, len);
+			break;
+		}
+		if (g->progress && between_records(g))
+			g->progress(g->progress_ctx, in->offset, in->lineno);
+		sx_progress_tick();
+	}
+	sx_stats.bytes_in += in->bytes_read - g->last_bytes;
+	g->last_bytes = in->bytes_read;
+	g->skipping = 0;
+	return r < 0 ? -1 : 0;
+}
+
+void sx_ingest_end(struct sx_ingest *g)
+{
+	if (g->started) {
+		if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV) {
+			csv_end(g);
+			reset_csv(g);
+		} else if (g->fmt == SX_FMT_JSON) {
+			json_end(g);
+		}
+	}
+	g->started = 0;
+	if (g->progress)
+		g->progress(g->progress_ctx, g->in->offset, g->in->lineno);
+}
+
+int sx_ingest_source(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to)
+{
+	sx_ingest_begin(g, in, name, skip_to);
+	int r = sx_ingest_pump(g);
+	if (r == 0)
+		sx_ingest_end(g);
+	return r;
+}

@@ -1,0 +1,79 @@
+/*
+ * sx_ingest.h - the sx-ingest conversion engine: CSV/TSV, JSON (an array or
+ * concatenated objects, streamed element by element) and NDJSON in, clean
+ * NDJSON records out (SPEC section 2).
+ *
+ * A source is consumed line by line (sx_in_getrawline), whatever its format,
+ * so every record has a FILE:LINE and ends at a known byte offset: the
+ * checkpoint code resumes at those offsets.  Each record then goes through
+ * one finishing step: envelope unwrapping (kcat, mosquitto), --shard
+ * filtering, the -t rewrite into canonical RFC 3339, --add-arrival-time and
+ * --add-source, and is written to sx_stdout.
+ *
+ * Memory: buffers are reused from record to record; one JSON element or CSV
+ * row is held at a time, never a whole file.
+ */
+#ifndef SX_INGEST_H
+#define SX_INGEST_H
+
+#include <stdint.h>
+#include "sx_csv.h"
+#include "sx_in.h"
+#include "sx_time.h"
+#include "sx_timefmt.h"
+
+enum sx_format { SX_FMT_AUTO, SX_FMT_CSV, SX_FMT_TSV, SX_FMT_JSON, SX_FMT_NDJSON };
+enum sx_envelope { SX_ENV_NONE, SX_ENV_KCAT, SX_ENV_MOSQUITTO };
+
+struct sx_schema_col {
+	const char *name;
+	enum sx_coltype type;
+};
+
+struct sx_ingest_cfg {
+	enum sx_format format;
+	int delim;                    /* -d; 0 = the format's own */
+	int no_header;
+	char **columns;               /* --columns (implies no header row) */
+	int ncolumns;
+	int types_string;             /* --types string */
+	struct sx_schema_col *schema; /* --schema */
+	int nschema;
+	const char *time_field;       /* -t */
+	enum sx_time_unit time_unit;
+	struct sx_timefmt *time_format;
+	const char *arrival_field;    /* --add-arrival-time */
+	const char *source_field;     /* --add-source */
+	enum sx_envelope envelope;
+	int shard_i, shard_n;         /* --shard I/N (n = 0: off) */
+	const char *shard_key;
+};
+
+struct sx_ingest;
+
+/* Called after each record (emitted, filtered or rejected) with the offset
+ * just past it: a safe resume point. */
+typedef void (*sx_ingest_progress_fn)(void *ctx, uint64_t offset, uint64_t lineno);
+
+struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg);
+void sx_ingest_free(struct sx_ingest *g);
+void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void *ctx);
+
+/* Incremental form, for followed files: begin, pump (to the current EOF;
+ * call again when the file has grown), end (completes a last CSV row or
+ * reports an unterminated JSON value).  pump returns 0, or -1 on an I/O
+ * error (reported). */
+void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
+int sx_ingest_pump(struct sx_ingest *g);
+void sx_ingest_end(struct sx_ingest *g);
+
+/* Convert IN to EOF (begin + pump + end).  NAME is used for format detection (extension) and
+ * messages.  Records before byte offset SKIP_TO are read but not emitted
+ * (resuming from a checkpoint; the CSV header is still read).  0, or -1 on
+ * an I/O error (reported). */
+int sx_ingest_source(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
+
+/* FNV-1a 64 of a byte string (the --shard hash). */
+uint64_t sx_fnv1a64(const void *p, size_t n);
+
+#endif

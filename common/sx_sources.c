@@ -1,0 +1,455 @@
+/* sx_sources.c - sx-ingest's inputs: files, folders, globs, following,
+ * watching and checkpoints (see sx_sources.h). */
+#include "sx_sources.h"
+#include "sx_err.h"
+#include "sx_in.h"
+#include "sx_out.h"
+#include "sx_run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct src {
+	char *name;                /* as given, or DIR/entry */
+	char *abs;                 /* absolute path (checkpoint key); NULL for stdin */
+	struct sx_in in;
+	int open;
+	int reopen;                /* rotated or truncated: start over */
+	struct sx_ingest *g;
+	long ck;                   /* index of its checkpoint entry, -1 = none */
+	struct sx_ckpt *ckpt;
+	int64_t poll_us;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int skipped_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (n[0] == '.')
+		return 1;
+	static const char *const suffixes[] = { ".tmp", ".part", ".partial" };
+	for (size_t i = 0; i < 3; i++) {
+		size_t k = strlen(suffixes[i]);
+		if (len > k && !strcmp(n + len - k, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}
+
+char **sx_sources_list_dir(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **list = NULL;
+	size_t cnt = 0, cap = 0;
+	*n = 0;
+	if (!d) {
+		sx_error("%s:", dir);
+		return NULL;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (skipped_name(de->d_name))
+			continue;
+		size_t len = strlen(dir) + strlen(de->d_name) + 2;
+		char *path = sx_xmalloc(len);
+		snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+		struct stat st;
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			list = sx_xreallocarray(list, cap, sizeof *list);
+		}
+		list[cnt++] = path;
+	}
+	closedir(d);
+	if (cnt)
+		qsort(list, cnt, sizeof *list, cmp_str);
+	*n = cnt;
+	return list;
+}
+
+char **sx_sources_glob(const char *pattern, size_t *n)
+{
+	glob_t gl;
+	char **list = NULL;
+	size_t cnt = 0;
+	*n = 0;
+	int r = glob(pattern, 0, NULL, &gl);
+	if (r == GLOB_NOMATCH)
+		return NULL;
+	if (r != 0) {
+		sx_error("--glob %s: cannot expand the pattern", pattern);
+		return NULL;
+	}
+	list = sx_xcalloc(gl.gl_pathc ? gl.gl_pathc : 1, sizeof *list);
+	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		struct stat st;
+		const char *base = strrchr(gl.gl_pathv[i], '/');
+		base = base ? base + 1 : gl.gl_pathv[i];
+		if (stat(gl.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) && !skipped_name(base))
+			list[cnt++] = sx_xstrdup(gl.gl_pathv[i]); /* glob sorts by name */
+	}
+	globfree(&gl);
+	*n = cnt;
+	return list;
+}
+
+void sx_sources_free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static char *absolute_path(const char *path)
+{
+	char buf[PATH_MAX];
+	if (realpath(path, buf))
+		return sx_xstrdup(buf);
+	return sx_xstrdup(path);
+}
+
+static void on_progress(void *ctx, uint64_t offset, uint64_t lineno)
+{
+	struct src *s = ctx;
+	if (s->ck < 0)
+		return;
+	struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
+	if (offset > e->offset) {
+		e->offset = offset;
+		e->line = lineno;
+	}
+}
+
+static void save_checkpoint(struct sx_ckpt *ckpt)
+{
+	if (!ckpt)
+		return;
+	/* Records first, then the claim that they were emitted. */
+	sx_out_flush(&sx_stdout);
+	if (sx_ckpt_save(ckpt) < 0)
+		sx_exit(SX_EXIT_FAIL);
+}
+
+/* Open S and decide where to resume.  1 = opened, 0 = nothing new / not
+ * there yet (following), -1 = error (reported). */
+static int open_src(struct src *s, int following)
+{
+	if (!s->abs) {
+		sx_in_fdopen(&s->in, STDIN_FILENO, "-");
+		s->open = 1;
+		sx_ingest_begin(s->g, &s->in, s->name, 0);
+		return 1;
+	}
+	struct stat st;
+	if (sx_in_open(&s->in, s->name) < 0) {
+		if (following && errno == ENOENT)
+			return 0;
+		return -1;
+	}
+	fstat(s->in.fd, &st);
+	uint64_t skip_to = 0;
+	s->ck = -1;
+	if (s->ckpt) {
+		if (sx_ckpt_resume(s->ckpt, s->abs, &st, &skip_to) && !following) {
+			sx_in_close(&s->in);
+			return 0;
+		}
+		s->ck = sx_ckpt_track(s->ckpt, s->abs, &st) - s->ckpt->e;
+	}
+	s->open = 1;
+	s->reopen = 0;
+	sx_ingest_set_progress(s->g, on_progress, s);
+	sx_ingest_begin(s->g, &s->in, s->name, skip_to);
+	return 1;
+}
+
+static void close_src(struct src *s, int done)
+{
+	if (!s->open)
+		return;
+	sx_ingest_end(s->g);
+	if (s->ck >= 0 && done) {
+		struct stat st;
+		struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
+		if (fstat(s->in.fd, &st) == 0)
+			e->size = (uint64_t)st.st_size;
+		e->done = 1;
+	}
+	sx_in_close(&s->in);
+	s->open = 0;
+}
+
+/* Read one whole (non-followed) source. */
+static void ingest_whole(struct src *s)
+{
+	int r = open_src(s, 0);
+	if (r < 0)
+		sx_exit(SX_EXIT_FAIL);
+	if (r == 0)
+		return;
+	if (sx_ingest_pump(s->g) < 0)
+		sx_exit(SX_EXIT_FAIL);
+	close_src(s, 1);
+}
+
+static int follow_at_eof(struct sx_in *in, void *arg)
+{
+	struct src *s = arg;
+	struct stat cur, now;
+	if (stop_signal || fstat(in->fd, &cur) < 0)
+		return 2;
+	if ((uint64_t)cur.st_size < in->bytes_read) {
+		s->reopen = 1; /* truncated (copytruncate): start over */
+		return 0;
+	}
+	if (stat(s->name, &now) == 0 && (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev)) {
+		s->reopen = 1; /* rotated, and the old file is drained */
+		return 0;
+	}
+	return 2;
+}
+
+static void sleep_us(int64_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	nanosleep(&ts, NULL); /* a signal cuts it short, as wanted */
+}
+
+static void init_src(struct src *s, const char *name, struct sx_ingest *g, const struct sx_sources_cfg *cfg)
+{
+	memset(s, 0, sizeof *s);
+	s->name = sx_xstrdup(name);
+	s->abs = strcmp(name, "-") ? absolute_path(name) : NULL;
+	s->g = g;
+	s->ck = -1;
+	s->ckpt = cfg->ckpt;
+	s->poll_us = cfg->poll_us;
+}
+
+static void free_src(struct src *s)
+{
+	free(s->name);
+	free(s->abs);
+}
+
+/* Batch: every operand, folder and glob match once, in order. */
+static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
+{
+	struct sx_ingest *g = sx_ingest_new(icfg);
+	struct src s;
+	static char *stdin_only[] = { "-" };
+	char **ops = cfg->noperands ? cfg->operands : stdin_only;
+	int nops = cfg->noperands || cfg->glob ? cfg->noperands : 1;
+	for (int i = 0; i < nops; i++) {
+		struct stat st;
+		if (strcmp(ops[i], "-") && stat(ops[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			size_t n;
+			char **list = sx_sources_list_dir(ops[i], &n);
+			if (!list && n == 0 && errno && access(ops[i], R_OK) < 0)
+				sx_exit(SX_EXIT_FAIL);
+			for (size_t k = 0; k < n; k++) {
+				init_src(&s, list[k], g, cfg);
+				ingest_whole(&s);
+				free_src(&s);
+			}
+			sx_sources_free_list(list, n);
+			continue;
+		}
+		init_src(&s, ops[i], g, cfg);
+		ingest_whole(&s);
+		free_src(&s);
+	}
+	if (cfg->glob) {
+		size_t n;
+		char **list = sx_sources_glob(cfg->glob, &n);
+		for (size_t k = 0; k < n; k++) {
+			init_src(&s, list[k], g, cfg);
+			ingest_whole(&s);
+			free_src(&s);
+		}
+		sx_sources_free_list(list, n);
+	}
+	sx_ingest_free(g);
+	save_checkpoint(cfg->ckpt);
+	return 0;
+}
+
+struct pending_file {
+	char *path;
+	int64_t size;
+	int64_t mtime;
+};
+
+/* Live: followed files and watched folders until SIGINT/SIGTERM. */
+static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
+{
+	struct src *fol = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *fol);
+	int nfol = 0;
+	char **dirs = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *dirs);
+	int ndirs = 0;
+	for (int i = 0; i < cfg->noperands; i++) {
+		struct stat st;
+		const char *op = cfg->operands[i];
+		if (strcmp(op, "-") && stat(op, &st) == 0 && S_ISDIR(st.st_mode)) {
+			dirs[ndirs++] = cfg->operands[i];
+		} else {
+			init_src(&fol[nfol], op, sx_ingest_new(icfg), cfg);
+			fol[nfol].in.fd = -1;
+			nfol++;
+		}
+	}
+	struct sx_ingest *batch = sx_ingest_new(icfg);
+	struct pending_file *pend = NULL;
+	size_t npend = 0, cappend = 0;
+	int64_t last_save = sx_mono_now();
+	while (!stop_signal) {
+		/* Followed files: read what is there, rotation and truncation included. */
+		for (int i = 0; i < nfol && !stop_signal; i++) {
+			struct src *s = &fol[i];
+			if (!s->open) {
+				int r = open_src(s, cfg->follow);
+				if (r < 0)
+					sx_exit(SX_EXIT_FAIL);
+				if (r == 0)
+					continue;
+				if (cfg->follow && s->abs) {
+					s->in.at_eof = follow_at_eof;
+					s->in.at_eof_arg = s;
+				}
+			}
+			int r = sx_ingest_pump(s->g);
+			if (r == -1)
+				sx_exit(SX_EXIT_FAIL);
+			if (r == 0) {
+				int again = s->reopen;
+				close_src(s, !again || !s->abs);
+				if (!again && (!cfg->follow || !s->abs)) {
+					/* stdin, or a non-followed file: done with it */
+					memmove(s, s + 1, (size_t)(nfol - i - 1) * sizeof *s);
+					nfol--;
+					i--;
+				} else if (again && s->ck >= 0) {
+					struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
+					e->offset = e->line = 0; /* a new file under this name */
+				}
+			}
+		}
+		/* Watched folders and globs: ingest each new file once it is complete,
+		 * i.e. its size and mtime did not change over one poll interval. */
+		if (cfg->watch) {
+			for (int d = 0; d <= ndirs; d++) {
+				size_t n;
+				char **list;
+				if (d < ndirs)
+					list = sx_sources_list_dir(dirs[d], &n);
+				else if (cfg->glob)
+					list = sx_sources_glob(cfg->glob, &n);
+				else
+					break;
+				for (size_t k = 0; k < n && !stop_signal; k++) {
+					char *abs = absolute_path(list[k]);
+					struct stat st;
+					uint64_t skip;
+					int known = stat(list[k], &st) == 0 &&
+						    (!cfg->ckpt || sx_ckpt_resume(cfg->ckpt, abs, &st, &skip));
+					size_t p = 0;
+					while (p < npend && strcmp(pend[p].path, abs))
+						p++;
+					if (known && !cfg->ckpt) {
+						/* without a checkpoint: remember what this run ingested */
+						known = p < npend && pend[p].size == -1;
+					}
+					if (known) {
+						free(abs);
+						continue;
+					}
+					if (p < npend && pend[p].size == (int64_t)st.st_size &&
+					    pend[p].mtime == (int64_t)st.st_mtime) {
+						struct src s;
+						init_src(&s, list[k], batch, cfg);
+						ingest_whole(&s);
+						free_src(&s);
+						pend[p].size = -1; /* done */
+						free(abs);
+					} else if (p < npend) {
+						pend[p].size = (int64_t)st.st_size;
+						pend[p].mtime = (int64_t)st.st_mtime;
+						free(abs);
+					} else {
+						if (npend == cappend) {
+							cappend = cappend ? cappend * 2 : 16;
+							pend = sx_xreallocarray(pend, cappend, sizeof *pend);
+						}
+						pend[npend].path = abs;
+						pend[npend].size = (int64_t)st.st_size;
+						pend[npend].mtime = (int64_t)st.st_mtime;
+						npend++;
+					}
+				}
+				sx_sources_free_list(list, n);
+			}
+		}
+		if (nfol == 0 && !cfg->watch)
+			break;
+		sx_out_flush(&sx_stdout);
+		if (cfg->ckpt && sx_mono_now() - last_save >= 1000000) {
+			save_checkpoint(cfg->ckpt);
+			last_save = sx_mono_now();
+		}
+		if (!stop_signal)
+			sleep_us(cfg->poll_us);
+	}
+	/* Stopping: what is emitted is flushed and recorded; an incomplete last
+	 * line of a followed file stays unread, for the next run. */
+	for (int i = 0; i < nfol; i++) {
+		if (fol[i].open)
+			sx_in_close(&fol[i].in);
+		sx_ingest_free(fol[i].g);
+		free_src(&fol[i]);
+	}
+	for (size_t p = 0; p < npend; p++)
+		free(pend[p].path);
+	free(pend);
+	free(fol);
+	free(dirs);
+	sx_ingest_free(batch);
+	save_checkpoint(cfg->ckpt);
+	return stop_signal ? 128 + stop_signal : 0;
+}
+
+int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
+{
+	sx_in_before_block = sx_run_flush;
+	if (!cfg->follow && !cfg->watch)
+		return run_batch(icfg, cfg); /* a signal ends a batch run: nothing saved */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return run_live(icfg, cfg);
+}

@@ -1,0 +1,38 @@
+/*
+ * sx_sources.h - where sx-ingest's input comes from: file operands, stdin,
+ * DIR operands and --glob patterns (their files in name order), followed
+ * files (--follow: growth, truncation and rotation, like tail -F) and watched
+ * landing folders (--watch: each new file once it is complete), with the
+ * --checkpoint bookkeeping that lets a rerun continue where the last stopped.
+ *
+ * Each followed file gets its own conversion engine (a CSV file keeps its own
+ * header and parser state); batch files share one.  SIGINT and SIGTERM stop a
+ * live run cleanly: output is flushed and the checkpoint saved, then the
+ * process exits with 128 + the signal number.
+ */
+#ifndef SX_SOURCES_H
+#define SX_SOURCES_H
+
+#include <stdint.h>
+#include "sx_checkpoint.h"
+#include "sx_ingest.h"
+
+struct sx_sources_cfg {
+	char **operands;          /* FILE, DIR or "-"; none (and no glob) = stdin */
+	int noperands;
+	const char *glob;         /* --glob PATTERN */
+	int follow, watch;
+	int64_t poll_us;          /* --poll */
+	struct sx_ckpt *ckpt;     /* NULL: no --checkpoint */
+};
+
+/* Ingest everything; returns the exit status (0 or 1, or 128+signal). */
+int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg);
+
+/* Files of DIR (regular, not hidden, not *.tmp, *.part or *.partial) in name order, or the
+ * matches of a glob pattern; malloc'd array of malloc'd paths. */
+char **sx_sources_list_dir(const char *dir, size_t *n);
+char **sx_sources_glob(const char *pattern, size_t *n);
+void sx_sources_free_list(char **list, size_t n);
+
+#endif

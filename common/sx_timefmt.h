@@ -1,0 +1,30 @@
+/*
+ * sx_timefmt.h - --time-format: a strftime-style pattern compiled once and
+ * matched against each event's time string (no libc strptime per event, no
+ * locale, no time zone database).
+ *
+ * Directives: %Y year (4 digits), %m month, %d day, %e day (space-padded),
+ * %j day of year, %H hour, %I hour (12h, with %p AM/PM), %M minute, %S second,
+ * %f fraction (1-9 digits, kept to the microsecond), %b/%B month name
+ * (English, abbreviated or full, any case), %z offset (Z, +hh, +hhmm,
+ * +hh:mm), %Z "UTC"/"GMT"/"Z", %s epoch seconds (may have a fraction),
+ * %T = %H:%M:%S, %F = %Y-%m-%d, %% a percent sign.  Numeric fields accept
+ * one digit or two (strptime's leniency).  A space in the pattern matches one
+ * or more spaces.  Everything else must match exactly.  Missing fields
+ * default to 1970-01-01 00:00:00 UTC.
+ */
+#ifndef SX_TIMEFMT_H
+#define SX_TIMEFMT_H
+
+#include <stddef.h>
+#include "sx_time.h"
+
+struct sx_timefmt;
+
+/* Compile PATTERN; NULL with *why set (static text) when it is invalid. */
+struct sx_timefmt *sx_timefmt_compile(const char *pattern, const char **why);
+/* Match S against the pattern; 0 with *out set, or -1. */
+int sx_timefmt_parse(const struct sx_timefmt *f, const char *s, size_t n, sx_time_t *out);
+void sx_timefmt_free(struct sx_timefmt *f);
+
+#endif
