@@ -72,7 +72,7 @@ $(BUILD)/common $(BIN) $(BUILD)/unit:
 $(BUILD)/unit/suites.h: $(UNIT_SRC) | $(BUILD)/unit
 	sed -n 's/^Suite \*\([a-z0-9_]*_suite\)(void).*/X(\1)/p' $(UNIT_SRC) > $@
 
-$(BUILD)/unit/check_sx: $(UNIT_SRC) tests/unit/main.c $(BUILD)/unit/suites.h $(BUILD)/libsx.a
+$(BUILD)/unit/check_sx: $(UNIT_SRC) tests/unit/main.c $(wildcard tests/unit/*.h) $(BUILD)/unit/suites.h $(BUILD)/libsx.a
 	$(CC) $(CPPFLAGS) -I$(BUILD)/unit $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ \
 		$(UNIT_SRC) tests/unit/main.c $(BUILD)/libsx.a $(LDFLAGS) $(LDLIBS) $$(pkg-config --libs check)
 

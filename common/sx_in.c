@@ -278,8 +278,15 @@ static int next_line(struct sx_in *in, const char **line, size_t *len, int keep_
 {
 	size_t scanned = 0;
 	for (;;) {
-		if (in->offset == 0 && in->started)
+		if (in->offset == 0 && in->started) {
+			/* `scanned` counts bytes from pos: when a BOM completed by the
+			 * last fill (a gzip stream can inflate fewer than 3 bytes at
+			 * first) moves pos, rescan or a newline just after it is missed. */
+			size_t before = in->pos;
 			skip_bom(in);
+			if (in->pos != before)
+				scanned = 0;
+		}
 		char *s = in->buf + in->pos;
 		size_t avail = in->end - in->pos;
 		char *nl = avail > scanned ? memchr(s + scanned, '\n', avail - scanned) : NULL;

@@ -1,0 +1,149 @@
+/*
+ * testutil.h - helpers shared by the unit suites (header-only: the runner is
+ * built from tests/unit/check_*.c and main.c).
+ *
+ * Temp files: a suite's TCase uses tu_tmpdir_setup/tu_tmpdir_teardown as an
+ * *unchecked* fixture, so the directory is made and removed in the parent
+ * process even when a test fails or exits in its forked child.
+ */
+#ifndef SX_TESTUTIL_H
+#define SX_TESTUTIL_H
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+
+/* The current TCase's scratch directory (one per translation unit). */
+static char tu_dir[256];
+
+static inline void tu_tmpdir_setup(void)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(tu_dir, sizeof tu_dir, "%s/sx-unit-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tu_dir)) {
+		perror("mkdtemp");
+		abort();
+	}
+}
+
+/* rm -r PATH (no symlinks followed). */
+static inline void tu_rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		if (d) {
+			struct dirent *e;
+			char sub[2048];
+			while ((e = readdir(d)) != NULL) {
+				if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+					continue;
+				int k = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+				if (k < 0 || (size_t)k >= sizeof sub)
+					continue;
+				tu_rm_rf(sub);
+			}
+			closedir(d);
+		}
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+static inline void tu_tmpdir_teardown(void)
+{
+	if (tu_dir[0])
+		tu_rm_rf(tu_dir);
+	tu_dir[0] = '\0';
+}
+
+/* tu_dir/NAME in a static rotating buffer: valid for the next 7 calls only;
+ * copy it to keep it longer. */
+static inline const char *tu_path(const char *name)
+{
+	static char bufs[8][512];
+	static int k;
+	char *b = bufs[k++ & 7];
+	int w = snprintf(b, 512, "%s/%s", tu_dir, name);
+	if (w < 0 || w >= 512)
+		abort();
+	return b;
+}
+
+static inline void tu_write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_msg(f != NULL, "cannot create %s: %s", path, strerror(errno));
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Whole file into a malloc'd NUL-terminated buffer (NULL if absent). */
+static inline char *tu_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *p = malloc(cap + 1);
+	ck_assert_ptr_nonnull(p);
+	size_t r;
+	while ((r = fread(p + n, 1, cap - n, f)) > 0) {
+		n += r;
+		if (n == cap) {
+			cap *= 2;
+			p = realloc(p, cap + 1);
+			ck_assert_ptr_nonnull(p);
+		}
+	}
+	fclose(f);
+	p[n] = '\0';
+	if (len)
+		*len = n;
+	return p;
+}
+
+static inline int tu_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+static inline ino_t tu_inode(const char *path)
+{
+	struct stat st;
+	ck_assert_msg(stat(path, &st) == 0, "stat %s: %s", path, strerror(errno));
+	return st.st_ino;
+}
+
+/* Redirect stderr to tu_dir/NAME (for checking messages); returns the saved fd. */
+static inline int tu_capture_stderr(const char *name)
+{
+	fflush(stderr);
+	int saved = dup(2);
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", tu_dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, 2);
+	close(fd);
+	return saved;
+}
+
+static inline void tu_restore_stderr(int saved)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
+
+#endif
