@@ -97,7 +97,7 @@ check: all deps-test
 	$(MAKE) --no-print-directory man-check
 	$(MAKE) --no-print-directory asan
 
-man-check: deps-test
+man-check: all deps-test
 	bash tests/man-check.sh
 
 demo: all
