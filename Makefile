@@ -30,7 +30,7 @@ TOOLS := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/sx-*.c)))
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 
-.PHONY: all deps deps-test deps-demo check unit cli integration conformance asan demo bench install clean man-check
+.PHONY: all deps deps-test deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
 .DELETE_ON_ERROR:
 
 all: deps $(TOOL_BINS)
@@ -106,6 +106,11 @@ man-check: all deps-test
 
 demo: all deps-demo
 	bash tests/demo.sh
+
+# The README's examples that show their output, run and compared (not yet in
+# `check`: the outputs were written before the tools).
+doc-examples: all deps-test
+	bash tests/doc-examples.sh
 
 bench: all deps-test
 	bash tests/bench.sh
