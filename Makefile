@@ -30,7 +30,7 @@ TOOLS := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/sx-*.c)))
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 
-.PHONY: all deps deps-test check unit cli integration conformance asan demo bench install clean man-check
+.PHONY: all deps deps-test deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
 .DELETE_ON_ERROR:
 
 all: deps $(TOOL_BINS)
@@ -54,6 +54,10 @@ deps:
 
 deps-test: deps
 	$(call ensure_debs,$(DEB_TEST))
+
+# make demo needs only sqlite3 on top of the build packages.
+deps-demo: deps
+	$(call ensure_debs,sqlite3)
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
 	@echo "CC $<"; $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -97,11 +101,16 @@ check: all deps-test
 	$(MAKE) --no-print-directory man-check
 	$(MAKE) --no-print-directory asan
 
-man-check: deps-test
+man-check: all deps-test
 	bash tests/man-check.sh
 
-demo: all
+demo: all deps-demo
 	bash tests/demo.sh
+
+# The README's examples that show their output, run and compared (not yet in
+# `check`: the outputs were written before the tools).
+doc-examples: all deps-test
+	bash tests/doc-examples.sh
 
 bench: all deps-test
 	bash tests/bench.sh
