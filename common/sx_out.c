@@ -73,6 +73,10 @@ int sx_out_flush(struct sx_out *o)
 void sx_out_slow_write(struct sx_out *o, const void *p, size_t n)
 {
 	const char *s = p;
+	if (o->buf == NULL) { /* closed: a caller bug, but never spin or crash */
+		o->fail(o, EBADF);
+		return;
+	}
 	while (n > 0) {
 		if (o->len == o->cap && sx_out_flush(o) < 0)
 			return;

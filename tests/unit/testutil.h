@@ -91,6 +91,8 @@ static inline void tu_write_file(const char *path, const void *data, size_t len)
 static inline char *tu_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
+	if (len)
+		*len = 0;
 	if (!f)
 		return NULL;
 	size_t cap = 4096, n = 0;
