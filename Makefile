@@ -99,6 +99,7 @@ check: all deps-test
 	$(MAKE) --no-print-directory cli
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory man-check
+	$(MAKE) --no-print-directory doc-examples
 	$(MAKE) --no-print-directory asan
 
 man-check: all deps-test
@@ -107,8 +108,7 @@ man-check: all deps-test
 demo: all deps-demo
 	bash tests/demo.sh
 
-# The README's examples that show their output, run and compared (not yet in
-# `check`: the outputs were written before the tools).
+# The README's examples that show their output, run and compared.
 doc-examples: all deps-test
 	bash tests/doc-examples.sh
 
