@@ -46,6 +46,9 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 size_t sx_aggset_count(const struct sx_aggset *s);
 /* Output name of aggregate i (e.g. "avg_temperature", "count"). */
 const char *sx_aggset_name(const struct sx_aggset *s, size_t i);
+/* A text describing the set (names, functions, fields, p), identical for
+ * identical sets: save it once in a state file and compare it on load. */
+const char *sx_aggset_signature(const struct sx_aggset *s);
 
 struct sx_acc *sx_acc_new(const struct sx_aggset *s);
 void sx_acc_free(const struct sx_aggset *s, struct sx_acc *a);
