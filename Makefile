@@ -86,17 +86,22 @@ unit: deps-test $(BUILD)/unit/check_sx
 cli: all deps-test
 	SX_BIN=$(CURDIR)/$(BIN) bash tests/cli/run.sh
 
+# Third-party corpora (../shared/conformance): csv-spectrum, JSONTestSuite.
+conformance: all deps-test
+	SX_BIN=$(CURDIR)/$(BIN) bash tests/conformance.sh
+
 integration: all deps-test
 	SX_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
 
 # The whole suite again under AddressSanitizer + UBSan, in its own tree.
 asan: deps-test
 	$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
-		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit cli
+		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit cli conformance
 
 check: all deps-test
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory cli
+	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory man-check
 	$(MAKE) --no-print-directory doc-examples

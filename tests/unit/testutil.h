@@ -148,4 +148,85 @@ static inline void tu_restore_stderr(int saved)
 	close(saved);
 }
 
+/*
+ * Run FN(ARG) in a forked child with stdout and stderr redirected to
+ * tu_dir/OUTNAME and tu_dir/ERRNAME (NULL: /dev/null), for code that exits
+ * (sx_die, sx_exit, usage errors) or writes messages.  The child exits with
+ * FN's return value if FN returns.  Returns the exit status, or 128 + the
+ * signal number if the child was killed.
+ */
+#include <sys/wait.h>
+static inline int tu_run_child(int (*fn)(void *), void *arg, const char *outname, const char *errname)
+{
+	char outp[512], errp[512];
+	snprintf(outp, sizeof outp, "%s/%s", tu_dir, outname ? outname : "");
+	snprintf(errp, sizeof errp, "%s/%s", tu_dir, errname ? errname : "");
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int o = open(outname ? outp : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(errname ? errp : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (o < 0 || e < 0)
+			_exit(126);
+		dup2(o, 1);
+		dup2(e, 2);
+		close(o);
+		close(e);
+		int rc = fn(arg);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* tu_dir/NAME's contents (malloc'd; "" if absent). */
+static inline char *tu_slurp(const char *name)
+{
+	char *s = tu_read_file(tu_path(name), NULL);
+	if (!s) {
+		s = malloc(1);
+		ck_assert_ptr_nonnull(s);
+		s[0] = '\0';
+	}
+	return s;
+}
+
+/* Assert that tu_dir/NAME holds exactly WANT. */
+#define tu_assert_file_eq(name, want) do {                              \
+	char *tu_got_ = tu_slurp(name);                                 \
+	ck_assert_str_eq(tu_got_, (want));                              \
+	free(tu_got_);                                                  \
+} while (0)
+
+/* Count of non-overlapping occurrences of NEEDLE in HAY. */
+static inline int tu_count(const char *hay, const char *needle)
+{
+	int k = 0;
+	size_t n = strlen(needle);
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += n)
+		k++;
+	return k;
+}
+
+/* Microseconds on a monotonic clock, for polling with deadlines. */
+#include <time.h>
+static inline long long tu_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static inline void tu_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
 #endif
