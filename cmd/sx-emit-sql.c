@@ -168,6 +168,8 @@ static struct sx_sql_target target(struct emit *e)
 
 static void emit_out(struct emit *e)
 {
+	if (e->out.len == 0)
+		return;
 	sx_out_write(&sx_stdout, e->out.data, e->out.len);
 	sx_buf_reset(&e->out);
 }
@@ -178,6 +180,8 @@ static void settle_marks(struct emit *e)
 	size_t i = 0;
 	while (i < e->nmarks && e->marks[i].end_byte <= sx_stdout.bytes)
 		e->delivered = e->marks[i++].rows;
+	if (i == 0)
+		return;
 	memmove(e->marks, e->marks + i, (e->nmarks - i) * sizeof *e->marks);
 	e->nmarks -= i;
 }
@@ -795,6 +799,8 @@ int main(int argc, char **argv)
 	static const struct sx_stage stage = { record, tick, finish };
 	struct sx_run_opts ro = { argv + optind, argc - optind, IDLE_FLUSH_MS };
 	sx_run(&stage, e, &ro);
+	/* deliver (or report) everything while the accounting still exists */
+	sx_out_flush(&sx_stdout);
 	free_all(e);
 	sx_exit(SX_EXIT_OK);
 }
