@@ -288,6 +288,18 @@ const char *sx_aggset_signature(const struct sx_aggset *s)
 	return s->sig.data ? s->sig.data : "";
 }
 
+int sx_aggset_keeps_values(const struct sx_aggset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		switch (s->a[i].fn) {
+		case F_MEDIAN: case F_PCONT: case F_PDISC: case F_CDISTINCT: case F_COLLECT:
+			return 1;
+		default:
+			break;
+		}
+	return 0;
+}
+
 static int field_index(struct sx_aggset *s, const char *name, size_t len)
 {
 	for (size_t i = 0; i < s->nfields; i++)

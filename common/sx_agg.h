@@ -70,6 +70,10 @@ const char *sx_aggset_name(const struct sx_aggset *s, size_t i);
 /* A text describing the set (names, functions, fields, p), identical for
  * identical sets: save it once in a state file and compare it on load. */
 const char *sx_aggset_signature(const struct sx_aggset *s);
+/* 1 when some aggregate keeps values (median, percentile_*, count_distinct,
+ * collect): its accumulators grow with their events and merging them costs
+ * time proportional to the values kept. */
+int sx_aggset_keeps_values(const struct sx_aggset *s);
 
 struct sx_acc *sx_acc_new(const struct sx_aggset *s);
 void sx_acc_free(const struct sx_aggset *s, struct sx_acc *a);
@@ -79,7 +83,8 @@ void sx_acc_reset(const struct sx_aggset *s, struct sx_acc *a);
  * and SEQ, its position in input order. */
 void sx_acc_add(const struct sx_aggset *s, struct sx_acc *a, const struct sx_rec *rec,
 		sx_time_t t, uint64_t seq);
-/* Fold SRC into DST as if DST had also seen SRC's events; SRC is unchanged. */
+/* Fold SRC into DST as if DST had also seen SRC's events; SRC is unchanged.
+ * DST and SRC must be different accumulators. */
 void sx_acc_merge(const struct sx_aggset *s, struct sx_acc *dst, const struct sx_acc *src);
 /* 1 when no event has been added (or merged in). */
 int sx_acc_empty(const struct sx_aggset *s, const struct sx_acc *a);

@@ -620,6 +620,14 @@ START_TEST(names_and_parse_errors)
 		ck_assert_msg(strstr(err, bad[i].msg) != NULL, "%s: got \"%s\"", bad[i].arg, err);
 	}
 	ck_assert_uint_eq(sx_aggset_count(s), 7);
+	ck_assert(sx_aggset_keeps_values(s)); /* percentile_cont */
+	struct sx_aggset *d = sx_aggset_new();
+	ck_assert_int_eq(sx_aggset_add(d, "sum(x)", err, sizeof err), 0);
+	ck_assert_int_eq(sx_aggset_add(d, "approx_count_distinct(x)", err, sizeof err), 0);
+	ck_assert(!sx_aggset_keeps_values(d));
+	ck_assert_int_eq(sx_aggset_add(d, "collect(x)", err, sizeof err), 0);
+	ck_assert(sx_aggset_keeps_values(d));
+	sx_aggset_free(d);
 	/* identical sets have identical signatures */
 	struct sx_aggset *t = sx_aggset_new(), *u = sx_aggset_new();
 	ck_assert_int_eq(sx_aggset_add(t, "p=percentile_disc(x,0.5)", err, sizeof err), 0);
