@@ -117,6 +117,10 @@ int sx_csv_value_json(struct sx_buf *b, const char *s, size_t n, enum sx_coltype
 	char tmp[128];
 	const char *c;
 	char *end;
+	if (!s && type == SX_COL_STRING) {
+		sx_buf_append(b, "\"\"", 2); /* a string column has no nulls: "" */
+		return 0;
+	}
 	if (!s || (n == 0 && type != SX_COL_STRING && type != SX_COL_AUTO)) {
 		sx_buf_append(b, "null", 4);
 		return 0;
