@@ -117,6 +117,10 @@ int sx_csv_value_json(struct sx_buf *b, const char *s, size_t n, enum sx_coltype
 	char tmp[128];
 	const char *c;
 	char *end;
+	if (!s && type == SX_COL_STRING) {
+		sx_buf_append(b, "\"\"", 2); /* a string column has no nulls: "" */
+		return 0;
+	}
 	if (!s || (n == 0 && type != SX_COL_STRING && type != SX_COL_AUTO)) {
 		sx_buf_append(b, "null", 4);
 		return 0;
@@ -256,6 +260,11 @@ void sx_csv_init(struct sx_csv *c, unsigned char delim, void (*row)(struct sx_cs
 
 int sx_csv_feed(struct sx_csv *c, const char *p, size_t n)
 {
+	/* libcsv grows a field's buffer by blk_size at a time (128 bytes by
+	 * default): a 10 MB field would take 80,000 reallocs, quadratic where
+	 * realloc copies.  Grow by at least this chunk, and geometrically. */
+	size_t blk = n > c->p.entry_size ? n : c->p.entry_size;
+	csv_set_blk_size(&c->p, blk > 128 ? blk : 128);
 	if (csv_parse(&c->p, p, n, on_field, on_row, c) != n) {
 		csv_free(&c->p);
 		reset_parser(c);

@@ -26,7 +26,8 @@ enum sx_coltype { SX_COL_AUTO, SX_COL_STRING, SX_COL_INT, SX_COL_FLOAT, SX_COL_B
 /* "int", "float", "bool", "string", "time" (and "auto"); 0 or -1. */
 int sx_coltype_parse(const char *s, enum sx_coltype *out);
 
-/* Append the JSON text for one CSV value (s == NULL: unquoted empty).
+/* Append the JSON text for one CSV value (s == NULL: unquoted empty, null
+ * unless the type is SX_COL_STRING, which makes it "").
  * 0, or -1 with *why (static text) when a forced type cannot hold it or the
  * bytes are not UTF-8.  `unit` is for numbers forced to SX_COL_TIME. */
 int sx_csv_value_json(struct sx_buf *b, const char *s, size_t n, enum sx_coltype type,

@@ -58,6 +58,7 @@ struct sx_ingest {
 	/* JSON splitter */
 	enum js_state js;
 	int js_depth, js_in_str, js_esc, js_elem_open;
+	int js_any_elem;           /* the array has had an element (or a ',') */
 };
 
 uint64_t sx_fnv1a64(const void *p, size_t n)
@@ -372,6 +373,13 @@ static const char *unwrap(struct sx_ingest *g, const struct sx_rec *env)
 	return NULL;
 }
 
+/* Is -t the EventEnqueuedUtcTime the envelope just set? */
+static int enqueued_is_time(const struct sx_ingest *g)
+{
+	const struct override *o = &g->ov[OV_ENQUEUED];
+	return o->set && o->nlen == strlen(g->cfg.time_field) && !memcmp(o->name, g->cfg.time_field, o->nlen);
+}
+
 /* A parsed JSON record (NDJSON line or JSON element): finish and write it. */
 static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 {
@@ -389,7 +397,14 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 	}
 	if (!shard_keep(g, r) || g->skipping)
 		return;
-	if (g->cfg.time_field) {
+	if (g->cfg.time_field && enqueued_is_time(g)) {
+		/* -t EventEnqueuedUtcTime: the envelope's time, already canonical
+		 * (ASA's default event time for Event Hubs input) */
+		struct override *o = &g->ov[OV_ENQUEUED];
+		sx_time_t t;
+		if (sx_time_parse(o->val.data + 1, o->val.len - 2, &t) == 0)
+			sx_stats.event_time = t;
+	} else if (g->cfg.time_field) {
 		sx_time_t t;
 		if ((why = time_from_field(g, sx_rec_get(r, g->cfg.time_field), &t))) {
 			data_error(g, why, raw, rawlen);
@@ -519,20 +534,19 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 		case JS_START:
 			if (c == '[') {
 				g->js = JS_ARRAY_ELEM;
+				g->js_any_elem = 0;
 				p++;
-				/* an empty array: "[ ]" */
-				const char *q = p;
-				while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
-					q++;
-				if (q < end && *q == ']') {
-					g->js = JS_DONE;
-					p = q + 1;
-				}
 				continue;
 			}
 			g->js = JS_CONCAT;
 			continue;
 		case JS_ARRAY_ELEM:
+			if (c == ']' && !g->js_any_elem) {
+				g->js = JS_DONE; /* an empty array, "[]" or "[\n]" */
+				p++;
+				continue;
+			}
+			g->js_any_elem = 1;
 			if (c == ']' || c == ',') {
 				js_error(g, "missing array element", line, n);
 				p++;
@@ -876,6 +890,8 @@ int sx_ingest_pump(struct sx_ingest *g)
 	sx_stats.bytes_in += in->bytes_read - g->last_bytes;
 	g->last_bytes = in->bytes_read;
 	g->skipping = 0;
+	if (r == SX_IN_AGAIN)
+		return 1; /* a followed file with nothing new yet: not an error */
 	return r < 0 ? -1 : 0;
 }
 

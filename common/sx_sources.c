@@ -30,6 +30,7 @@ struct src {
 	struct sx_in in;
 	int open;
 	int reopen;                /* rotated or truncated: start over */
+	int rotated;               /* the name is another file: drain this one first */
 	struct sx_ingest *g;
 	long ck;                   /* index of its checkpoint entry, -1 = none */
 	struct sx_ckpt *ckpt;
@@ -180,7 +181,7 @@ static int open_src(struct src *s, int following)
 		s->ck = sx_ckpt_track(s->ckpt, s->abs, &st) - s->ckpt->e;
 	}
 	s->open = 1;
-	s->reopen = 0;
+	s->reopen = s->rotated = 0;
 	sx_ingest_set_progress(s->g, on_progress, s);
 	sx_ingest_begin(s->g, &s->in, s->name, skip_to);
 	return 1;
@@ -226,7 +227,13 @@ static int follow_at_eof(struct sx_in *in, void *arg)
 		return 0;
 	}
 	if (stat(s->name, &now) == 0 && (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev)) {
-		s->reopen = 1; /* rotated, and the old file is drained */
+		/* Rotated.  What was written to the old file between our last read
+		 * and the rename is still there: read it once more, then switch. */
+		if (!s->rotated) {
+			s->rotated = 1;
+			return 1;
+		}
+		s->reopen = 1;
 		return 0;
 	}
 	return 2;
