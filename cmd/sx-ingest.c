@@ -99,7 +99,7 @@ static int parse_delim(const char *s)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		SX_COMMON_LONGOPTS, SX_TIME_LONGOPTS, SX_DEFER_LONGOPTS,
+		SX_COMMON_LONGOPTS, SX_TIME_FIELD_LONGOPTS, SX_DEFER_LONGOPTS,
 		{ "format", required_argument, NULL, 'f' },
 		{ "delimiter", required_argument, NULL, 'd' },
 		{ "no-header", no_argument, NULL, OPT_NO_HEADER },

@@ -37,9 +37,15 @@ enum {
 #define SX_DEFER_LONGOPTS                                               \
 	{ "defer-commit", no_argument, NULL, SX_OPT_DEFER_COMMIT }
 
-#define SX_TIME_LONGOPTS                                                \
+/* -t and --time-unit only: for sx-ingest, which reads times but has no
+ * watermark for --idle-timeout to move. */
+#define SX_TIME_FIELD_LONGOPTS                                          \
 	{ "time", required_argument, NULL, 't' },                       \
-	{ "time-unit", required_argument, NULL, SX_OPT_TIME_UNIT },     \
+	{ "time-unit", required_argument, NULL, SX_OPT_TIME_UNIT }
+
+/* For the tools with a watermark (sx-window, sx-join). */
+#define SX_TIME_LONGOPTS                                                \
+	SX_TIME_FIELD_LONGOPTS,                                         \
 	{ "idle-timeout", required_argument, NULL, SX_OPT_IDLE_TIMEOUT }
 
 struct sx_cli {
