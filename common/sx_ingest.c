@@ -58,6 +58,7 @@ struct sx_ingest {
 	/* JSON splitter */
 	enum js_state js;
 	int js_depth, js_in_str, js_esc, js_elem_open;
+	int js_elems;              /* elements begun in the array ("[\n]" is empty) */
 };
 
 uint64_t sx_fnv1a64(const void *p, size_t n)
@@ -533,6 +534,11 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 			g->js = JS_CONCAT;
 			continue;
 		case JS_ARRAY_ELEM:
+			if (c == ']' && g->js_elems == 0) {
+				g->js = JS_DONE; /* an empty array over several lines */
+				p++;
+				continue;
+			}
 			if (c == ']' || c == ',') {
 				js_error(g, "missing array element", line, n);
 				p++;
@@ -541,6 +547,7 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 				continue;
 			}
 			g->js_elem_open = 1;
+			g->js_elems++;
 			g->js_depth = 0;
 			g->rec_line = g->in->lineno;
 			continue;
@@ -573,6 +580,11 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 
 static void json_end(struct sx_ingest *g)
 {
+	/* "[{...}" then EOF: the last element is complete, only the array is not */
+	if (g->js_elem_open && g->js == JS_ARRAY_ELEM && g->js_depth == 0 && !g->js_in_str) {
+		js_element_done(g);
+		g->js = JS_ARRAY_AFTER;
+	}
 	if (g->js_elem_open || g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER) {
 		sx_stats.records_in++;
 		data_error(g, g->js_elem_open ? "unterminated JSON value at end of input"
@@ -680,7 +692,9 @@ static void csv_row(struct sx_csv *c, void *ctx)
 	if (g->shard_col >= 0 || g->cfg.shard_n) {
 		const char *k = g->shard_col >= 0 ? sx_csv_field_ptr(c, (size_t)g->shard_col) : NULL;
 		size_t kn = k ? c->f[g->shard_col].len : 0;
-		if (!k || (kn == 0 && g->coltype[g->shard_col] != SX_COL_STRING)) {
+		enum sx_coltype kt = k ? g->coltype[g->shard_col] : SX_COL_AUTO;
+		/* hash what is emitted: a quoted "" is a string unless a forced type makes it null */
+		if (!k || (kn == 0 && kt != SX_COL_STRING && kt != SX_COL_AUTO)) {
 			k = "null";
 			kn = 4;
 		}
@@ -808,7 +822,7 @@ static void start_format(struct sx_ingest *g)
 		g->csv_open = 1;
 	} else if (g->fmt == SX_FMT_JSON) {
 		g->js = JS_START;
-		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = 0;
+		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = g->js_elems = 0;
 		sx_buf_reset(&g->elem);
 	}
 }
