@@ -890,6 +890,8 @@ int sx_ingest_pump(struct sx_ingest *g)
 	sx_stats.bytes_in += in->bytes_read - g->last_bytes;
 	g->last_bytes = in->bytes_read;
 	g->skipping = 0;
+	if (r == SX_IN_AGAIN)
+		return SX_IN_AGAIN; /* a followed file with nothing new yet: not an error */
 	return r < 0 ? -1 : 0;
 }
 
