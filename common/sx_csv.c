@@ -149,7 +149,7 @@ int sx_csv_value_json(struct sx_buf *b, const char *s, size_t n, enum sx_coltype
 			goto bad;
 		errno = 0;
 		long long v = strtoll(c, &end, 10);
-		if (errno || *end || end == c)
+		if (errno || end != c + n || end == c) /* all n bytes: a NUL is no end */
 			goto bad;
 		sx_buf_printf(b, "%lld", v);
 		return 0;
@@ -170,7 +170,7 @@ int sx_csv_value_json(struct sx_buf *b, const char *s, size_t n, enum sx_coltype
 			goto bad;
 		errno = 0;
 		double d = strtod(c, &end);
-		if (errno || *end || end == c || !isfinite(d))
+		if (errno || end != c + n || end == c || !isfinite(d))
 			goto bad;
 		char f[32];
 		sx_buf_append(b, f, sx_json_fmt_double(d, f));

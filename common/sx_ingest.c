@@ -58,7 +58,7 @@ struct sx_ingest {
 	/* JSON splitter */
 	enum js_state js;
 	int js_depth, js_in_str, js_esc, js_elem_open;
-	int js_any_elem;           /* the array has had an element (or a ',') */
+	int js_elems;              /* elements begun in the array ("[\n]" is empty) */
 };
 
 uint64_t sx_fnv1a64(const void *p, size_t n)
@@ -534,19 +534,17 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 		case JS_START:
 			if (c == '[') {
 				g->js = JS_ARRAY_ELEM;
-				g->js_any_elem = 0;
 				p++;
 				continue;
 			}
 			g->js = JS_CONCAT;
 			continue;
 		case JS_ARRAY_ELEM:
-			if (c == ']' && !g->js_any_elem) {
-				g->js = JS_DONE; /* an empty array, "[]" or "[\n]" */
+			if (c == ']' && g->js_elems == 0) {
+				g->js = JS_DONE; /* an empty array over several lines */
 				p++;
 				continue;
 			}
-			g->js_any_elem = 1;
 			if (c == ']' || c == ',') {
 				js_error(g, "missing array element", line, n);
 				p++;
@@ -555,6 +553,7 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 				continue;
 			}
 			g->js_elem_open = 1;
+			g->js_elems++;
 			g->js_depth = 0;
 			g->rec_line = g->in->lineno;
 			continue;
@@ -587,6 +586,11 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 
 static void json_end(struct sx_ingest *g)
 {
+	/* "[{...}" then EOF: the last element is complete, only the array is not */
+	if (g->js_elem_open && g->js == JS_ARRAY_ELEM && g->js_depth == 0 && !g->js_in_str) {
+		js_element_done(g);
+		g->js = JS_ARRAY_AFTER;
+	}
 	if (g->js_elem_open || g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER) {
 		sx_stats.records_in++;
 		data_error(g, g->js_elem_open ? "unterminated JSON value at end of input"
@@ -694,7 +698,9 @@ static void csv_row(struct sx_csv *c, void *ctx)
 	if (g->shard_col >= 0 || g->cfg.shard_n) {
 		const char *k = g->shard_col >= 0 ? sx_csv_field_ptr(c, (size_t)g->shard_col) : NULL;
 		size_t kn = k ? c->f[g->shard_col].len : 0;
-		if (!k || (kn == 0 && g->coltype[g->shard_col] != SX_COL_STRING)) {
+		enum sx_coltype kt = k ? g->coltype[g->shard_col] : SX_COL_AUTO;
+		/* hash what is emitted: a quoted "" is a string unless a forced type makes it null */
+		if (!k || (kn == 0 && kt != SX_COL_STRING && kt != SX_COL_AUTO)) {
 			k = "null";
 			kn = 4;
 		}
@@ -822,7 +828,7 @@ static void start_format(struct sx_ingest *g)
 		g->csv_open = 1;
 	} else if (g->fmt == SX_FMT_JSON) {
 		g->js = JS_START;
-		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = 0;
+		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = g->js_elems = 0;
 		sx_buf_reset(&g->elem);
 	}
 }
@@ -891,7 +897,7 @@ int sx_ingest_pump(struct sx_ingest *g)
 	g->last_bytes = in->bytes_read;
 	g->skipping = 0;
 	if (r == SX_IN_AGAIN)
-		return 1; /* a followed file with nothing new yet: not an error */
+		return SX_IN_AGAIN; /* a followed file with nothing new yet: not an error */
 	return r < 0 ? -1 : 0;
 }
 

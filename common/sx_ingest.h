@@ -61,9 +61,9 @@ void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void 
 
 /* Incremental form, for followed files: begin, pump (to the current EOF;
  * call again when the file has grown), end (completes a last CSV row or
- * reports an unterminated JSON value).  pump returns 0 at EOF, 1 when a
- * followed file has no more data for now (its at_eof said so), or -1 on an
- * I/O error (reported). */
+ * reports an unterminated JSON value).  pump returns 0 at EOF,
+ * SX_IN_AGAIN when the source's at_eof hook says "no data now" (followed
+ * files: call again later), or -1 on an I/O error (reported). */
 void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
 int sx_ingest_pump(struct sx_ingest *g);
 void sx_ingest_end(struct sx_ingest *g);

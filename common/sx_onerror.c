@@ -18,7 +18,7 @@ static struct {
 	struct sx_out out;
 	int opened;
 	int hooked;
-	int broken;     /* the dead-letter file failed: no "see FILE" summary */
+	int failed;          /* the dead-letter file could not be opened or written */
 	uint64_t count;
 	struct sx_buf line;
 } pol;
@@ -29,8 +29,8 @@ static void summary_at_exit(void *arg)
 	if (pol.opened)
 		sx_out_close(&pol.out);
 	sx_buf_free(&pol.line);
-	if (!pol.count || pol.broken)
-		return;
+	if (!pol.count || pol.failed)
+		return; /* a failed dead-letter file was reported; "see FILE" would mislead */
 	if (pol.mode == SX_ONERR_DEAD_LETTER)
 		sx_warn("%" PRIu64 " record%s rejected (see %s)", pol.count,
 			pol.count == 1 ? "" : "s", pol.path);
@@ -89,7 +89,7 @@ static void dead_letter_fail(struct sx_out *o, int err)
 {
 	(void)err;
 	o->len = 0;
-	pol.broken = 1;
+	pol.failed = 1;
 	sx_die(SX_EXIT_FAIL, "dead-letter file %s: write error:", pol.path);
 }
 
@@ -98,7 +98,7 @@ static void dead_letter(const char *src, uint64_t line, const char *reason, cons
 	if (!pol.opened) {
 		int fd = open(pol.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0) {
-			pol.broken = 1;
+			pol.failed = 1;
 			sx_die(SX_EXIT_FAIL, "dead-letter file %s:", pol.path);
 		}
 		sx_out_init(&pol.out, fd, pol.path);

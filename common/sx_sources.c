@@ -31,6 +31,8 @@ struct src {
 	int open;
 	int reopen;                /* rotated or truncated: start over */
 	int rotated;               /* the name is another file: drain this one first */
+	int said_missing;          /* followed, not there yet: said once */
+	int gone;                  /* read to the end and freed (live runs) */
 	struct sx_ingest *g;
 	long ck;                   /* index of its checkpoint entry, -1 = none */
 	struct sx_ckpt *ckpt;
@@ -165,6 +167,13 @@ static int open_src(struct src *s, int following)
 		return 1;
 	}
 	struct stat st;
+	if (following && stat(s->name, &st) < 0 && errno == ENOENT) {
+		/* like tail -F: say so once, not at every poll, and wait */
+		if (!s->said_missing)
+			sx_warn("%s: no such file yet; waiting for it", s->name);
+		s->said_missing = 1;
+		return 0;
+	}
 	if (sx_in_open(&s->in, s->name) < 0) {
 		if (following && errno == ENOENT)
 			return 0;
@@ -314,7 +323,7 @@ struct pending_file {
 static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
 {
 	struct src *fol = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *fol);
-	int nfol = 0;
+	int nfol = 0, nlive;
 	char **dirs = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *dirs);
 	int ndirs = 0;
 	for (int i = 0; i < cfg->noperands; i++) {
@@ -328,6 +337,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 			nfol++;
 		}
 	}
+	nlive = nfol;
 	struct sx_ingest *batch = sx_ingest_new(icfg);
 	struct pending_file *pend = NULL;
 	size_t npend = 0, cappend = 0;
@@ -336,6 +346,8 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 		/* Followed files: read what is there, rotation and truncation included. */
 		for (int i = 0; i < nfol && !stop_signal; i++) {
 			struct src *s = &fol[i];
+			if (s->gone)
+				continue;
 			if (!s->open) {
 				int r = open_src(s, cfg->follow);
 				if (r < 0)
@@ -355,9 +367,14 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 				close_src(s, !again || !s->abs);
 				if (!again && (!cfg->follow || !s->abs)) {
 					/* stdin, or a non-followed file: done with it */
-					memmove(s, s + 1, (size_t)(nfol - i - 1) * sizeof *s);
-					nfol--;
-					i--;
+					/* Not moved out of the array: its sx_in and
+					 * engine hold pointers to this slot. */
+					sx_ingest_free(s->g);
+					s->g = NULL;
+					free_src(s);
+					s->name = s->abs = NULL;
+					s->gone = 1;
+					nlive--;
 				} else if (again && s->ck >= 0) {
 					struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
 					e->offset = e->line = 0; /* a new file under this name */
@@ -419,7 +436,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 				sx_sources_free_list(list, n);
 			}
 		}
-		if (nfol == 0 && !cfg->watch)
+		if (nlive == 0 && !cfg->watch)
 			break;
 		sx_out_flush(&sx_stdout);
 		if (cfg->ckpt && sx_mono_now() - last_save >= 1000000) {

@@ -40,6 +40,7 @@ static void print_stats(void *arg)
 static void end_progress(void *arg)
 {
 	(void)arg;
+	last_progress = 0; /* the final numbers, however recent the last line */
 	sx_progress_update();
 	fputc('\n', stderr);
 }

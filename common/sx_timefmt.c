@@ -196,10 +196,13 @@ int sx_timefmt_parse(const struct sx_timefmt *f, const char *s, size_t n, sx_tim
 				int64_t oh, om = 0;
 				if (num(&p, end, 2, 2, &oh) < 0)
 					return -1;
-				if (p < end && *p == ':')
-					p++;
-				if (p < end && *p >= '0' && *p <= '9' && num(&p, end, 2, 2, &om) < 0)
+				if (p < end && *p == ':') {
+					p++; /* "+hh:" must go on with the minutes */
+					if (num(&p, end, 2, 2, &om) < 0)
+						return -1;
+				} else if (p < end && *p >= '0' && *p <= '9' && num(&p, end, 2, 2, &om) < 0) {
 					return -1;
+				}
 				if (oh > 23 || om > 59)
 					return -1;
 				offset = sign * (oh * 3600 + om * 60);
@@ -249,6 +252,8 @@ int sx_timefmt_parse(const struct sx_timefmt *f, const char *s, size_t n, sx_tim
 		if (yday < 1 || yday > 366)
 			return -1;
 		days = sx_days_from_civil(year, 1, 1) + yday - 1;
+		if (yday == 366 && sx_days_from_civil(year + 1, 1, 1) == days)
+			return -1; /* day 366 of a common year */
 	} else {
 		days = sx_days_from_civil(year, (unsigned)mon, (unsigned)day);
 		/* reject 31 April and friends: the date must round-trip */

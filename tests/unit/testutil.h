@@ -32,6 +32,20 @@ static inline void tu_tmpdir_setup(void)
 	}
 }
 
+/* As a *checked* fixture under tu_tmpdir_setup: each test (in its forked
+ * process) gets a fresh subdirectory as tu_dir; the unchecked teardown in
+ * the parent removes them all. */
+static inline void tu_subdir_setup(void)
+{
+	char sub[sizeof tu_dir + 16];
+	int w = snprintf(sub, sizeof sub, "%s/t-XXXXXX", tu_dir);
+	if (w < 0 || (size_t)w >= sizeof tu_dir || !mkdtemp(sub)) {
+		perror("mkdtemp");
+		abort();
+	}
+	memcpy(tu_dir, sub, (size_t)w + 1);
+}
+
 /* rm -r PATH (no symlinks followed). */
 static inline void tu_rm_rf(const char *path)
 {

@@ -1,0 +1,236 @@
+/* Unit tests for common/sx_checkpoint.c */
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sx_checkpoint.h"
+#include "sx_err.h"
+#include "testutil.h"
+
+static struct stat fake_stat(uint64_t dev, uint64_t ino, uint64_t size)
+{
+	struct stat st;
+	memset(&st, 0, sizeof st);
+	st.st_dev = (dev_t)dev;
+	st.st_ino = (ino_t)ino;
+	st.st_size = (off_t)size;
+	return st;
+}
+
+START_TEST(missing_file_is_empty)
+{
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, tu_path("none.ckpt"), 0), 0);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_ptr_null(sx_ckpt_find(&c, "/x"));
+	struct stat st = fake_stat(1, 2, 3);
+	uint64_t skip = 99;
+	ck_assert_int_eq(sx_ckpt_resume(&c, "/x", &st, &skip), 0);
+	ck_assert_uint_eq(skip, 0);
+	sx_ckpt_free(&c);
+}
+END_TEST
+
+START_TEST(round_trip)
+{
+	char file[600];
+	snprintf(file, sizeof file, "%s", tu_path("in.ckpt"));
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, file, 0), 0);
+	struct stat a = fake_stat(2049, 1234567, 5000);
+	struct stat b = fake_stat(2049, 7654321, UINT64_C(5000000000)); /* > 4 GiB */
+	struct sx_ckpt_entry *e = sx_ckpt_track(&c, "/data/a.csv", &a);
+	e->offset = 4000;
+	e->line = 40;
+	e = sx_ckpt_track(&c, "/data/b \"quoted\" \xc3\xa9.ndjson.gz", &b);
+	e->offset = UINT64_C(12000000000);
+	e->line = 99;
+	e->size = (uint64_t)b.st_size;
+	e->done = 1;
+	ck_assert_int_eq(sx_ckpt_save(&c), 0);
+	sx_ckpt_free(&c);
+	ck_assert_uint_eq(c.n, 0);
+
+	/* the file is one JSON document, version 1, ending with a newline */
+	size_t len;
+	char *text = tu_read_file(file, &len);
+	ck_assert(len > 0 && text[len - 1] == '\n');
+	json_error_t err;
+	json_t *root = json_loads(text, 0, &err);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_int_eq(json_integer_value(json_object_get(root, "version")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(root, "files")), 2);
+	json_decref(root);
+	free(text);
+
+	struct sx_ckpt d;
+	ck_assert_int_eq(sx_ckpt_load(&d, file, 0), 0);
+	ck_assert_uint_eq(d.n, 2);
+	e = sx_ckpt_find(&d, "/data/a.csv");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->dev, 2049);
+	ck_assert_uint_eq(e->ino, 1234567);
+	ck_assert_uint_eq(e->offset, 4000);
+	ck_assert_uint_eq(e->line, 40);
+	ck_assert_uint_eq(e->size, 0);
+	ck_assert_int_eq(e->done, 0);
+	e = sx_ckpt_find(&d, "/data/b \"quoted\" \xc3\xa9.ndjson.gz");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->offset, UINT64_C(12000000000));
+	ck_assert_uint_eq(e->size, UINT64_C(5000000000));
+	ck_assert_int_eq(e->done, 1);
+	sx_ckpt_free(&d);
+}
+END_TEST
+
+START_TEST(resume_decisions)
+{
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, tu_path("r.ckpt"), 0), 0);
+	struct stat st = fake_stat(1, 10, 1000);
+	struct sx_ckpt_entry *e = sx_ckpt_track(&c, "/f", &st);
+	e->offset = 1000;
+	e->size = 1000;
+	e->done = 1;
+	uint64_t skip = 99;
+	/* the same file, unchanged and read to the end: nothing new */
+	ck_assert_int_eq(sx_ckpt_resume(&c, "/f", &st, &skip), 1);
+	/* grown: continue at the offset */
+	struct stat grown = fake_stat(1, 10, 1500);
+	ck_assert_int_eq(sx_ckpt_resume(&c, "/f", &grown, &skip), 0);
+	ck_assert_uint_eq(skip, 1000);
+	/* another file under the name (rotation), or shrunk (truncated): from the start */
+	struct stat other = fake_stat(1, 11, 1500);
+	skip = 99;
+	ck_assert_int_eq(sx_ckpt_resume(&c, "/f", &other, &skip), 0);
+	ck_assert_uint_eq(skip, 0);
+	struct stat other_dev = fake_stat(2, 10, 1500);
+	skip = 99;
+	ck_assert_int_eq(sx_ckpt_resume(&c, "/f", &other_dev, &skip), 0);
+	ck_assert_uint_eq(skip, 0);
+	struct stat shrunk = fake_stat(1, 10, 10);
+	skip = 99;
+	ck_assert_int_eq(sx_ckpt_resume(&c, "/f", &shrunk, &skip), 0);
+	ck_assert_uint_eq(skip, 0);
+	/* an interrupted read (not done) resumes at its offset */
+	e->done = 0;
+	e->offset = 400;
+	ck_assert_int_eq(sx_ckpt_resume(&c, "/f", &st, &skip), 0);
+	ck_assert_uint_eq(skip, 400);
+	sx_ckpt_free(&c);
+}
+END_TEST
+
+START_TEST(track_resets_a_different_file)
+{
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, tu_path("t.ckpt"), 0), 0);
+	struct stat st = fake_stat(1, 10, 1000);
+	struct sx_ckpt_entry *e = sx_ckpt_track(&c, "/f", &st);
+	e->offset = 700;
+	e->line = 7;
+	e->size = 1000;
+	e->done = 1;
+	/* the same file again: kept, but no longer done */
+	e = sx_ckpt_track(&c, "/f", &st);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_uint_eq(e->offset, 700);
+	ck_assert_uint_eq(e->line, 7);
+	ck_assert_int_eq(e->done, 0);
+	/* a new inode under the name: starts over, same entry */
+	struct stat other = fake_stat(1, 12, 50);
+	e = sx_ckpt_track(&c, "/f", &other);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_uint_eq(e->ino, 12);
+	ck_assert_uint_eq(e->offset, 0);
+	ck_assert_uint_eq(e->line, 0);
+	ck_assert_uint_eq(e->size, 0);
+	/* many files: the array grows, entries stay findable */
+	char name[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "/g/%d", i);
+		struct stat s = fake_stat(1, (uint64_t)(100 + i), 1);
+		sx_ckpt_track(&c, name, &s)->offset = (uint64_t)i;
+	}
+	ck_assert_uint_eq(c.n, 101);
+	ck_assert_uint_eq(sx_ckpt_find(&c, "/g/77")->offset, 77);
+	sx_ckpt_free(&c);
+}
+END_TEST
+
+START_TEST(corrupt_files_are_errors)
+{
+	sx_set_progname("sx-ingest");
+	static const char *const bad[] = { "{\"files\": [", "garbage", "[]", "{\"version\":1}",
+					   "{\"files\":{}}", "" };
+	char file[600];
+	snprintf(file, sizeof file, "%s", tu_path("bad.ckpt"));
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		tu_write_file(file, bad[i], strlen(bad[i]));
+		struct sx_ckpt c;
+		int saved = tu_capture_stderr("err.txt");
+		int r = sx_ckpt_load(&c, file, 0);
+		tu_restore_stderr(saved);
+		ck_assert_msg(r == -1, "'%s' loaded", bad[i]);
+		ck_assert_uint_eq(c.n, 0);
+		sx_ckpt_free(&c);
+		char *err = tu_slurp("err.txt");
+		char want[700];
+		snprintf(want, sizeof want, "sx-ingest: %s: not a checkpoint file (", file);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got %s", err);
+		free(err);
+	}
+	/* entries without a path are ignored; bad numbers read as 0 */
+	const char *odd = "{\"version\":1,\"files\":[{\"nopath\":1},{\"path\":\"/p\",\"offset\":-5,\"ino\":\"7\"}]}";
+	tu_write_file(file, odd, strlen(odd));
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, file, 0), 0);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_uint_eq(c.e[0].offset, 0);
+	ck_assert_uint_eq(c.e[0].ino, 0);
+	sx_ckpt_free(&c);
+}
+END_TEST
+
+START_TEST(defer_and_no_file)
+{
+	char file[600], pend[700];
+	snprintf(file, sizeof file, "%s", tu_path("d.ckpt"));
+	snprintf(pend, sizeof pend, "%s.pending", file);
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, file, 1), 0);
+	struct stat st = fake_stat(1, 1, 1);
+	sx_ckpt_track(&c, "/x", &st);
+	ck_assert_int_eq(sx_ckpt_save(&c), 0);
+	ck_assert(!tu_exists(file));
+	ck_assert(tu_exists(pend));
+	sx_ckpt_free(&c);
+	/* without --checkpoint, save does nothing */
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(sx_ckpt_save(&c), 0);
+	/* an unwritable place is an error */
+	char nodir[600];
+	snprintf(nodir, sizeof nodir, "%s", tu_path("nodir/x.ckpt"));
+	ck_assert_int_eq(sx_ckpt_load(&c, nodir, 0), 0);
+	int saved = tu_capture_stderr("err.txt");
+	ck_assert_int_eq(sx_ckpt_save(&c), -1);
+	tu_restore_stderr(saved);
+	sx_ckpt_free(&c);
+}
+END_TEST
+
+Suite *sx_checkpoint_suite(void)
+{
+	Suite *s = suite_create("sx_checkpoint");
+	TCase *tc = tcase_create("core");
+	tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
+	tcase_add_checked_fixture(tc, tu_subdir_setup, NULL);
+	tcase_add_test(tc, missing_file_is_empty);
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, resume_decisions);
+	tcase_add_test(tc, track_resets_a_different_file);
+	tcase_add_test(tc, corrupt_files_are_errors);
+	tcase_add_test(tc, defer_and_no_file);
+	suite_add_tcase(s, tc);
+	return s;
+}

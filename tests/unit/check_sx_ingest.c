@@ -1,0 +1,497 @@
+/* Unit tests for common/sx_ingest.c (the conversion engine; sources,
+ * following and checkpoints are in check_sx_sources.c). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sx_buf.h"
+#include "sx_err.h"
+#include "sx_ingest.h"
+#include "sx_onerror.h"
+#include "sx_out.h"
+#include "sx_stats.h"
+#include "testutil.h"
+
+/* stdout to tu_dir/out.txt; data errors skipped (messages to err.txt). */
+static int saved_err = -1;
+static void setup_io(void)
+{
+	sx_set_progname("sx-ingest");
+	int fd = open(tu_path("out.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 1), 1);
+	close(fd);
+	sx_out_init_stdout();
+	ck_assert_int_eq(sx_onerror_set("skip"), 0);
+	saved_err = tu_capture_stderr("err.txt");
+}
+
+/* Convert NAME (written with TEXT) with CFG; the output, malloc'd. */
+static char *ingest_n(const struct sx_ingest_cfg *cfg, const char *name, const char *text, size_t len,
+		      uint64_t skip_to)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s", tu_path(name));
+	tu_write_file(path, text, len);
+	ck_assert_int_eq(ftruncate(1, 0), 0);
+	ck_assert_int_eq(lseek(1, 0, SEEK_SET), 0);
+	struct sx_ingest *g = sx_ingest_new(cfg);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, path), 0);
+	ck_assert_int_eq(sx_ingest_source(g, &in, name, skip_to), 0);
+	sx_in_close(&in);
+	sx_ingest_free(g);
+	sx_out_flush(&sx_stdout);
+	return tu_slurp("out.txt");
+}
+
+static char *ingest(const struct sx_ingest_cfg *cfg, const char *name, const char *text)
+{
+	return ingest_n(cfg, name, text, strlen(text), 0);
+}
+
+static void expect(const struct sx_ingest_cfg *cfg, const char *name, const char *text, const char *want)
+{
+	char *got = ingest(cfg, name, text);
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got\n%s\nwant\n%s", name, got, want);
+	free(got);
+}
+
+/* The messages so far (and start over). */
+static char *errors(void)
+{
+	fflush(stderr);
+	char *e = tu_slurp("err.txt");
+	ck_assert_int_eq(ftruncate(2, 0), 0);
+	ck_assert_int_eq(lseek(2, 0, SEEK_SET), 0);
+	return e;
+}
+
+static void expect_errors(const char *want)
+{
+	char *e = errors();
+	ck_assert_msg(strcmp(e, want) == 0, "errors: got\n%s\nwant\n%s", e, want);
+	free(e);
+}
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+START_TEST(csv_typed_rows)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	expect(&cfg, "a.csv",
+	       "id,name,temp,ok,code,empty,quoted\n"
+	       "1,\"Smith, J\",21.5,true,007,,\"\"\n"
+	       "-2,\"say \"\"hi\"\"\",1e3,false,9223372036854775808,x,\"12\"\r\n",
+	       "{\"id\":1,\"name\":\"Smith, J\",\"temp\":21.5,\"ok\":true,\"code\":\"007\",\"empty\":null,\"quoted\":\"\"}\n"
+	       "{\"id\":-2,\"name\":\"say \\\"hi\\\"\",\"temp\":1e3,\"ok\":false,\"code\":\"9223372036854775808\","
+	       "\"empty\":\"x\",\"quoted\":12}\n");
+	expect_errors("");
+	ck_assert_uint_eq(sx_stats.records_in, 2);
+	ck_assert_uint_eq(sx_stats.records_out, 2);
+}
+END_TEST
+
+START_TEST(csv_embedded_newlines_and_line_numbers)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .source_field = "src" };
+	expect(&cfg, "m.csv",
+	       "a,b\n1,\"two\nlines\"\n2,x\n3\n4,\"\"\"q\"\"\"",
+	       "{\"a\":1,\"b\":\"two\\nlines\",\"src\":\"m.csv:2\"}\n"
+	       "{\"a\":2,\"b\":\"x\",\"src\":\"m.csv:4\"}\n"
+	       "{\"a\":4,\"b\":\"\\\"q\\\"\",\"src\":\"m.csv:6\"}\n");
+	expect_errors("sx-ingest: m.csv:5: row has 1 field, the header has 2\n");
+}
+END_TEST
+
+START_TEST(csv_errors)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	/* malformed quoting, and an unterminated quote at the end */
+	expect(&cfg, "e.csv", "a,b\n1,\"x\"y\n2,3\n4,\"open\n", "{\"a\":2,\"b\":3}\n");
+	expect_errors("sx-ingest: e.csv:2: malformed CSV (a quote inside an unquoted field, or text after a "
+		      "closing quote)\n"
+		      "sx-ingest: e.csv:4: unterminated quoted field at end of input\n");
+	/* invalid UTF-8 in a value names the column */
+	expect(&cfg, "u.csv", "a,b\n1,caf\xe9\n", "");
+	expect_errors("sx-ingest: u.csv:2: column 'b': invalid UTF-8\n");
+}
+END_TEST
+
+START_TEST(csv_options)
+{
+	setup_io();
+	/* TSV by name, no header: columns 1, 2, ... */
+	struct sx_ingest_cfg cfg = { .no_header = 1 };
+	expect(&cfg, "t.tsv", "x\t1\ny\t2\n", "{\"1\":\"x\",\"2\":1}\n{\"1\":\"y\",\"2\":2}\n");
+	/* --columns */
+	char *cols[] = { "k", "v" };
+	struct sx_ingest_cfg cc = { .columns = cols, .ncolumns = 2 };
+	expect(&cc, "c.csv", "x,1\n", "{\"k\":\"x\",\"v\":1}\n");
+	/* -d ';' on a file of unknown extension is CSV */
+	struct sx_ingest_cfg dc = { .delim = ';' };
+	expect(&dc, "data.txt", "a;b\n1;2,5\n", "{\"a\":1,\"b\":\"2,5\"}\n");
+	/* --types string */
+	struct sx_ingest_cfg sc = { .types_string = 1 };
+	expect(&sc, "s.csv", "a,b\n1,\n", "{\"a\":\"1\",\"b\":\"\"}\n");
+	/* a header-only file and a BOM */
+	struct sx_ingest_cfg plain = { 0 };
+	expect(&plain, "h.csv", "a,b\n", "");
+	expect(&plain, "bom.csv", "\xEF\xBB\xBF" "a\n1\n", "{\"a\":1}\n");
+	expect_errors("");
+}
+END_TEST
+
+START_TEST(csv_schema)
+{
+	setup_io();
+	struct sx_schema_col schema[] = { { "n", SX_COL_INT }, { "f", SX_COL_FLOAT }, { "b", SX_COL_BOOL },
+					  { "s", SX_COL_STRING }, { "t", SX_COL_TIME } };
+	struct sx_ingest_cfg cfg = { .schema = schema, .nschema = 5 };
+	expect(&cfg, "s.csv",
+	       "n,f,b,s,t,other\n"
+	       "007,3,yes,42,1767225600,5\n"
+	       "x,1,1,a,2026-01-01,6\n"
+	       ",,,,,\n",
+	       "{\"n\":7,\"f\":3.0,\"b\":true,\"s\":\"42\",\"t\":\"2026-01-01T00:00:00.000Z\",\"other\":5}\n"
+	       "{\"n\":null,\"f\":null,\"b\":null,\"s\":\"\",\"t\":null,\"other\":null}\n");
+	expect_errors("sx-ingest: s.csv:3: column 'n': value is not an int\n");
+}
+END_TEST
+
+static int schema_unknown_column(void *arg)
+{
+	(void)arg;
+	setup_io();
+	struct sx_schema_col schema[] = { { "nope", SX_COL_INT } };
+	struct sx_ingest_cfg cfg = { .schema = schema, .nschema = 1 };
+	free(ingest(&cfg, "s.csv", "a\n1\n"));
+	return 50;
+}
+
+static int duplicate_column(void *arg)
+{
+	(void)arg;
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	free(ingest(&cfg, "d.csv", "a,b,a\n1,2,3\n"));
+	return 50;
+}
+
+START_TEST(csv_header_problems_exit_1)
+{
+	ck_assert_int_eq(tu_run_child(schema_unknown_column, NULL, NULL, NULL), 1);
+	tu_assert_file_eq("err.txt", "sx-ingest: s.csv: --schema names column 'nope', which the input does not have\n");
+	ck_assert_int_eq(tu_run_child(duplicate_column, NULL, NULL, NULL), 1);
+	tu_assert_file_eq("err.txt", "sx-ingest: d.csv:1: duplicate column name 'a'\n");
+}
+END_TEST
+
+/* ---- NDJSON and JSON ---------------------------------------------------- */
+
+START_TEST(ndjson_lines)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	expect(&cfg, "n.ndjson",
+	       "{\"a\":1}\n\n  \r\n{ \"b\" : [1, 2] , \"c\":{\"d\" :null}}\r\n[1]\n{\"x\":\"\\u00e9\"}",
+	       "{\"a\":1}\n{\"b\":[1,2],\"c\":{\"d\":null}}\n{\"x\":\"\\u00e9\"}\n");
+	char *e = errors();
+	ck_assert_ptr_nonnull(strstr(e, "sx-ingest: n.ndjson:5: "));
+	ck_assert_int_eq(tu_count(e, "\n"), 1);
+	free(e);
+	/* by content: a file without a known extension */
+	expect(&cfg, "noext", "{\"a\":1}\n{\"a\":2}\n", "{\"a\":1}\n{\"a\":2}\n");
+}
+END_TEST
+
+START_TEST(json_arrays_streamed)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .source_field = "at" };
+	expect(&cfg, "a.json",
+	       "[\n  {\"a\": 1, \"s\": \"],{\\\"\"},\n  {\"b\":\n    [1, {\"c\": 2}]\n  }\n,{\"d\":3}]\n",
+	       "{\"a\":1,\"s\":\"],{\\\"\",\"at\":\"a.json:2\"}\n"
+	       "{\"b\":[1,{\"c\":2}],\"at\":\"a.json:3\"}\n"
+	       "{\"d\":3,\"at\":\"a.json:6\"}\n");
+	expect_errors("");
+	/* one line, empty arrays, by content */
+	struct sx_ingest_cfg plain = { 0 };
+	expect(&plain, "one", "[{\"a\":1},{\"a\":2}]", "{\"a\":1}\n{\"a\":2}\n");
+	expect(&plain, "e.json", "[]\n", "");
+	expect(&plain, "e2.json", "[\n]\n", "");
+	expect_errors("");
+}
+END_TEST
+
+START_TEST(json_array_errors)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	expect(&cfg, "b.json", "[{\"a\":1}, 5, {\"a\":2}]\n", "{\"a\":1}\n{\"a\":2}\n");
+	char *e = errors();
+	ck_assert_ptr_nonnull(strstr(e, "sx-ingest: b.json:1: "));
+	ck_assert_int_eq(tu_count(e, "\n"), 1);
+	free(e);
+	expect(&cfg, "u.json", "[{\"a\":1},\n{\"a\":", "{\"a\":1}\n");
+	expect_errors("sx-ingest: u.json:2: unterminated JSON value at end of input\n");
+	expect(&cfg, "v.json", "[{\"a\":1}\n", "{\"a\":1}\n");
+	expect_errors("sx-ingest: v.json:1: unterminated JSON array at end of input\n");
+	expect(&cfg, "w.json", "[{\"a\":1}]\n{\"b\":2}\n", "{\"a\":1}\n");
+	expect_errors("sx-ingest: w.json:2: unexpected data after the closing ']'\n");
+}
+END_TEST
+
+START_TEST(json_concatenated_objects)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .format = SX_FMT_JSON };
+	expect(&cfg, "c.txt", "{\"a\":1}{\"a\":2}\n{\n  \"a\": 3\n}\n  {\"a\":\"}{\"}\n",
+	       "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n{\"a\":\"}{\"}\n");
+	expect_errors("");
+	/* a pretty-printed object: by content, not NDJSON */
+	struct sx_ingest_cfg plain = { 0 };
+	expect(&plain, "pretty", "{\n \"a\": 1\n}\n", "{\"a\":1}\n");
+}
+END_TEST
+
+/* ---- envelopes ---------------------------------------------------------- */
+
+START_TEST(kcat_envelope)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .envelope = SX_ENV_KCAT };
+	expect(&cfg, "k.ndjson",
+	       "{\"topic\":\"t\",\"partition\":3,\"offset\":42,\"tstype\":\"create\",\"ts\":1767225600123,"
+	       "\"broker\":1,\"key\":\"dev-1\",\"payload\":\"{\\\"temp\\\":21.5,\\\"Offset\\\":0}\"}\n"
+	       "{\"partition\":0,\"offset\":1,\"ts\":-1,\"key\":null,\"payload\":\"[1]\"}\n"
+	       "{\"partition\":0,\"offset\":2,\"key\":null,\"payload\":null}\n",
+	       "{\"temp\":21.5,\"Offset\":42,\"EventEnqueuedUtcTime\":\"2026-01-01T00:00:00.123Z\","
+	       "\"PartitionId\":3,\"Key\":\"dev-1\"}\n");
+	expect_errors("sx-ingest: k.ndjson:2: payload is not a JSON object\n"
+		      "sx-ingest: k.ndjson:3: envelope has no payload\n");
+}
+END_TEST
+
+START_TEST(mosquitto_envelope)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .envelope = SX_ENV_MOSQUITTO };
+	expect(&cfg, "m.ndjson",
+	       "{\"tst\":\"2026-11-25T06:36:44.248851Z+0000\",\"topic\":\"sensors/1\",\"qos\":0,"
+	       "\"payload\":\"{\\\"t\\\":1}\"}\n"
+	       "{\"tst\":\"2026-11-25T06:36:44Z\",\"topic\":\"s/2\",\"payload\":{\"t\": 2}}\n"
+	       "{\"topic\":\"s/3\",\"payload\":\"plain text\"}\n",
+	       "{\"t\":1,\"EventEnqueuedUtcTime\":\"2026-11-25T06:36:44.248851Z\",\"topic\":\"sensors/1\"}\n"
+	       "{\"t\":2,\"EventEnqueuedUtcTime\":\"2026-11-25T06:36:44.000Z\",\"topic\":\"s/2\"}\n");
+	expect_errors("sx-ingest: m.ndjson:3: payload is not a JSON object\n");
+}
+END_TEST
+
+/* ---- -t, shard, resume, progress ---------------------------------------- */
+
+START_TEST(time_rewrite)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .time_field = "ts", .time_unit = SX_UNIT_MS };
+	expect(&cfg, "t.ndjson",
+	       "{\"ts\":\"2026-01-01T01:00:00+01:00\",\"v\":1}\n"
+	       "{\"v\":2,\"ts\":1767225600500}\n"
+	       "{\"v\":3}\n"
+	       "{\"v\":4,\"ts\":\"soon\"}\n"
+	       "{\"v\":5,\"ts\":true}\n"
+	       "{\"v\":6,\"ts\":null}\n",
+	       "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"v\":1}\n"
+	       "{\"v\":2,\"ts\":\"2026-01-01T00:00:00.500Z\"}\n");
+	expect_errors("sx-ingest: t.ndjson:3: missing event time\n"
+		      "sx-ingest: t.ndjson:4: unparseable event time (expected RFC 3339)\n"
+		      "sx-ingest: t.ndjson:5: event time is not a string or a number\n"
+		      "sx-ingest: t.ndjson:6: missing event time\n");
+	/* --time-format, in NDJSON and CSV */
+	const char *why;
+	struct sx_timefmt *tf = sx_timefmt_compile("%d/%m/%Y %H:%M", &why);
+	ck_assert_ptr_nonnull(tf);
+	struct sx_ingest_cfg fc = { .time_field = "when", .time_format = tf };
+	expect(&fc, "f.ndjson", "{\"when\":\"02/01/2026 10:30\"}\n{\"when\":\"2026-01-02\"}\n",
+	       "{\"when\":\"2026-01-02T10:30:00.000Z\"}\n");
+	expect_errors("sx-ingest: f.ndjson:2: event time does not match --time-format\n");
+	expect(&fc, "f.csv", "when,v\n02/01/2026 10:30,1\n,2\n",
+	       "{\"when\":\"2026-01-02T10:30:00.000Z\",\"v\":1}\n");
+	expect_errors("sx-ingest: f.csv:3: missing event time\n");
+	sx_timefmt_free(tf);
+	/* CSV: RFC 3339 or an epoch number in the unit */
+	struct sx_ingest_cfg cc = { .time_field = "ts" };
+	expect(&cc, "c.csv", "ts,v\n1767225600,1\n2026-01-01T00:00:01Z,2\nnope,3\n",
+	       "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"v\":1}\n{\"ts\":\"2026-01-01T00:00:01.000Z\",\"v\":2}\n");
+	expect_errors("sx-ingest: c.csv:4: unparseable event time (expected RFC 3339 or an epoch number)\n");
+}
+END_TEST
+
+static int csv_missing_time_column(void *arg)
+{
+	(void)arg;
+	setup_io();
+	struct sx_ingest_cfg cfg = { .time_field = "ts" };
+	free(ingest(&cfg, "x.csv", "a\n1\n"));
+	return 50;
+}
+
+START_TEST(csv_without_time_column_exits_1)
+{
+	ck_assert_int_eq(tu_run_child(csv_missing_time_column, NULL, NULL, NULL), 1);
+	tu_assert_file_eq("err.txt", "sx-ingest: x.csv: no column 'ts' (-t) in the header\n");
+}
+END_TEST
+
+/* Every record lands in exactly one of N shards, by FNV-1a of its key, the
+ * same for CSV and NDJSON input. */
+START_TEST(shards_partition_the_records)
+{
+	setup_io();
+	struct sx_buf nd = SX_BUF_INIT, csv = SX_BUF_INIT;
+	sx_buf_puts(&csv, "dev,v\n");
+	for (int i = 0; i < 60; i++) {
+		if (i % 10 == 9) {
+			sx_buf_printf(&nd, "{\"v\":%d}\n", i); /* no key: hashes as null */
+			sx_buf_printf(&csv, ",%d\n", i);
+		} else if (i % 10 == 8) {
+			sx_buf_printf(&nd, "{\"dev\":\"\",\"v\":%d}\n", i); /* an empty string */
+			sx_buf_printf(&csv, "\"\",%d\n", i);
+		} else if (i % 10 == 7) {
+			sx_buf_printf(&nd, "{\"dev\":%d,\"v\":%d}\n", i, i); /* a number */
+			sx_buf_printf(&csv, "%d,%d\n", i, i);
+		} else {
+			sx_buf_printf(&nd, "{\"dev\":\"d%d\",\"v\":%d}\n", i % 7, i);
+			sx_buf_printf(&csv, "d%d,%d\n", i % 7, i);
+		}
+	}
+	int seen[60] = { 0 };
+	for (int k = 0; k < 3; k++) {
+		struct sx_ingest_cfg cfg = { .shard_i = k, .shard_n = 3, .shard_key = "dev" };
+		char *a = ingest(&cfg, "s.ndjson", nd.data);
+		char *b = ingest(&cfg, "s.csv", csv.data);
+		/* the same records from both formats */
+		int na = 0, nb = 0;
+		for (const char *p = a; (p = strstr(p, "\"v\":")) != NULL; p += 4) {
+			int v = atoi(p + 4);
+			seen[v]++;
+			na++;
+			/* and the right ones */
+			const char *key = v % 10 == 9 ? "null" : v % 10 == 8 ? "" : NULL;
+			char kb[16];
+			if (!key) {
+				if (v % 10 == 7)
+					snprintf(kb, sizeof kb, "%d", v);
+				else
+					snprintf(kb, sizeof kb, "d%d", v % 7);
+				key = kb;
+			}
+			ck_assert_msg(sx_fnv1a64(key, strlen(key)) % 3 == (uint64_t)k, "v=%d in shard %d", v, k);
+			char needle[32];
+			snprintf(needle, sizeof needle, "\"v\":%d}", v);
+			ck_assert_msg(strstr(b, needle) != NULL, "v=%d: NDJSON shard %d, not CSV", v, k);
+		}
+		for (const char *p = b; (p = strstr(p, "\"v\":")) != NULL; p += 4)
+			nb++;
+		ck_assert_int_eq(na, nb);
+		free(a);
+		free(b);
+	}
+	for (int i = 0; i < 60; i++)
+		ck_assert_msg(seen[i] == 1, "v=%d in %d shards", i, seen[i]);
+	expect_errors("");
+	sx_buf_free(&nd);
+	sx_buf_free(&csv);
+	ck_assert_uint_eq(sx_fnv1a64("", 0), UINT64_C(14695981039346656037));
+	ck_assert_uint_eq(sx_fnv1a64("a", 1), UINT64_C(0xaf63dc4c8601ec8c));
+}
+END_TEST
+
+struct progress_log { uint64_t off[16], line[16]; int n; };
+static void log_progress(void *ctx, uint64_t offset, uint64_t lineno)
+{
+	struct progress_log *p = ctx;
+	if (p->n < 16) {
+		p->off[p->n] = offset;
+		p->line[p->n] = lineno;
+	}
+	p->n++;
+}
+
+/* Records that end at or before skip_to are read, not emitted, not reported. */
+START_TEST(resume_offsets)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	const char *nd = "{\"a\":1}\nbad\n{\"a\":3}\n";
+	char *got = ingest_n(&cfg, "r.ndjson", nd, strlen(nd), 12);
+	ck_assert_str_eq(got, "{\"a\":3}\n");
+	free(got);
+	expect_errors("");
+	/* CSV: the header is still read; a multi-line row is resumed after as a whole */
+	const char *csv = "a,b\n1,\"x\ny\"\n2,z\n";
+	got = ingest_n(&cfg, "r.csv", csv, strlen(csv), 12);
+	ck_assert_str_eq(got, "{\"a\":2,\"b\":\"z\"}\n");
+	free(got);
+	/* progress is reported only between records */
+	struct progress_log pl = { 0 };
+	char path[600];
+	snprintf(path, sizeof path, "%s", tu_path("r.csv"));
+	struct sx_ingest *g = sx_ingest_new(&cfg);
+	sx_ingest_set_progress(g, log_progress, &pl);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, path), 0);
+	ck_assert_int_eq(sx_ingest_source(g, &in, "r.csv", 0), 0);
+	sx_in_close(&in);
+	sx_ingest_free(g);
+	ck_assert_int_eq(pl.n, 4); /* header, row 1 (two lines), row 2, end */
+	ck_assert_uint_eq(pl.off[0], 4);
+	ck_assert_uint_eq(pl.off[1], 12);
+	ck_assert_uint_eq(pl.line[1], 3);
+	ck_assert_uint_eq(pl.off[2], strlen(csv));
+	ck_assert_uint_eq(pl.off[3], strlen(csv));
+}
+END_TEST
+
+START_TEST(added_fields_replace_or_append)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .source_field = "src", .arrival_field = "arr", .time_field = "ts" };
+	char *got = ingest(&cfg, "x.ndjson", "{\"src\":\"old\",\"ts\":0,\"v\":1}\n");
+	/* src replaced in place; arr appended; ts rewritten */
+	const char *prefix = "{\"src\":\"x.ndjson:1\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"v\":1,\"arr\":\"";
+	ck_assert_msg(strncmp(got, prefix, strlen(prefix)) == 0, "got %s", got);
+	ck_assert_int_eq(tu_count(got, "\"arr\""), 1);
+	free(got);
+	expect_errors("");
+}
+END_TEST
+
+Suite *sx_ingest_suite(void)
+{
+	Suite *s = suite_create("sx_ingest");
+	TCase *tc = tcase_create("core");
+	tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
+	tcase_add_checked_fixture(tc, tu_subdir_setup, NULL);
+	tcase_add_test(tc, csv_typed_rows);
+	tcase_add_test(tc, csv_embedded_newlines_and_line_numbers);
+	tcase_add_test(tc, csv_errors);
+	tcase_add_test(tc, csv_options);
+	tcase_add_test(tc, csv_schema);
+	tcase_add_test(tc, csv_header_problems_exit_1);
+	tcase_add_test(tc, ndjson_lines);
+	tcase_add_test(tc, json_arrays_streamed);
+	tcase_add_test(tc, json_array_errors);
+	tcase_add_test(tc, json_concatenated_objects);
+	tcase_add_test(tc, kcat_envelope);
+	tcase_add_test(tc, mosquitto_envelope);
+	tcase_add_test(tc, time_rewrite);
+	tcase_add_test(tc, csv_without_time_column_exits_1);
+	tcase_add_test(tc, shards_partition_the_records);
+	tcase_add_test(tc, resume_offsets);
+	tcase_add_test(tc, added_fields_replace_or_append);
+	suite_add_tcase(s, tc);
+	return s;
+}
