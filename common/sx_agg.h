@@ -20,6 +20,27 @@
  * Variance uses Welford's update and Chan's parallel merge (no catastrophic
  * cancellation on 1e9+x).  An aggregate over no values is null; counts are 0.
  *
+ * Rules (documented for users in sx-window(1)):
+ *   - Default names: "count" for count() and count(*); FUNC_FIELD otherwise
+ *     (count_deviceId, avg_temperature, percentile_cont_temperature: P is not
+ *     part of the name); FUNC_F_G for min_by(f,g)/max_by(f,g).  Function
+ *     names are case-insensitive, the default name uses lower case.
+ *   - A missing field is skipped by every function.  An explicit null is
+ *     skipped by count(f), the numeric functions and count_distinct /
+ *     approx_count_distinct, but is a value for first/last/collect (which
+ *     return the value on the first/last event that has the field).
+ *     min_by/max_by give null when the chosen event lacks g.
+ *   - Over no values: null, except count, count_distinct and
+ *     approx_count_distinct (0) and collect ([]).
+ *   - count_distinct equality: numbers by value (1 == 1.0 == 1e0, integers
+ *     exact within int64, others as doubles), strings by decoded bytes,
+ *     true/false, objects and arrays by their text without whitespace.
+ *   - Ties: min/max/min_by/max_by/first keep the earliest event (event time,
+ *     then input order), last the latest; percentile_disc among equal
+ *     numbers returns the shortest text (then bytewise smallest).
+ *   - sum prints an integer when every value had integer syntax and the
+ *     int64 sum did not overflow; otherwise a double (compensated sum).
+ *
  * Ownership: the set owns its parsed arguments; an accumulator owns copies of
  * every value it keeps (records are borrowed only during sx_acc_add).
  */
@@ -46,6 +67,13 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 size_t sx_aggset_count(const struct sx_aggset *s);
 /* Output name of aggregate i (e.g. "avg_temperature", "count"). */
 const char *sx_aggset_name(const struct sx_aggset *s, size_t i);
+/* A text describing the set (names, functions, fields, p), identical for
+ * identical sets: save it once in a state file and compare it on load. */
+const char *sx_aggset_signature(const struct sx_aggset *s);
+/* 1 when some aggregate keeps values (median, percentile_*, count_distinct,
+ * collect): its accumulators grow with their events and merging them costs
+ * time proportional to the values kept. */
+int sx_aggset_keeps_values(const struct sx_aggset *s);
 
 struct sx_acc *sx_acc_new(const struct sx_aggset *s);
 void sx_acc_free(const struct sx_aggset *s, struct sx_acc *a);
@@ -55,7 +83,8 @@ void sx_acc_reset(const struct sx_aggset *s, struct sx_acc *a);
  * and SEQ, its position in input order. */
 void sx_acc_add(const struct sx_aggset *s, struct sx_acc *a, const struct sx_rec *rec,
 		sx_time_t t, uint64_t seq);
-/* Fold SRC into DST as if DST had also seen SRC's events; SRC is unchanged. */
+/* Fold SRC into DST as if DST had also seen SRC's events; SRC is unchanged.
+ * DST and SRC must be different accumulators. */
 void sx_acc_merge(const struct sx_aggset *s, struct sx_acc *dst, const struct sx_acc *src);
 /* 1 when no event has been added (or merged in). */
 int sx_acc_empty(const struct sx_aggset *s, const struct sx_acc *a);
