@@ -116,19 +116,18 @@ static void check_names(const struct sx_window_cfg *c)
 	free(names);
 }
 
-static json_t *config_json(const struct sx_window_cfg *c, char **aggargs, int naggs,
-			   const struct sx_winstage_cfg *s, const char *time_unit)
+/* What a state file must have been saved under to be continued. */
+static json_t *config_json(const struct sx_window_cfg *c, const struct sx_winstage_cfg *s,
+			   const char *time_unit)
 {
-	json_t *keys = json_array(), *aggs = json_array();
+	json_t *keys = json_array();
 	for (int i = 0; i < c->nkeys; i++)
 		json_array_append_new(keys, json_string(c->keys[i]));
-	for (int i = 0; i < naggs; i++)
-		json_array_append_new(aggs, json_string(aggargs[i]));
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:o,s:s?,s:s,s:I,s:s}",
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:s?,s:s,s:I,s:s}",
 			 "window", kind_names[c->kind], "size", (json_int_t)c->size, "hop", (json_int_t)c->hop,
 			 "timeout", (json_int_t)c->timeout, "max_duration", (json_int_t)c->max_duration,
 			 "offset", (json_int_t)c->offset, "start_inclusive", c->start_inclusive,
-			 "group_by", keys, "aggregates", aggs, "time", s->time_field, "time_unit", time_unit,
+			 "group_by", keys, "aggregates", sx_aggset_signature(c->aggs), "time", s->time_field, "time_unit", time_unit,
 			 "max_delay", (json_int_t)s->max_delay, "late", s->late_drop ? "drop" : "adjust");
 }
 
@@ -159,8 +158,8 @@ int main(int argc, char **argv)
 	struct sx_window_cfg wc;
 	struct sx_winstage_cfg sc;
 	struct sx_aggset *aggs = sx_aggset_new();
-	char **aggargs = NULL, **bounds = NULL;
-	int naggs = 0, nbounds = 0, nkinds = 0, opt, have_offset = 0, have_late = 0;
+	char **bounds = NULL;
+	int nbounds = 0, nkinds = 0, opt, have_offset = 0, have_late = 0;
 	const char *time_unit = "s";
 	char err[256];
 	memset(&wc, 0, sizeof wc);
@@ -203,8 +202,6 @@ int main(int argc, char **argv)
 		case 'a':
 			if (sx_aggset_add(aggs, optarg, err, sizeof err) < 0)
 				sx_usage_error("--agg '%s': %s", optarg, err);
-			aggargs = sx_xreallocarray(aggargs, (size_t)naggs + 1, sizeof *aggargs);
-			aggargs[naggs++] = optarg;
 			break;
 		case OPT_WINDOW_FIELDS:
 			bounds = split_list("--window-fields", optarg, &nbounds);
@@ -260,7 +257,7 @@ int main(int argc, char **argv)
 	sc.time_unit = cli.time_unit;
 	sc.idle_timeout = cli.idle_timeout_us;
 	sc.defer_commit = cli.defer_commit;
-	json_t *config = config_json(&wc, aggargs, naggs, &sc, time_unit);
+	json_t *config = config_json(&wc, &sc, time_unit);
 	sc.config = config;
 	sx_cli_start(&cli, 0, argc - optind, argv + optind);
 
@@ -278,7 +275,6 @@ int main(int argc, char **argv)
 	sx_window_free(w);
 	json_decref(config);
 	sx_aggset_free(aggs);
-	free(aggargs);
 	for (int i = 0; i < wc.nkeys; i++)
 		free(wc.keys[i]);
 	free(wc.keys);
