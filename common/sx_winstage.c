@@ -156,6 +156,11 @@ static void explain_config(const char *path, const json_t *saved, const json_t *
 		json_t *o = json_object_get(saved, key);
 		if (o && json_equal(o, v))
 			continue;
+		if (!strcmp(key, "aggregates")) {
+			sx_error("%s: state was saved with different -a aggregates; "
+				 "use the same options or remove the file", path);
+			return;
+		}
 		char *a = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 		char *b = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		sx_error("%s: state was saved with different options (%s: saved %s, now %s); "
