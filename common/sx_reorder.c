@@ -109,7 +109,8 @@ json_t *sx_reorder_save(const struct sx_reorder *r)
 {
 	json_t *arr = json_array();
 	struct sx_reorder_item *v = sx_xreallocarray(NULL, r->n ? r->n : 1, sizeof *v);
-	memcpy(v, r->heap, r->n * sizeof *v);
+	if (r->n)
+		memcpy(v, r->heap, r->n * sizeof *v);
 	qsort(v, r->n, sizeof *v, cmp_items);
 	for (size_t i = 0; i < r->n; i++)
 		json_array_append_new(arr, json_pack("[IIs#]", (json_int_t)v[i].t, (json_int_t)v[i].seq,

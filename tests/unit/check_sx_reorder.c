@@ -9,7 +9,7 @@ START_TEST(pops_in_time_then_input_order)
 	sx_reorder_init(&r);
 	/* times with ties; seq is input order */
 	const sx_time_t t[] = { 50, 30, 90, 30, 10, 30 };
-	char line[16];
+	char line[32];
 	for (int i = 0; i < 6; i++) {
 		snprintf(line, sizeof line, "{\"i\":%d}", i);
 		sx_reorder_push(&r, t[i], (uint64_t)i, line, strlen(line));
