@@ -1,0 +1,306 @@
+/* sx_winstage.c - sx-window's time keeping and --state (see sx_winstage.h). */
+#include "sx_winstage.h"
+#include "sx_commit.h"
+#include "sx_err.h"
+#include "sx_stats.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STATE_FORMAT "sx-window state"
+#define STATE_VERSION 1
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void sx_winstage_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+const char *sx_winstage_time(const struct sx_field *f, enum sx_time_unit unit,
+			     struct sx_buf *scratch, sx_time_t *t)
+{
+	if (!f || f->type == SX_JNULL)
+		return "missing event time";
+	if (f->type == SX_JNUMBER)
+		return sx_time_from_number(f->val, f->val_len, unit, t) < 0 ? "event time out of range" : NULL;
+	if (f->type != SX_JSTRING)
+		return "event time is not a string or a number";
+	const char *s;
+	size_t n;
+	sx_field_str(f, scratch, &s, &n);
+	return sx_time_parse(s, n, t) < 0 ? "unparseable event time (expected RFC 3339)" : NULL;
+}
+
+void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, struct sx_window *w)
+{
+	memset(s, 0, sizeof *s);
+	s->c = *c;
+	s->w = w;
+	s->wm = SX_TIME_NONE;
+	s->max_t = SX_TIME_NONE;
+	s->last_input = sx_mono_now();
+	sx_reorder_init(&s->r);
+	sx_rec_init(&s->rec);
+	if (c->late_out) {
+		int fd = open(c->late_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+		if (fd < 0)
+			sx_die(SX_EXIT_FAIL, "%s:", c->late_out);
+		sx_out_init(&s->late, fd, c->late_out);
+		s->late_open = 1;
+	}
+}
+
+void sx_winstage_free(struct sx_winstage *s)
+{
+	if (s->late_open) {
+		sx_out_close(&s->late);
+		s->late_open = 0;
+	}
+	sx_reorder_free(&s->r);
+	sx_rec_free(&s->rec);
+	sx_buf_free(&s->scratch);
+}
+
+int sx_winstage_tick_ms(const struct sx_winstage *s)
+{
+	int ms = 0;
+	if (!s->c.time_field)
+		ms = 100;
+	else if (s->c.idle_timeout) {
+		int64_t q = s->c.idle_timeout / 4000;
+		ms = q < 1 ? 1 : q > 100 ? 100 : (int)q;
+	}
+	if (s->c.state_path && (ms == 0 || ms > 200))
+		ms = 200;
+	return ms;
+}
+
+/* Feed every held event at or before UPTO to the windows, in order. */
+static void release(struct sx_winstage *s, sx_time_t upto)
+{
+	const struct sx_reorder_item *it;
+	while ((it = sx_reorder_pop(&s->r, upto))) {
+		const char *why;
+		if (sx_rec_parse(&s->rec, it->line, it->len, &why) < 0)
+			sx_die(SX_EXIT_FAIL, "internal error: held event does not parse: %s", why);
+		sx_window_add(s->w, &s->rec, it->t, it->seq);
+	}
+}
+
+static void set_watermark(struct sx_winstage *s, sx_time_t wm)
+{
+	if (s->wm == SX_TIME_NONE || wm > s->wm)
+		s->wm = wm;
+}
+
+/* ---- --state ---- */
+
+static void save_state(struct sx_winstage *s)
+{
+	/* Rows first: a state must never claim windows whose rows were lost. */
+	if (sx_out_flush(&sx_stdout) < 0)
+		sx_exit(SX_EXIT_FAIL);
+	json_t *j = json_pack("{s:s,s:i,s:O}", "format", STATE_FORMAT, "version", STATE_VERSION,
+			      "config", s->c.config);
+	json_object_set_new(j, "watermark", s->wm == SX_TIME_NONE ? json_null() : json_integer(s->wm));
+	json_object_set_new(j, "max_time", s->max_t == SX_TIME_NONE ? json_null() : json_integer(s->max_t));
+	json_object_set_new(j, "seq", json_integer((json_int_t)s->seq));
+	json_object_set_new(j, "reorder", sx_reorder_save(&s->r));
+	json_object_set_new(j, "windows", sx_window_save(s->w));
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!text)
+		sx_die(SX_EXIT_FAIL, "out of memory");
+	size_t len = strlen(text);
+	text[len] = '\n';
+	int r = sx_commit_write(s->c.state_path, text, len + 1, s->c.defer_commit);
+	free(text);
+	if (r < 0)
+		sx_exit(SX_EXIT_FAIL);
+}
+
+static int get_opt_time(const json_t *j, const char *name, sx_time_t *t)
+{
+	json_t *v = json_object_get(j, name);
+	if (json_is_null(v)) {
+		*t = SX_TIME_NONE;
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return -1;
+	*t = (sx_time_t)json_integer_value(v);
+	return 0;
+}
+
+/* Name the first option that differs between two configurations. */
+static void explain_config(const char *path, const json_t *saved, const json_t *now)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)now, key, v) {
+		json_t *o = json_object_get(saved, key);
+		if (o && json_equal(o, v))
+			continue;
+		if (!strcmp(key, "aggregates")) {
+			sx_error("%s: state was saved with different -a aggregates; "
+				 "use the same options or remove the file", path);
+			return;
+		}
+		char *a = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+		char *b = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		sx_error("%s: state was saved with different options (%s: saved %s, now %s); "
+			 "use the same options or remove the file", path, key, a ? a : "nothing", b ? b : "?");
+		free(a);
+		free(b);
+		return;
+	}
+	sx_error("%s: state was saved with different options; use the same options or remove the file", path);
+}
+
+int sx_winstage_load(struct sx_winstage *s)
+{
+	char *data;
+	size_t len;
+	int r = sx_commit_load(s->c.state_path, &data, &len);
+	if (r <= 0)
+		return r;
+	json_error_t jerr;
+	json_t *j = json_loadb(data, len, 0, &jerr);
+	free(data);
+	const char *path = s->c.state_path;
+	if (!j)
+		return sx_error("%s: not a valid state file (line %d: %s)", path, jerr.line, jerr.text);
+	int ret = -1;
+	json_int_t version, seq;
+	const char *format;
+	char err[200];
+	if (json_unpack(j, "{s:s,s:I}", "format", &format, "version", &version) < 0 ||
+	    strcmp(format, STATE_FORMAT) != 0) {
+		sx_error("%s: not an sx-window state file", path);
+	} else if (version != STATE_VERSION) {
+		sx_error("%s: state format version %lld, this sx-window reads version %d",
+			 path, (long long)version, STATE_VERSION);
+	} else if (!json_equal(json_object_get(j, "config"), (json_t *)s->c.config)) {
+		explain_config(path, json_object_get(j, "config"), s->c.config);
+	} else if (get_opt_time(j, "watermark", &s->wm) < 0 || get_opt_time(j, "max_time", &s->max_t) < 0 ||
+		   json_unpack(j, "{s:I}", "seq", &seq) < 0 || seq < 0 ||
+		   sx_reorder_load(&s->r, json_object_get(j, "reorder")) < 0) {
+		sx_error("%s: damaged state file (watermark, counter or reorder buffer)", path);
+	} else if (sx_window_load(s->w, json_object_get(j, "windows"), err, sizeof err) < 0) {
+		sx_error("%s: damaged state file (%s)", path, err);
+	} else {
+		s->seq = (uint64_t)seq;
+		ret = 0;
+	}
+	json_decref(j);
+	return ret;
+}
+
+/* ---- the stage ---- */
+
+static _Noreturn void stop(struct sx_winstage *s)
+{
+	int sig = stop_signal;
+	save_state(s);
+	sx_winstage_free(s);
+	sx_exit(128 + sig);
+}
+
+static int on_record(void *st, struct sx_rec *rec, const char **why)
+{
+	struct sx_winstage *s = st;
+	sx_time_t t;
+	if (stop_signal)
+		stop(s);
+	s->last_input = sx_mono_now();
+	if (s->c.time_field) {
+		const char *bad = sx_winstage_time(sx_rec_get(rec, s->c.time_field), s->c.time_unit,
+						   &s->scratch, &t);
+		if (bad) {
+			*why = bad;
+			return SX_REJECT;
+		}
+	} else {
+		t = sx_time_now();
+		if (s->wm != SX_TIME_NONE && t < s->wm)
+			t = s->wm;      /* the wall clock stepped back */
+	}
+	uint64_t seq = s->seq++;
+	sx_stats.event_time = t;
+	if (s->wm != SX_TIME_NONE && t < s->wm) {
+		sx_stats.late++;
+		if (s->late_open) {
+			sx_out_write(&s->late, rec->line, rec->len);
+			sx_out_putc(&s->late, '\n');
+		}
+		if (!s->c.late_drop)
+			sx_window_add(s->w, rec, s->wm, seq);
+		return SX_OK;
+	}
+	if (s->max_t == SX_TIME_NONE || t > s->max_t)
+		s->max_t = t;
+	set_watermark(s, s->max_t - s->c.max_delay);
+	if (s->c.max_delay == 0) {
+		sx_window_add(s->w, rec, t, seq);
+		return SX_OK;
+	}
+	sx_reorder_push(&s->r, t, seq, rec->line, rec->len);
+	release(s, s->wm);
+	sx_window_advance(s->w, s->wm);
+	return SX_OK;
+}
+
+static void on_tick(void *st)
+{
+	struct sx_winstage *s = st;
+	if (stop_signal)
+		stop(s);
+	if (!s->c.time_field) {
+		set_watermark(s, sx_time_now());
+	} else if (s->c.idle_timeout && s->max_t != SX_TIME_NONE) {
+		int64_t quiet = sx_mono_now() - s->last_input;
+		if (quiet <= s->c.idle_timeout)
+			return;
+		set_watermark(s, s->max_t - s->c.max_delay + (quiet - s->c.idle_timeout));
+		release(s, s->wm);
+	} else {
+		return;
+	}
+	sx_window_advance(s->w, s->wm);
+}
+
+static void on_finish(void *st)
+{
+	struct sx_winstage *s = st;
+	if (stop_signal)
+		stop(s);
+	if (s->c.state_path && !s->c.final) {
+		/* windows the watermark has not passed continue in the next run */
+		if (!s->c.time_field) {
+			set_watermark(s, sx_time_now());
+			sx_window_advance(s->w, s->wm);
+		}
+	} else {
+		release(s, INT64_MAX);
+		sx_window_flush(s->w);
+	}
+	if (s->c.state_path)
+		save_state(s);
+}
+
+const struct sx_stage sx_winstage_stage = { on_record, on_tick, on_finish };
