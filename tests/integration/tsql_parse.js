@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// Syntax check of T-SQL scripts (what `sx-emit-sql --dialect tsql` writes for
+// sqlcmd) with a real T-SQL grammar: the ANTLR grammars-v4 TSqlParser, as
+// packaged by the npm module antlr4ts-sql (installed by `make deps-npm` into
+// build/npm; SX_NPM names that directory).
+//
+//   node tsql_parse.js [--values] FILE
+//
+// 1. sqlcmd's own pass first, as sqlcmd reads the file: no "$(" anywhere
+//    (sqlcmd substitutes variables even inside string literals), no line
+//    starting with ":" or "!!" (sqlcmd commands), then the text is cut into
+//    batches at lines that are "GO [count]".
+// 2. Each batch is parsed with the TSqlParser start rule tsql_file (which must
+//    reach EOF); any lexer or parser error is reported with batch and line.
+// 3. Prints "kinds: NAME=COUNT ..." for the statement kinds found (insert,
+//    merge, create_table, alter_table, ...), so callers can check that a MERGE
+//    really parsed as a MERGE.
+// 4. With --values, also evaluates every row constructor after VALUES (in
+//    INSERT ... VALUES and MERGE ... USING (VALUES ...)): N'..' literals,
+//    NCHAR(n), CHAR(n), +, CONVERT(type, x), CAST(x AS type), NULL, numbers,
+//    and prints one JSON line per row: {"stmt":K,"kind":"insert"|"merge",
+//    "row":[...]} (strings as strings, numbers as their literal text).
+// Exit status: 0 all batches parse, 1 an error was found, 2 usage or the
+// parser module is missing.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const args = process.argv.slice(2);
+const wantValues = args[0] === '--values';
+if (wantValues) args.shift();
+if (args.length !== 1) {
+	console.error('usage: tsql_parse.js [--values] FILE');
+	process.exit(2);
+}
+const npm = process.env.SX_NPM || path.join(__dirname, '..', '..', 'build', 'npm');
+let antlr4tsSQL, SQLDialect;
+try {
+	// antlr4ts must be loaded before the grammar (its index has an import
+	// cycle that breaks when a parser module is the first to load it).
+	require(path.join(npm, 'node_modules', 'antlr4ts'));
+	({ antlr4tsSQL, SQLDialect } = require(path.join(npm, 'node_modules', 'antlr4ts-sql')));
+} catch (e) {
+	console.error('tsql_parse: cannot load antlr4ts-sql from ' + npm + ': ' + e.message);
+	process.exit(2);
+}
+const tsql = new antlr4tsSQL(SQLDialect.TSQL);
+const script = fs.readFileSync(args[0], 'utf8');
+const errors = [];
+
+// 1. sqlcmd's pass.
+const lines = script.split('\n');
+lines.forEach((l, i) => {
+	if (l.includes('$(')) errors.push(`line ${i + 1}: "$(" would be expanded by sqlcmd: ${l.slice(0, 80)}`);
+	if (/^\s*(:|!!)/.test(l)) errors.push(`line ${i + 1}: sqlcmd would run this as a command: ${l.slice(0, 80)}`);
+});
+const batches = [];
+let cur = [], curStart = 1;
+lines.forEach((l, i) => {
+	if (/^\s*GO(\s+\d+)?\s*$/i.test(l.replace(/\r$/, ''))) {
+		batches.push({ text: cur.join('\n'), start: curStart });
+		cur = []; curStart = i + 2;
+	} else {
+		cur.push(l);
+	}
+});
+if (cur.join('').trim() !== '') batches.push({ text: cur.join('\n'), start: curStart });
+
+// 2. Parse each batch; 3. count statement kinds.
+const kinds = {};
+const rows = [];
+let stmtNo = 0;
+for (const b of batches) {
+	if (b.text.trim() === '') continue;
+	const listener = {
+		syntaxError: (_r, _sym, line, col, msg) =>
+			errors.push(`script line ${b.start + line - 1}:${col}: ${msg.slice(0, 160)}`),
+	};
+	const tokens = tsql.getTokens(b.text, [listener]);
+	const parser = tsql.getParser(tokens, [listener]);
+	const tree = tsql.getParseTree(parser);
+	(function walk(n) {
+		const name = n.constructor && n.constructor.name;
+		const m = /^(Insert_statement|Merge_statement|Create_table|Alter_table|Update_statement|Delete_statement|Transaction_statement|Set_statement|Cfl_statement|Declare_statement|Drop_table)Context$/.exec(name);
+		if (m) kinds[m[1].toLowerCase()] = (kinds[m[1].toLowerCase()] || 0) + 1;
+		for (let i = 0; i < (n.childCount || 0); i++) walk(n.getChild(i));
+	})(tree);
+	if (wantValues) {
+		tokens.fill();
+		const toks = tokens.getTokens().filter(t => t.channel === 0 && t.type !== -1).map(t => ({
+			sym: parser.vocabulary.getSymbolicName(t.type),
+			text: b.text.substring(t.startIndex, t.stopIndex + 1),
+		}));
+		collectRows(toks, rows, () => ++stmtNo);
+	}
+}
+
+// 4. The row constructors' values.
+function collectRows(toks, out, nextStmt) {
+	let kind = null, stmt = 0;
+	for (let i = 0; i < toks.length; i++) {
+		if (toks[i].sym === 'INSERT' || toks[i].sym === 'MERGE') {
+			kind = toks[i].sym.toLowerCase(); stmt = nextStmt();
+		}
+		if (toks[i].sym !== 'VALUES' || !kind) continue;
+		// MERGE's INSERT (...) VALUES (s.a, ...) names columns: skip it.
+		let j = i + 1;
+		for (;;) {
+			if (!toks[j] || toks[j].sym !== 'LR_BRACKET') break;
+			const start = j;
+			const row = [];
+			j++;
+			let ok = true;
+			for (;;) {
+				const r = expr(toks, j);
+				if (!r) { ok = false; break; }
+				row.push(r.v); j = r.j;
+				if (toks[j] && toks[j].sym === 'COMMA') { j++; continue; }
+				if (toks[j] && toks[j].sym === 'RR_BRACKET') { j++; break; }
+				ok = false; break;
+			}
+			if (!ok) { j = start; break; }
+			out.push({ stmt, kind, row });
+			if (toks[j] && toks[j].sym === 'COMMA') j++; else break;
+		}
+		i = j - 1;
+	}
+}
+// expr: term ('+' term)*; returns {v, j} or null when not a literal expression.
+function expr(t, j) {
+	let r = term(t, j);
+	if (!r) return null;
+	while (t[r.j] && t[r.j].sym === 'PLUS') {
+		const r2 = term(t, r.j + 1);
+		if (!r2) return null;
+		if (r.v === null || r2.v === null) r = { v: null, j: r2.j };
+		else r = { v: String(r.v) + String(r2.v), j: r2.j };
+	}
+	return r;
+}
+function term(t, j) {
+	const k = t[j];
+	if (!k) return null;
+	if (k.sym === 'STRING') {
+		const s = k.text.replace(/^N/i, '');
+		return { v: s.slice(1, -1).replace(/''/g, "'"), j: j + 1 };
+	}
+	if (k.sym === 'NULL') return { v: null, j: j + 1 };
+	if (['DECIMAL', 'FLOAT', 'REAL'].includes(k.sym)) return { v: k.text, j: j + 1 };
+	if (k.sym === 'MINUS' && t[j + 1] && ['DECIMAL', 'FLOAT', 'REAL'].includes(t[j + 1].sym))
+		return { v: '-' + t[j + 1].text, j: j + 2 };
+	if (k.sym === 'LR_BRACKET') {
+		const r = expr(t, j + 1);
+		if (!r || !t[r.j] || t[r.j].sym !== 'RR_BRACKET') return null;
+		return { v: r.v, j: r.j + 1 };
+	}
+	const fn = k.text.toUpperCase();
+	if ((fn === 'NCHAR' || fn === 'CHAR') && t[j + 1] && t[j + 1].sym === 'LR_BRACKET') {
+		const r = expr(t, j + 2);
+		if (!r || !t[r.j] || t[r.j].sym !== 'RR_BRACKET') return null;
+		return { v: String.fromCharCode(Number(r.v)), j: r.j + 1 };
+	}
+	if (fn === 'CONVERT' && t[j + 1] && t[j + 1].sym === 'LR_BRACKET') {
+		// CONVERT(type, expr): skip the type up to the first top-level comma.
+		let d = 0, m = j + 2;
+		for (; t[m]; m++) {
+			if (t[m].sym === 'LR_BRACKET') d++;
+			else if (t[m].sym === 'RR_BRACKET') d--;
+			else if (t[m].sym === 'COMMA' && d === 0) break;
+		}
+		const r = expr(t, m + 1);
+		if (!r || !t[r.j] || t[r.j].sym !== 'RR_BRACKET') return null;
+		return { v: r.v, j: r.j + 1 };
+	}
+	if (fn === 'CAST' && t[j + 1] && t[j + 1].sym === 'LR_BRACKET') {
+		const r = expr(t, j + 2);
+		if (!r || !t[r.j] || t[r.j].sym !== 'AS') return null;
+		let d = 0, m = r.j + 1;
+		for (; t[m]; m++) {
+			if (t[m].sym === 'LR_BRACKET') d++;
+			else if (t[m].sym === 'RR_BRACKET') { if (d === 0) break; d--; }
+		}
+		return { v: r.v, j: m + 1 };
+	}
+	return null;
+}
+
+for (const e of errors) console.log('error: ' + e);
+console.log('batches: ' + batches.length);
+console.log('kinds: ' + Object.keys(kinds).sort().map(k => `${k}=${kinds[k]}`).join(' '));
+if (wantValues) for (const r of rows) console.log(JSON.stringify(r));
+process.exit(errors.length ? 1 : 0);
