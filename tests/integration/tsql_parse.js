@@ -4,8 +4,10 @@
 // packaged by the npm module antlr4ts-sql (installed by `make deps-npm` into
 // build/npm; SX_NPM names that directory).
 //
-//   node tsql_parse.js [--values] FILE
+//   node tsql_parse.js [--values] FILE...
 //
+// With one FILE the report goes to stdout; with several, each FILE's report
+// goes to FILE.parse (one process: loading the grammar takes seconds).
 // 1. sqlcmd's own pass first, as sqlcmd reads the file: no "$(" anywhere
 //    (sqlcmd substitutes variables even inside string literals), no line
 //    starting with ":" or "!!" (sqlcmd commands), then the text is cut into
@@ -29,70 +31,107 @@ const path = require('path');
 const args = process.argv.slice(2);
 const wantValues = args[0] === '--values';
 if (wantValues) args.shift();
-if (args.length !== 1) {
-	console.error('usage: tsql_parse.js [--values] FILE');
+if (args.length < 1) {
+	console.error('usage: tsql_parse.js [--values] FILE...');
 	process.exit(2);
 }
 const npm = process.env.SX_NPM || path.join(__dirname, '..', '..', 'build', 'npm');
-let antlr4tsSQL, SQLDialect;
+let antlr, TSqlLexer, TSqlParser, CaseChangingStream, PredictionMode;
 try {
-	// antlr4ts must be loaded before the grammar (its index has an import
-	// cycle that breaks when a parser module is the first to load it).
-	require(path.join(npm, 'node_modules', 'antlr4ts'));
-	({ antlr4tsSQL, SQLDialect } = require(path.join(npm, 'node_modules', 'antlr4ts-sql')));
+	// Only the T-SQL grammar (the package's index loads all four).  antlr4ts
+	// itself first: its index has an import cycle that breaks when a
+	// generated parser is the first module to load it.
+	const mod = (...p) => require(path.join(npm, 'node_modules', ...p));
+	antlr = mod('antlr4ts');
+	({ PredictionMode } = mod('antlr4ts', 'atn', 'PredictionMode'));
+	const out = ['antlr4ts-sql', 'dist', 'src'];
+	({ TSqlLexer } = mod(...out, 'grammar-output', 'tsql', 'TSqlLexer'));
+	({ TSqlParser } = mod(...out, 'grammar-output', 'tsql', 'TSqlParser'));
+	({ CaseChangingStream } = mod(...out, 'models', 'CaseChangingStream'));
 } catch (e) {
 	console.error('tsql_parse: cannot load antlr4ts-sql from ' + npm + ': ' + e.message);
 	process.exit(2);
 }
-const tsql = new antlr4tsSQL(SQLDialect.TSQL);
-const script = fs.readFileSync(args[0], 'utf8');
-const errors = [];
 
-// 1. sqlcmd's pass.
-const lines = script.split('\n');
-lines.forEach((l, i) => {
-	if (l.includes('$(')) errors.push(`line ${i + 1}: "$(" would be expanded by sqlcmd: ${l.slice(0, 80)}`);
-	if (/^\s*(:|!!)/.test(l)) errors.push(`line ${i + 1}: sqlcmd would run this as a command: ${l.slice(0, 80)}`);
-});
-const batches = [];
-let cur = [], curStart = 1;
-lines.forEach((l, i) => {
-	if (/^\s*GO(\s+\d+)?\s*$/i.test(l.replace(/\r$/, ''))) {
-		batches.push({ text: cur.join('\n'), start: curStart });
-		cur = []; curStart = i + 2;
-	} else {
-		cur.push(l);
-	}
-});
-if (cur.join('').trim() !== '') batches.push({ text: cur.join('\n'), start: curStart });
+let failed = 0;
+for (const file of args) {
+	const report = check(fs.readFileSync(file, 'utf8'));
+	if (report.errors) failed = 1;
+	if (args.length === 1) process.stdout.write(report.text);
+	else fs.writeFileSync(file + '.parse', report.text);
+}
+process.exit(failed);
 
-// 2. Parse each batch; 3. count statement kinds.
-const kinds = {};
-const rows = [];
-let stmtNo = 0;
-for (const b of batches) {
-	if (b.text.trim() === '') continue;
-	const listener = {
-		syntaxError: (_r, _sym, line, col, msg) =>
-			errors.push(`script line ${b.start + line - 1}:${col}: ${msg.slice(0, 160)}`),
-	};
-	const tokens = tsql.getTokens(b.text, [listener]);
-	const parser = tsql.getParser(tokens, [listener]);
-	const tree = tsql.getParseTree(parser);
-	(function walk(n) {
-		const name = n.constructor && n.constructor.name;
-		const m = /^(Insert_statement|Merge_statement|Create_table|Alter_table|Update_statement|Delete_statement|Transaction_statement|Set_statement|Cfl_statement|Declare_statement|Drop_table)Context$/.exec(name);
-		if (m) kinds[m[1].toLowerCase()] = (kinds[m[1].toLowerCase()] || 0) + 1;
-		for (let i = 0; i < (n.childCount || 0); i++) walk(n.getChild(i));
-	})(tree);
-	if (wantValues) {
-		tokens.fill();
-		const toks = tokens.getTokens().filter(t => t.channel === 0 && t.type !== -1).map(t => ({
-			sym: parser.vocabulary.getSymbolicName(t.type),
-			text: b.text.substring(t.startIndex, t.stopIndex + 1),
-		}));
-		collectRows(toks, rows, () => ++stmtNo);
+function check(script) {
+	const errors = [];
+	// 1. sqlcmd's pass.
+	const lines = script.split('\n');
+	lines.forEach((l, i) => {
+		if (l.includes('$(')) errors.push(`line ${i + 1}: "$(" would be expanded by sqlcmd: ${l.slice(0, 80)}`);
+		if (/^\s*(:|!!)/.test(l)) errors.push(`line ${i + 1}: sqlcmd would run this as a command: ${l.slice(0, 80)}`);
+	});
+	const batches = [];
+	let cur = [], curStart = 1;
+	lines.forEach((l, i) => {
+		if (/^\s*GO(\s+\d+)?\s*$/i.test(l.replace(/\r$/, ''))) {
+			batches.push({ text: cur.join('\n'), start: curStart });
+			cur = []; curStart = i + 2;
+		} else {
+			cur.push(l);
+		}
+	});
+	if (cur.join('').trim() !== '') batches.push({ text: cur.join('\n'), start: curStart });
+
+	// 2. Parse each batch; 3. count statement kinds.
+	const kinds = {};
+	const rows = [];
+	let stmtNo = 0;
+	for (const b of batches) {
+		if (b.text.trim() === '') continue;
+		// SLL prediction first (much faster on this grammar); only when it
+		// reports errors is the batch parsed again with full LL, whose verdict
+		// counts (SLL can reject valid input, never accept invalid input).
+		let tokens, parser, tree, errs;
+		for (const mode of [PredictionMode.SLL, PredictionMode.LL]) {
+			errs = [];
+			const listener = {
+				syntaxError: (_r, _sym, line, col, msg) =>
+					errs.push(`script line ${b.start + line - 1}:${col}: ${msg.slice(0, 160)}`),
+			};
+			const lexer = new TSqlLexer(new CaseChangingStream(new antlr.ANTLRInputStream(b.text), true));
+			lexer.removeErrorListeners();
+			lexer.addErrorListener(listener);
+			tokens = new antlr.CommonTokenStream(lexer);
+			parser = new TSqlParser(tokens);
+			parser.removeErrorListeners();
+			parser.addErrorListener(listener);
+			parser.interpreter.setPredictionMode(mode);
+			tree = parser.tsql_file();
+			if (!errs.length) break;
+		}
+		errors.push(...errs);
+		(function walk(n) {
+			const name = n.constructor && n.constructor.name;
+			const m = /^(Insert_statement|Merge_statement|Create_table|Alter_table|Update_statement|Delete_statement|Transaction_statement|Set_statement|Cfl_statement|Declare_statement|Drop_table)Context$/.exec(name);
+			if (m) kinds[m[1].toLowerCase()] = (kinds[m[1].toLowerCase()] || 0) + 1;
+			for (let i = 0; i < (n.childCount || 0); i++) walk(n.getChild(i));
+		})(tree);
+		if (wantValues) {
+			tokens.fill();
+			const toks = tokens.getTokens().filter(t => t.channel === 0 && t.type !== -1).map(t => ({
+				sym: parser.vocabulary.getSymbolicName(t.type),
+				text: b.text.substring(t.startIndex, t.stopIndex + 1),
+			}));
+			collectRows(toks, rows, () => ++stmtNo);
+		}
 	}
+
+	let text = '';
+	for (const e of errors) text += 'error: ' + e + '\n';
+	text += 'batches: ' + batches.length + '\n';
+	text += 'kinds: ' + Object.keys(kinds).sort().map(k => `${k}=${kinds[k]}`).join(' ') + '\n';
+	if (wantValues) for (const r of rows) text += JSON.stringify(r) + '\n';
+	return { errors: errors.length, text };
 }
 
 // 4. The row constructors' values.
@@ -184,9 +223,3 @@ function term(t, j) {
 	}
 	return null;
 }
-
-for (const e of errors) console.log('error: ' + e);
-console.log('batches: ' + batches.length);
-console.log('kinds: ' + Object.keys(kinds).sort().map(k => `${k}=${kinds[k]}`).join(' '));
-if (wantValues) for (const r of rows) console.log(JSON.stringify(r));
-process.exit(errors.length ? 1 : 0);
