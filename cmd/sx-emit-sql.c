@@ -109,7 +109,7 @@ struct emit {
 	/* per-record scratch */
 	size_t *fmap;            /* field index -> column (>= ncols: new), SIZE_MAX: ignored */
 	size_t fmap_cap;
-	struct sx_buf scratch, keyname, val;
+	struct sx_buf scratch, val;
 	/* output */
 	struct sx_buf out;
 	int first_flushed, created, txn_open, stage_exists, out_failed;
@@ -213,8 +213,8 @@ static void sink_fail(struct sx_out *o, int err)
 	o->len = 0; /* nothing more can be delivered; do not retry at exit */
 	settle_marks(e);
 	uint64_t lost = e->rows_accepted - e->delivered;
-	sx_die(SX_EXIT_FAIL, "write error on %s: %s: %" PRIu64 " row%s not delivered "
-	       "(%" PRIu64 " committed rows were written before)", o->name, strerror(err), lost,
+	sx_die(SX_EXIT_FAIL, "write error on %s: %s: %" PRIu64 " row%s not delivered (%" PRIu64
+	       " sent in committed transactions before)", o->name, strerror(err), lost,
 	       lost == 1 ? "" : "s", e->delivered);
 }
 
@@ -277,7 +277,6 @@ static int record(void *st, struct sx_rec *rec, const char **why)
 	}
 	int accept_new = !e->columns_fixed && (!e->first_flushed || e->evolve);
 	size_t nnew = 0;
-	sx_buf_reset(&e->keyname);
 	/* Pass 1: map each field to a column, check everything; change nothing. */
 	for (size_t i = 0; i < rec->n; i++) {
 		const struct sx_field *f = &rec->f[i];
@@ -666,7 +665,6 @@ static void free_all(struct emit *e)
 	free(slots);
 	sx_buf_free(&e->lines);
 	sx_buf_free(&e->scratch);
-	sx_buf_free(&e->keyname);
 	sx_buf_free(&e->val);
 	sx_buf_free(&e->out);
 }
@@ -691,7 +689,7 @@ int main(int argc, char **argv)
 	struct emit *e = &E;
 	struct sx_cli cli;
 	const char *schema_arg = NULL, *columns_arg = NULL, *key_arg = NULL;
-	int batch_given = 0, opt;
+	int opt;
 	e->d = SX_SQL_SQLITE;
 	e->batch = 500;
 	e->commit_every = 10000;
@@ -705,7 +703,6 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BATCH:
 			e->batch = sx_cli_long("--batch", optarg, 1, 1000000);
-			batch_given = 1;
 			break;
 		case OPT_COMMIT_EVERY:
 			e->commit_every = sx_cli_long("--commit-every", optarg, 1, 1000000000);
@@ -721,7 +718,6 @@ int main(int argc, char **argv)
 			sx_cli_common(&cli, opt, optarg);
 		}
 	}
-	(void)batch_given;
 	const char *why;
 	if (!e->table)
 		sx_usage_error("--table NAME is required");

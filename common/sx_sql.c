@@ -171,28 +171,38 @@ static void quote_plain(struct sx_buf *b, const char *prefix, const char *s, siz
 	sx_buf_putc(b, '\'');
 }
 
+/* Bytes the sqlite3 shell would not read back from inside a literal: NUL
+ * ends the text, and a CR before a line end is stripped by its line reader. */
+static int sqlite_special(char c)
+{
+	return c == '\0' || c == '\r';
+}
+
 static void str_sqlite(struct sx_buf *b, const char *s, size_t len)
 {
-	if (!memchr(s, '\0', len)) {
+	const char *p = s, *end = s + len;
+	while (p < end && !sqlite_special(*p))
+		p++;
+	if (p == end) {
 		quote_plain(b, "'", s, len, 0);
 		return;
 	}
-	/* 'a'||char(0)||'b': text that reads back byte for byte. */
-	const char *p = s, *end = s + len;
+	/* 'a'||char(0,13)||'b': text that reads back byte for byte. */
+	p = s;
 	int first = 1;
 	while (p < end) {
 		if (!first)
 			sx_buf_puts(b, "||");
 		first = 0;
-		if (*p == '\0') {
-			sx_buf_puts(b, "char(0");
-			for (p++; p < end && *p == '\0'; p++)
-				sx_buf_puts(b, ",0");
+		if (sqlite_special(*p)) {
+			sx_buf_puts(b, *p ? "char(13" : "char(0");
+			for (p++; p < end && sqlite_special(*p); p++)
+				sx_buf_puts(b, *p ? ",13" : ",0");
 			sx_buf_putc(b, ')');
 		} else {
-			const char *q = memchr(p, '\0', (size_t)(end - p));
-			if (!q)
-				q = end;
+			const char *q = p;
+			while (q < end && !sqlite_special(*q))
+				q++;
 			quote_plain(b, "'", p, (size_t)(q - p), 0);
 			p = q;
 		}
