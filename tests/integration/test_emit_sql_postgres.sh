@@ -157,3 +157,29 @@ for args in "" "--copy"; do
 	expect_eq "emit-sql-postgres: committed transactions stay, the failed one rolls back (${args:-INSERT})" "20|20" \
 		"$(psql_q "select count(*), max(id) from r" 2>&1)"
 done
+
+# --- a live pipeline: rows land (committed) when input goes quiet ------------------
+head -3 "$tmp/rows.ndjson" >"$tmp/three.ndjson"
+for args in "" "--copy"; do
+	reset
+	{ cat "$tmp/three.ndjson"; sleep 4; } | timeout 60 sx-emit-sql --dialect postgres --table r --create $args 2>"$tmp/emit.err" |
+		timeout 60 $PSQL 2>"$tmp/db.err" &
+	live=$!
+	sleep 2
+	expect_eq "emit-sql-postgres: rows are committed while the input is quiet, before EOF (${args:-INSERT})" 3 \
+		"$(psql_q "select count(*) from r" 2>&1)"
+	wait $live
+	expect_eq "emit-sql-postgres: ... and nothing more at EOF (${args:-INSERT})" 3 "$(psql_q "select count(*) from r" 2>&1)"
+done
+
+# --- names PostgreSQL would truncate (63 bytes) are refused, not merged ---------------
+reset
+long=$(printf 'x%.0s' $(seq 1 63))
+printf '{"%sA":1,"%sB":2}\n' "$long" "$long" >"$tmp/long.ndjson"
+pipe_to x "$tmp/long.ndjson" "$PSQL" -- --dialect postgres --table t --create "$tmp/long.ndjson"
+expect_eq "emit-sql-postgres: a 64-byte field name is a data error (exit 1)" 1 "$EMIT_RC"
+check "emit-sql-postgres: ... naming FILE:LINE" grep -q 'long.ndjson:1:' "$tmp/emit.err"
+expect_eq "emit-sql-postgres: ... and no table with truncated, merged columns was made" 0 \
+	"$(psql_q "select count(*) from pg_tables where schemaname = 'public'" 2>&1)"
+timeout 60 sx-emit-sql --dialect postgres --table "${long}T" </dev/null >/dev/null 2>"$tmp/emit.err"
+expect_eq "emit-sql-postgres: a 64-byte --table is a usage error (exit 2)" 2 "$?"

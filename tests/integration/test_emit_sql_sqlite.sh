@@ -148,3 +148,30 @@ else
 fi
 expect_eq "emit-sql-sqlite: committed transactions stay, the failed one rolls back" "20|20" \
 	"$(sqlite3 "$db" "select count(*), max(id) from r")"
+
+# --- a live pipeline: rows land (committed) when input goes quiet ------------------
+db="$tmp/live.db"
+head -3 "$tmp/rows.ndjson" >"$tmp/three.ndjson"
+{ cat "$tmp/three.ndjson"; sleep 4; } | timeout 60 sx-emit-sql --table r --create 2>"$tmp/emit.err" |
+	timeout 60 sqlite3 -bail "$db" 2>"$tmp/db.err" &
+live=$!
+sleep 2
+expect_eq "emit-sql-sqlite: rows are committed while the input is quiet, before EOF" 3 \
+	"$(sqlite3 -cmd '.timeout 2000' "$db" 'select count(*) from r' 2>&1)"
+wait $live
+expect_eq "emit-sql-sqlite: ... and nothing more at EOF" 3 "$(sqlite3 "$db" 'select count(*) from r')"
+
+# --- --evolve reruns on SQLite behave as the man page says -------------------------
+db="$tmp/ev3.db"
+for run in 1 2; do
+	pipe_to x "$tmp/ev.ndjson" "sqlite3 '$db'" -- --table ev --create --evolve --batch 1
+done
+expect_eq "emit-sql-sqlite: rerun --evolve: plain sqlite3 reports the duplicate column (exit 1)" 1 "$DB_RC"
+check "emit-sql-sqlite: ... naming it" grep -q 'duplicate column name' "$tmp/db.err"
+expect_eq "emit-sql-sqlite: ... and the rows still land" "6|4" "$(sqlite3 "$db" 'select count(*), count(c) from ev')"
+db="$tmp/ev4.db"
+for run in 1 2; do
+	pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --create --evolve --batch 1 --schema c:float
+	pipe_ok "emit-sql-sqlite: the documented idempotent recipe (late column in --schema) reruns cleanly (run $run)"
+done
+expect_eq "emit-sql-sqlite: ... every row of both runs landed" "6|4" "$(sqlite3 "$db" 'select count(*), count(c) from ev')"
