@@ -24,6 +24,12 @@ emit_sql_bench() {
 	got=$(sqlite3 "$B/import.db" 'select count(*) from ev')
 	[ "$got" = "$N" ] || echo "  !! .import loaded $got rows, not $N"
 	ratio "$t_native" "$t_sx" "sx-emit-sql | sqlite3 time / .import time (target <= 2.5x)"
+	# Diagnostic: .import is one transaction; the default commits every
+	# 10,000 rows, and each SQLite commit is a journal fsync.
+	rm -f "$db"
+	measure "  same, --commit-every $N (one transaction)" \
+		"set -o pipefail; sx-emit-sql --table ev --create --commit-every $N <'$B/events.ndjson' | sqlite3 -bail '$db'"
+	ratio "$t_native" "$SECS" "one transaction / .import"
 	rm -f "$db" "$B/import.db"
 
 	# shellcheck source=../integration/pg.sh
@@ -46,6 +52,11 @@ emit_sql_bench() {
 	got=$(psql -X -A -t -c 'select count(*) from ev2')
 	[ "$got" = "$N" ] || echo "  !! \\copy loaded $got rows, not $N"
 	ratio "$t_native" "$t_sx" "sx-emit-sql --copy | psql time / \\copy time (target <= 1.5x)"
+	# Diagnostic: one COPY statement (a round trip) per --batch rows.
+	psql -X -q -c 'drop table ev'
+	measure "  same, --batch 10000 (a COPY per 10,000 rows)" \
+		"set -o pipefail; sx-emit-sql --dialect postgres --copy --create --table ev --batch 10000 <'$B/events.ndjson' | psql -X -q -v ON_ERROR_STOP=1"
+	ratio "$t_native" "$SECS" "--batch 10000 / \\copy"
 	pg_stop
 }
 emit_sql_bench

@@ -24,6 +24,16 @@
 //    "row":[...]} (strings as strings, numbers as their literal text).
 // Exit status: 0 all batches parse, 1 an error was found, 2 usage or the
 // parser module is missing.
+//
+// Why this grammar: node-sql-parser 5.4 (TransactSQL dialect) rejects valid
+// MERGE ... WITH (HOLDLOCK) and a bare COMMIT;, so it cannot check upserts.
+// TSqlParser accepts every statement sx-emit-sql writes: SET NOCOUNT/
+// XACT_ABORT, IF OBJECT_ID(..) IS NULL CREATE TABLE, BEGIN/COMMIT
+// TRANSACTION, INSERT ... VALUES, MERGE INTO .. WITH (HOLDLOCK) .. USING
+// (VALUES ..), IF COL_LENGTH(..) IS NULL ALTER TABLE .. ADD.  It checks
+// syntax only: not types, not names, not the 1,000-row VALUES limit (the
+// test counts rows itself), and it is more lenient than SQL Server in places
+// (e.g. a bare "name arg" parses as a procedure call, as in T-SQL).
 'use strict';
 const fs = require('fs');
 const path = require('path');
