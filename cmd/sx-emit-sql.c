@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char usage[] =
 	"Usage: sx-emit-sql --table NAME [OPTIONS] [FILE...] | sqlite3 DB  (or psql, sqlcmd)\n"
@@ -168,6 +169,8 @@ static struct sx_sql_target target(struct emit *e)
 
 static void emit_out(struct emit *e)
 {
+	if (e->out.len == 0)
+		return;
 	sx_out_write(&sx_stdout, e->out.data, e->out.len);
 	sx_buf_reset(&e->out);
 }
@@ -178,6 +181,8 @@ static void settle_marks(struct emit *e)
 	size_t i = 0;
 	while (i < e->nmarks && e->marks[i].end_byte <= sx_stdout.bytes)
 		e->delivered = e->marks[i++].rows;
+	if (i == 0)
+		return;
 	memmove(e->marks, e->marks + i, (e->nmarks - i) * sizeof *e->marks);
 	e->nmarks -= i;
 }
@@ -308,6 +313,20 @@ static int record(void *st, struct sx_rec *rec, const char **why)
 				*why = reason;
 				return SX_REJECT;
 			}
+			/* SQLite and T-SQL (in its usual collations) fold ASCII case:
+			 * "A" next to "a" would be a duplicate column */
+			const char *clash = NULL;
+			if (e->d != SX_SQL_POSTGRES)
+				for (size_t j = 0; j < e->ncols && !clash; j++)
+					if (e->cols[j].len == len && !strncasecmp(e->cols[j].name, name, len))
+						clash = e->cols[j].name;
+			if (clash) {
+				snprintf(reason, sizeof reason, "field \"%.*s\" and column \"%.*s\" are the same "
+					 "name in %s, which ignores case", len > 64 ? 64 : (int)len, name,
+					 len > 64 ? 64 : (int)len, clash, sx_sql_dialect_name(e->d));
+				*why = reason;
+				return SX_REJECT;
+			}
 			/* a name repeated in this record is one new column */
 			size_t dup = SIZE_MAX;
 			for (size_t j = 0; j < i; j++)
@@ -319,7 +338,17 @@ static int record(void *st, struct sx_rec *rec, const char **why)
 					sx_json_unescape(g->key, g->key_len, g->key_esc, &tmp, &gname, &glen);
 					if (glen == len && !memcmp(gname, name, len))
 						dup = e->fmap[j];
+					else if (e->d != SX_SQL_POSTGRES && glen == len &&
+						 !strncasecmp(gname, name, len))
+						clash = "another field of this record";
 					sx_buf_free(&tmp);
+					if (clash) {
+						snprintf(reason, sizeof reason, "field \"%.*s\" and %s are the same "
+							 "name in %s, which ignores case", len > 64 ? 64 : (int)len,
+							 name, clash, sx_sql_dialect_name(e->d));
+						*why = reason;
+						return SX_REJECT;
+					}
 				}
 			if (dup == SIZE_MAX) {
 				if (e->ncols + nnew + 1 > sx_sql_max_columns(e->d)) {
@@ -795,6 +824,8 @@ int main(int argc, char **argv)
 	static const struct sx_stage stage = { record, tick, finish };
 	struct sx_run_opts ro = { argv + optind, argc - optind, IDLE_FLUSH_MS };
 	sx_run(&stage, e, &ro);
+	/* deliver (or report) everything while the accounting still exists */
+	sx_out_flush(&sx_stdout);
 	free_all(e);
 	sx_exit(SX_EXIT_OK);
 }
