@@ -30,7 +30,7 @@ TOOLS := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/sx-*.c)))
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 
-.PHONY: all deps deps-test deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
+.PHONY: all deps deps-test deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
 .DELETE_ON_ERROR:
 
 all: deps $(TOOL_BINS)
@@ -90,8 +90,14 @@ cli: all deps-test
 conformance: all deps-test
 	SX_BIN=$(CURDIR)/$(BIN) bash tests/conformance.sh
 
-integration: all deps-test
-	SX_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
+# The T-SQL syntax test's parser (npm, into build/npm).  Soft: without npm or
+# network the test prints SKIP instead.
+deps-npm:
+	@bash tests/integration/tsql_deps.sh $(CURDIR)/$(BUILD)/npm || \
+		echo "sx: T-SQL parser not installed; test_emit_sql_tsql.sh will SKIP"
+
+integration: all deps-test deps-npm
+	SX_NPM=$(CURDIR)/$(BUILD)/npm SX_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
 
 # The whole suite again under AddressSanitizer + UBSan, in its own tree.
 # (Not conformance: its ~600 sanitized process starts take minutes on a busy

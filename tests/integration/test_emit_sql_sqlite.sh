@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# sx-emit-sql into a real sqlite3: hostile strings come back byte for byte (and
+# no meta-command hidden in a value runs), field names survive quoting, NUL is
+# kept, every type mapping, --create/--evolve/--columns/--schema, idempotent
+# --key/--upsert reruns, and a client that dies mid-stream (sqlite3 -bail)
+# makes sx-emit-sql exit 1 promptly saying how many rows were not delivered.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/emit_sql_lib.sh"
+emit_sql_require emit-sql-sqlite
+if ! command -v sqlite3 >/dev/null; then
+	echo "FAIL emit-sql-sqlite: sqlite3 not installed (make deps-test)"; exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/markers"
+python3 "$here/emit_sql_data.py" hostile "$tmp" "$tmp/markers"
+python3 "$here/emit_sql_data.py" nul "$tmp"
+python3 "$here/emit_sql_data.py" names "$tmp"
+readback="select id || ' ' || case when s is null then 'NULL' else hex(s) end from t order by id"
+
+# --- hostile strings, several statement and transaction boundaries ---------
+for args in "" "--batch 1" "--batch 7 --commit-every 3"; do
+	db="$tmp/h.db"; rm -f "$db"
+	# shellcheck disable=SC2086
+	pipe_to x "$tmp/hostile.ndjson" "sqlite3 -bail '$db'" -- --table t --create $args
+	pipe_ok "emit-sql-sqlite: hostile strings load (${args:-defaults})"
+	sqlite3 "$db" "$readback" >"$tmp/got.hex"
+	same_lines "emit-sql-sqlite: hostile strings read back byte for byte (${args:-defaults})" \
+		"$tmp/hostile.hex" "$tmp/got.hex"
+done
+no_markers "emit-sql-sqlite: no meta-command in a value ran" "$tmp/markers"
+expect_eq "emit-sql-sqlite: only table t exists after the injection attempts" "t" \
+	"$(sqlite3 "$tmp/h.db" "select group_concat(name) from sqlite_master where type='table'")"
+
+# --- field names needing quoting --------------------------------------------
+db="$tmp/n.db"
+pipe_to x "$tmp/names.ndjson" "sqlite3 -bail '$db'" -- --table 'odd "table"' --create
+pipe_ok "emit-sql-sqlite: hostile field and table names load"
+sqlite3 "$db" "select hex(name) from pragma_table_info('odd \"table\"') order by cid" >"$tmp/got.names"
+same_lines "emit-sql-sqlite: column names read back byte for byte" "$tmp/names.hex" "$tmp/got.names"
+expect_eq "emit-sql-sqlite: values land under the right names" "1|2|9" \
+	"$(sqlite3 "$db" 'select id, "with space", "semi;colon" from "odd ""table"""')"
+
+# --- NUL is kept on SQLite ----------------------------------------------------
+db="$tmp/nul.db"
+pipe_to x "$tmp/nul.ndjson" "sqlite3 -bail '$db'" -- --table t --create
+pipe_ok "emit-sql-sqlite: a value with NUL loads"
+sqlite3 "$db" "$readback" >"$tmp/got.hex"
+same_lines "emit-sql-sqlite: NUL kept byte for byte" "$tmp/nul.hex" "$tmp/got.hex"
+
+# --- type mapping ---------------------------------------------------------------
+cat >"$tmp/types.ndjson" <<'EOF'
+{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2],"q":"it's"},"a":[1,"x"],"n":null,"s":"text","w":1,"late":null,"mix":1}
+{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":"x"}
+{"i":null,"f":null,"b":null,"ts":null,"o":null,"a":null,"n":null,"s":null,"w":null,"late":null,"mix":null}
+EOF
+db="$tmp/ty.db"
+pipe_to x "$tmp/types.ndjson" "sqlite3 -bail '$db'" -- --table ty --create
+pipe_ok "emit-sql-sqlite: types load"
+q() { sqlite3 "$db" "$1" 2>&1; }
+expect_eq "emit-sql-sqlite: integer column holds int64 exactly" \
+	"integer|9223372036854775807,integer|-42" \
+	"$(q "select group_concat(typeof(i) || '|' || i) from (select i from ty where i is not null order by rowid)")"
+expect_eq "emit-sql-sqlite: integer column declared with INTEGER affinity" 1 \
+	"$(q "select instr(upper(type), 'INT') > 0 from pragma_table_info('ty') where name = 'i'")"
+expect_eq "emit-sql-sqlite: float column stores reals" "real|1.5,real|-2.5e-10" \
+	"$(q "select group_concat(typeof(f) || '|' || f) from (select f from ty where f is not null order by rowid)")"
+expect_eq "emit-sql-sqlite: booleans are 1/0" "integer|1,integer|0" \
+	"$(q "select group_concat(typeof(b) || '|' || b) from (select b from ty where b is not null order by rowid)")"
+expect_eq "emit-sql-sqlite: timestamps are ISO text meaning the same instants" \
+	"text|1714564800123,text|1714564800000" \
+	"$(q "select group_concat(typeof(ts) || '|' || cast(round((julianday(ts) - 2440587.5) * 86400000) as integer)) from (select ts from ty where ts is not null order by rowid)")"
+expect_eq "emit-sql-sqlite: objects and arrays stored as JSON text" \
+	'text|{"a":[1,2],"q":"it'"'"'s"}|text|[1,"x"],text|{}|text|[]' \
+	"$(q "select group_concat(typeof(o) || '|' || json(o) || '|' || typeof(a) || '|' || json(a)) from (select o, a from ty where o is not null order by rowid)")"
+expect_eq "emit-sql-sqlite: integer then float widens to float" "real|1.0,real|2.5" \
+	"$(q "select group_concat(typeof(w) || '|' || w) from (select w from ty where w is not null order by rowid)")"
+expect_eq "emit-sql-sqlite: a null-first column is typed by its first value" "text|abc" \
+	"$(q "select typeof(late) || '|' || late from ty where late is not null")"
+expect_eq "emit-sql-sqlite: integer then string becomes text" "text|1,text|x" \
+	"$(q "select group_concat(typeof(mix) || '|' || mix) from (select mix from ty where mix is not null order by rowid)")"
+expect_eq "emit-sql-sqlite: JSON null is SQL NULL, empty string is not" "3|1" \
+	"$(q "select count(*) filter (where n is null), count(*) filter (where s = '') from ty")"
+
+# --- --schema overrides, --columns fixes the list -------------------------------
+db="$tmp/sc.db"
+printf '{"id":7,"code":"0042","extra":"x"}\n{"id":8,"code":"17","extra":"y"}\n' >"$tmp/sc.ndjson"
+pipe_to x "$tmp/sc.ndjson" "sqlite3 -bail '$db'" -- --table sc --create --schema id:text --columns id,code
+pipe_ok "emit-sql-sqlite: --schema and --columns load"
+expect_eq "emit-sql-sqlite: --columns keeps only the listed columns" "id,code" \
+	"$(sqlite3 "$db" "select group_concat(name) from pragma_table_info('sc')")"
+expect_eq "emit-sql-sqlite: --schema id:text makes id text" "text|7,text|8" \
+	"$(sqlite3 "$db" "select group_concat(typeof(id) || '|' || id) from (select id from sc order by rowid)")"
+expect_eq "emit-sql-sqlite: a numeric-looking string stays a string" "0042" \
+	"$(sqlite3 "$db" "select code from sc where id = '7'")"
+
+# --- a new field: data error, or a new column with --evolve --------------------
+printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n{"a":3,"b":"z","c":4}\n' >"$tmp/ev.ndjson"
+db="$tmp/ev1.db"
+pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --create --batch 1 "$tmp/ev.ndjson"
+expect_eq "emit-sql-sqlite: a field outside the first batch's columns is a data error (exit 1)" 1 "$EMIT_RC"
+check "emit-sql-sqlite: the data error names FILE:LINE" grep -q 'ev.ndjson:2:' "$tmp/emit.err"
+db="$tmp/ev2.db"
+pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --create --evolve --batch 1
+pipe_ok "emit-sql-sqlite: --evolve loads a record with a new field"
+expect_eq "emit-sql-sqlite: --evolve added column c and kept every value" "1|x|,2|y|3.5,3|z|4.0" \
+	"$(sqlite3 "$db" "select group_concat(a || '|' || b || '|' || coalesce(c, ''), ',') from (select * from ev order by a)")"
+
+# --- --key --upsert: reruns leave one row per key, last wins ------------------
+for args in "" "--batch 1" "--batch 2"; do
+	db="$tmp/up.db"; rm -f "$db"
+	window_rows "$tmp/w1.ndjson" 1
+	window_rows "$tmp/w2.ndjson" 2
+	ok=1
+	for input in w1 w1 w2; do
+		# shellcheck disable=SC2086
+		pipe_to x "$tmp/$input.ndjson" "sqlite3 -bail '$db'" -- --table win --create --key window_end,deviceId --upsert $args
+		[ "$EMIT_RC" = 0 ] && [ "$DB_RC" = 0 ] || { ok=0; pipe_ok "emit-sql-sqlite: upsert run ($input ${args:-defaults})"; }
+	done
+	[ $ok = 1 ] && echo "ok emit-sql-sqlite: three upsert runs load (${args:-defaults})"
+	expect_eq "emit-sql-sqlite: one row per (window_end, deviceId) after reruns (${args:-defaults})" "12|12" \
+		"$(sqlite3 "$db" "select count(*), count(distinct window_end || deviceId) from win")"
+	expect_eq "emit-sql-sqlite: in-input duplicate key collapses, last wins (${args:-defaults})" "99|1.25" \
+		"$(sqlite3 "$db" "select \"count\", \"avg\" from win where deviceId = 'dev-1' and window_end like '2024-05-01T12:00:00%'")"
+	expect_eq "emit-sql-sqlite: the rerun updated every row (${args:-defaults})" "12" \
+		"$(sqlite3 "$db" "select count(*) from win where pass = 2")"
+done
+expect_eq "emit-sql-sqlite: --create with --key makes the key the primary key" "window_end,deviceId" \
+	"$(sqlite3 "$tmp/up.db" "select group_concat(name) from (select name from pragma_table_info('win') where pk > 0 order by pk)")"
+
+# --- the client stops mid-stream --------------------------------------------------
+python3 "$here/emit_sql_data.py" rows "$tmp" 200000
+sed -i '25s/.*/{"id":25,"v":"bad"}/' "$tmp/rows.ndjson"
+db="$tmp/stop.db"
+sqlite3 "$db" "create table r (id integer primary key, v text not null check (v <> 'bad'))"
+t0=$(date +%s)
+pipe_to x "$tmp/rows.ndjson" "sqlite3 -bail '$db'" -- --table r --batch 5 --commit-every 10
+t1=$(date +%s)
+expect_eq "emit-sql-sqlite: sqlite3 -bail stops at the CHECK violation (exit 1)" 1 "$DB_RC"
+expect_eq "emit-sql-sqlite: sx-emit-sql exits 1 when its reader goes away (not a hang, not SIGPIPE)" 1 "$EMIT_RC"
+check "emit-sql-sqlite: ... within the timeout ($((t1 - t0)) s)" test $((t1 - t0)) -lt 60
+if grep -Eiq '[0-9][0-9,]* .*(not delivered|undelivered)|(not delivered|undelivered).* [0-9]' "$tmp/emit.err"; then
+	echo "ok emit-sql-sqlite: the message says how many rows were not delivered"
+else
+	echo "FAIL emit-sql-sqlite: no count of undelivered rows in: $(head -3 "$tmp/emit.err")"
+fi
+expect_eq "emit-sql-sqlite: committed transactions stay, the failed one rolls back" "20|20" \
+	"$(sqlite3 "$db" "select count(*), max(id) from r")"
+
+# --- a live pipeline: rows land (committed) when input goes quiet ------------------
+db="$tmp/live.db"
+head -3 "$tmp/rows.ndjson" >"$tmp/three.ndjson"
+{ cat "$tmp/three.ndjson"; sleep 4; } | timeout 60 sx-emit-sql --table r --create 2>"$tmp/emit.err" |
+	timeout 60 sqlite3 -bail "$db" 2>"$tmp/db.err" &
+live=$!
+sleep 2
+expect_eq "emit-sql-sqlite: rows are committed while the input is quiet, before EOF" 3 \
+	"$(sqlite3 -cmd '.timeout 2000' "$db" 'select count(*) from r' 2>&1)"
+wait $live
+expect_eq "emit-sql-sqlite: ... and nothing more at EOF" 3 "$(sqlite3 "$db" 'select count(*) from r')"
+
+# --- --evolve reruns on SQLite behave as the man page says -------------------------
+db="$tmp/ev3.db"
+for run in 1 2; do
+	pipe_to x "$tmp/ev.ndjson" "sqlite3 '$db'" -- --table ev --create --evolve --batch 1
+done
+expect_eq "emit-sql-sqlite: rerun --evolve: plain sqlite3 reports the duplicate column (exit 1)" 1 "$DB_RC"
+check "emit-sql-sqlite: ... naming it" grep -q 'duplicate column name' "$tmp/db.err"
+expect_eq "emit-sql-sqlite: ... and the rows still land" "6|4" "$(sqlite3 "$db" 'select count(*), count(c) from ev')"
+db="$tmp/ev4.db"
+for run in 1 2; do
+	pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --create --evolve --batch 1 --schema c:float
+	pipe_ok "emit-sql-sqlite: the documented idempotent recipe (late column in --schema) reruns cleanly (run $run)"
+done
+expect_eq "emit-sql-sqlite: ... every row of both runs landed" "6|4" "$(sqlite3 "$db" 'select count(*), count(c) from ev')"

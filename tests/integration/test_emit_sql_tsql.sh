@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# sx-emit-sql --dialect tsql, checked without a SQL Server: every batch (as
+# sqlcmd cuts them at GO) parses with a real T-SQL grammar (ANTLR grammars-v4
+# TSqlParser via the npm module antlr4ts-sql; see tsql_parse.js), sqlcmd
+# would see no "$(" variable and no ":"/"!!" command line, and the row
+# constructors evaluate (N'..' + NCHAR(n) + CONVERT ...) back to the exact
+# input strings.  Covers hostile strings and names, NUL (kept), --create
+# types, --evolve (COL_LENGTH guard), --key --upsert (MERGE WITH (HOLDLOCK),
+# duplicates collapsed per statement, last wins) and the 1,000-row cap of
+# INSERT ... VALUES.  Skips (not ok, not FAIL) when the parser cannot be
+# installed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/emit_sql_lib.sh"
+emit_sql_require emit-sql-tsql
+: "${ROOT:=$(cd "$here/../.." && pwd)}"
+export SX_NPM="${SX_NPM:-$ROOT/build/npm}"
+if ! why=$(bash "$here/tsql_deps.sh" "$SX_NPM"); then
+	echo "SKIP emit-sql-tsql: no T-SQL parser ($why)"; exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/markers"
+python3 "$here/emit_sql_data.py" hostile "$tmp" "$tmp/markers"
+python3 "$here/emit_sql_data.py" nul "$tmp"
+python3 "$here/emit_sql_data.py" names "$tmp"
+# Phase 1 writes every script (gen NAME ARGS... < INPUT: $tmp/NAME.sql, its
+# exit status in $tmp/NAME.rc, stderr in $tmp/NAME.err); phase 2 parses them
+# all in one node process (loading the grammar costs seconds); phase 3
+# asserts.  parse_ok NAME FILE: FILE parsed; its report is then in
+# $tmp/parse.out for the checks that follow.
+gen() {
+	local name=$1; shift
+	timeout 60 sx-emit-sql --dialect tsql "$@" >"$tmp/$name.sql" 2>"$tmp/$name.err"
+	echo $? >"$tmp/$name.rc"
+}
+parse_ok() {
+	cp "$2.parse" "$tmp/parse.out" 2>/dev/null || echo "error: no parse report" >"$tmp/parse.out"
+	if ! grep -q '^error' "$tmp/parse.out"; then
+		echo "ok $1"
+	else
+		echo "FAIL $1: $(grep -c '^error' "$tmp/parse.out") errors"
+		grep '^error' "$tmp/parse.out" | head -4 | cut -c1-200 | sed 's/^/    /'
+	fi
+}
+rc_of() { cat "$tmp/$1.rc"; }
+# rows_hex: "ID HEX" of the (id, s) rows the parsed script would insert.
+rows_hex() {
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    if not line.startswith("{"): continue
+    r = json.loads(line)["row"]
+    s = "NULL" if r[1] is None else r[1].encode("utf-16", "surrogatepass").decode("utf-16").encode("utf-8").hex().upper()
+    print(r[0], s)' <"$tmp/parse.out"
+}
+
+# --- phase 1: the scripts ------------------------------------------------------
+printf "INSERT INTO [t] ([a]) VALUES (N'it's');\n" >"$tmp/bad1.sql"
+printf "MERGE [t] WITH (HOLDLOCK) AS [t] USING (VALUES (1)) AS [s] ([a]) ON [t].[a] = [s].[a] WHEN MATCHED THEN;\n" >"$tmp/bad2.sql"
+printf "INSERT INTO [t] ([a]) VALUES (N'%s');\n" '$(x)' >"$tmp/bad3.sql"
+printf "INSERT INTO [t] ([a]) VALUES (N'a\nGO\nb');\n" >"$tmp/bad4.sql"
+gen h0 --table t --create <"$tmp/hostile.ndjson"
+gen h1 --table t --create --batch 1 <"$tmp/hostile.ndjson"
+gen h2 --table t --create --batch 7 --commit-every 3 <"$tmp/hostile.ndjson"
+gen names --table 'odd]table' --create <"$tmp/names.ndjson"
+gen nul --table t --create <"$tmp/nul.ndjson"
+cat >"$tmp/types.ndjson" <<'EOF'
+{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2]},"a":[1,"x"],"s":"text","w":1,"mix":1}
+{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"s":"","w":2.5,"mix":"x"}
+EOF
+gen ty --table ty --create <"$tmp/types.ndjson"
+printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n' >"$tmp/ev.ndjson"
+gen ev --table ev --create --evolve --batch 1 <"$tmp/ev.ndjson"
+gen ev_noevolve --table ev --create --batch 1 "$tmp/ev.ndjson"
+window_rows "$tmp/w.ndjson" 1
+gen up0 --table win --create --key window_end,deviceId --upsert <"$tmp/w.ndjson"
+gen up2 --table win --create --key window_end,deviceId --upsert --batch 2 <"$tmp/w.ndjson"
+python3 "$here/emit_sql_data.py" rows "$tmp" 2500
+gen r5000 --table r --create --batch 5000 <"$tmp/rows.ndjson"
+gen r1000 --table r --create --batch 1000 <"$tmp/rows.ndjson"
+
+# --- phase 2: parse ---------------------------------------------------------------
+node "$here/tsql_parse.js" --values "$tmp"/*.sql >"$tmp/node.err" 2>&1
+[ -f "$tmp/h0.sql.parse" ] || { echo "FAIL emit-sql-tsql: tsql_parse.js did not run: $(head -3 "$tmp/node.err")"; exit 0; }
+
+# --- phase 3: the parser is real: it rejects broken T-SQL ----------------------
+for b in 1 2 3 4; do
+	if grep -q '^error' "$tmp/bad$b.sql.parse"; then
+		echo "ok emit-sql-tsql: the checker rejects broken script $b"
+	else
+		echo "FAIL emit-sql-tsql: the checker accepted broken script $b: $(head -c 100 "$tmp/bad$b.sql")"
+	fi
+done
+
+# --- hostile strings ---------------------------------------------------------------
+for h in h0:defaults "h1:--batch 1" "h2:--batch 7 --commit-every 3"; do
+	args=${h#*:} h=${h%%:*}
+	expect_eq "emit-sql-tsql: hostile strings exit 0 ($args)" 0 "$(rc_of $h)"
+	parse_ok "emit-sql-tsql: hostile strings parse, batch by batch ($args)" "$tmp/$h.sql"
+	rows_hex >"$tmp/got.hex"
+	same_lines "emit-sql-tsql: hostile strings evaluate back byte for byte ($args)" \
+		"$tmp/hostile.hex" "$tmp/got.hex"
+done
+check "emit-sql-tsql: N'..' literals (Unicode kept)" grep -q "N'" "$tmp/h0.sql"
+check "emit-sql-tsql: SET XACT_ABORT ON so a failure rolls back the open transaction" \
+	grep -qi 'SET XACT_ABORT ON' "$tmp/h0.sql"
+check "emit-sql-tsql: transactions" grep -qiE '^(BEGIN TRAN|COMMIT)' "$tmp/h0.sql"
+
+# --- names ---------------------------------------------------------------------------
+expect_eq "emit-sql-tsql: hostile field names exit 0" 0 "$(rc_of names)"
+parse_ok "emit-sql-tsql: hostile field and table names parse" "$tmp/names.sql"
+check "emit-sql-tsql: ] in a name is doubled inside [...]" grep -qF '[odd]]table]' "$tmp/names.sql"
+check "emit-sql-tsql: names keep their quotes and case" grep -qF '[dq"uote]' "$tmp/names.sql"
+expect_eq "emit-sql-tsql: values in field order" '["1","2","3","4","5","6","7","8","9","10"]' \
+	"$(grep -m1 '^{' "$tmp/parse.out" | python3 -c 'import json,sys; print(json.dumps(json.loads(sys.stdin.read())["row"], separators=(",", ":")))')"
+
+# --- NUL is kept ---------------------------------------------------------------------------
+expect_eq "emit-sql-tsql: NUL exits 0" 0 "$(rc_of nul)"
+parse_ok "emit-sql-tsql: NUL parses" "$tmp/nul.sql"
+rows_hex >"$tmp/got.hex"
+same_lines "emit-sql-tsql: NUL kept byte for byte" "$tmp/nul.hex" "$tmp/got.hex"
+
+# --- --create types -------------------------------------------------------------------------
+expect_eq "emit-sql-tsql: types exit 0" 0 "$(rc_of ty)"
+parse_ok "emit-sql-tsql: --create parses" "$tmp/ty.sql"
+check "emit-sql-tsql: CREATE TABLE parsed as create_table" grep -q 'create_table=1' "$tmp/parse.out"
+create=$(tr '\n' ' ' <"$tmp/ty.sql" | grep -oiE 'CREATE TABLE .*' | head -1)
+for want in 'i:BIGINT' 'f:FLOAT' 'b:BIT' 'ts:DATETIMEOFFSET' 'o:NVARCHAR\(MAX\)' 'a:NVARCHAR\(MAX\)' \
+	's:NVARCHAR\(MAX\)' 'w:FLOAT' 'mix:NVARCHAR\(MAX\)'; do
+	col=${want%%:*} type=${want#*:}
+	if grep -qiE "\[$col\] $type" <<<"$create"; then
+		echo "ok emit-sql-tsql: column $col is ${type//\\/}"
+	else
+		echo "FAIL emit-sql-tsql: column $col is not ${type//\\/} in: ${create:0:300}"
+	fi
+done
+expect_eq "emit-sql-tsql: typed values (int64 exact, bit 1/0, floats, timestamps' instants)" \
+	"9223372036854775807 1.5 1 1714564800123 1.0|-42 -2.5e-10 0 1714564800000 2.5" \
+	"$(python3 -c '
+import json, sys, datetime
+rows = [json.loads(l)["row"] for l in open(sys.argv[1]) if l.startswith("{")]
+def ms(t):
+    try: return round(datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() * 1000)
+    except Exception: return "bad-time:" + str(t)
+print("|".join("%s %r %s %s %r" % (r[0], float(r[1]), r[2], ms(r[3]), float(r[7])) for r in rows))' "$tmp/parse.out" 2>&1)"
+
+# --- --evolve: ADD guarded by COL_LENGTH ------------------------------------------------------
+expect_eq "emit-sql-tsql: --evolve exits 0" 0 "$(rc_of ev)"
+parse_ok "emit-sql-tsql: --evolve parses" "$tmp/ev.sql"
+check "emit-sql-tsql: --evolve adds c under a COL_LENGTH guard" \
+	grep -qiE 'IF COL_LENGTH\(.*IS NULL.*ALTER TABLE .*ADD .*\[c\]' "$tmp/ev.sql"
+check "emit-sql-tsql: the ALTER TABLE parsed as alter_table" grep -q 'alter_table=1' "$tmp/parse.out"
+expect_eq "emit-sql-tsql: without --evolve a new field is a data error (exit 1)" 1 "$(rc_of ev_noevolve)"
+check "emit-sql-tsql: the data error names FILE:LINE" grep -q 'ev.ndjson:2:' "$tmp/ev_noevolve.err"
+
+# --- --key --upsert: MERGE WITH (HOLDLOCK) ----------------------------------------------------
+for up in up0:defaults "up2:--batch 2"; do
+	args=${up#*:} up=${up%%:*}
+	expect_eq "emit-sql-tsql: --upsert exits 0 ($args)" 0 "$(rc_of $up)"
+	parse_ok "emit-sql-tsql: MERGE statements parse ($args)" "$tmp/$up.sql"
+	check "emit-sql-tsql: the upsert parsed as merge_statement ($args)" grep -q 'merge_statement=' "$tmp/parse.out"
+	check "emit-sql-tsql: MERGE ... WITH (HOLDLOCK) ($args)" grep -qiE 'MERGE .*WITH \(HOLDLOCK\)' "$tmp/$up.sql"
+	n_merge=$(grep -oiE '^MERGE ' "$tmp/$up.sql" | wc -l)
+	n_ended=$(tr '\n' ' ' <"$tmp/$up.sql" | grep -oiE 'MERGE [^;]*;' | grep -ciE 'WHEN NOT MATCHED .*\);$')
+	check "emit-sql-tsql: every MERGE ($n_merge) ends with ; after WHEN NOT MATCHED ($args)" \
+		test "$n_merge" -ge 1 -a "$n_merge" = "$n_ended"
+	expect_eq "emit-sql-tsql: no key twice in one MERGE source, and the last duplicate wins ($args)" \
+		"12 keys, 0 repeated, count 99" \
+		"$(python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+seen, rep, cnt = set(), 0, {}
+for r in rows:
+    k = (r["stmt"], r["row"][0], r["row"][1])
+    rep += k in seen; seen.add(k)
+    cnt[(r["row"][0], r["row"][1])] = r["row"][2]
+c = [v for (w, d), v in cnt.items() if w.startswith("2024-05-01T12:00:00") and d == "dev-1"]
+print("%d keys, %d repeated, count %s" % (len(cnt), rep, c[0] if c else "?"))' "$tmp/parse.out")"
+done
+check "emit-sql-tsql: --create with --key declares the primary key" \
+	grep -qiE 'PRIMARY KEY *\(\[window_end\], *\[deviceId\]\)' "$tmp/up0.sql"
+
+# --- INSERT ... VALUES holds at most 1,000 rows ------------------------------------------------
+if [ "$(rc_of r5000)" = 2 ]; then
+	echo "ok emit-sql-tsql: --batch 5000 refused for T-SQL (usage error)"
+	r=r1000
+else
+	expect_eq "emit-sql-tsql: --batch 5000 is either refused or capped (exit 0)" 0 "$(rc_of r5000)"
+	r=r5000
+fi
+expect_eq "emit-sql-tsql: 2,500 rows ($r) exit 0" 0 "$(rc_of $r)"
+parse_ok "emit-sql-tsql: 2,500 rows parse" "$tmp/$r.sql"
+expect_eq "emit-sql-tsql: every row present, no INSERT over 1,000 rows" "2500 rows, largest INSERT 1000" \
+	"$(python3 -c '
+import json, sys, collections
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+per = collections.Counter(r["stmt"] for r in rows)
+print("%d rows, largest INSERT %d" % (len(set(r["row"][0] for r in rows)), max(per.values(), default=0)))' "$tmp/parse.out")"
