@@ -148,7 +148,8 @@ static size_t lookup(const struct sx_strmap *m, const void *key, size_t len, uin
 		if (!v)
 			break;
 		const struct sx_strmap_entry *e = &m->e[v - 1];
-		if (e->hash == h && e->len == len && memcmp(m->arena + e->off, key, len) == 0)
+		if (e->hash == h && e->len == len &&
+		    (len == 0 || memcmp(m->arena + e->off, key, len) == 0))
 			return v - 1;
 		s = (s + 1) & mask;
 	}

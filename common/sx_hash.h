@@ -72,7 +72,7 @@ static inline size_t sx_strmap_count(const struct sx_strmap *m)
 static inline const char *sx_strmap_key(const struct sx_strmap *m, size_t i, size_t *len)
 {
 	*len = m->e[i].len;
-	return m->arena + m->e[i].off;
+	return *len ? m->arena + m->e[i].off : ""; /* the arena may still be NULL */
 }
 
 /* Value slot of entry I (NULL for a map without values). */

@@ -119,6 +119,23 @@ START_TEST(map_binary_and_empty_keys)
 }
 END_TEST
 
+/* Only empty keys: the arena is never allocated, yet find and key work. */
+START_TEST(map_only_empty_key)
+{
+	struct sx_strmap m;
+	sx_strmap_init(&m, 0);
+	size_t e = sx_strmap_put(&m, "", 0, NULL);
+	ck_assert_uint_eq(sx_strmap_find(&m, "", 0), e);
+	ck_assert_uint_eq(sx_strmap_put(&m, "", 0, NULL), e);
+	size_t len = 99;
+	const char *k = sx_strmap_key(&m, e, &len);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(sx_strmap_count(&m), 1);
+	sx_strmap_free(&m);
+}
+END_TEST
+
 START_TEST(map_clear_reuses)
 {
 	struct sx_strmap m;
@@ -173,6 +190,7 @@ Suite *sx_hash_suite(void)
 	tcase_add_test(tc, hash_distribution);
 	tcase_add_test(tc, map_insert_find_iterate);
 	tcase_add_test(tc, map_binary_and_empty_keys);
+	tcase_add_test(tc, map_only_empty_key);
 	tcase_add_test(tc, map_clear_reuses);
 	tcase_add_test(tc, map_collisions_in_probe);
 	suite_add_tcase(s, tc);
