@@ -14,6 +14,9 @@
 #define STATE_FORMAT "sx-window state"
 #define STATE_VERSION 1
 
+int64_t (*sx_winstage_mono_clock)(void) = sx_mono_now;
+sx_time_t (*sx_winstage_wall_clock)(void) = sx_time_now;
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -53,7 +56,7 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 	s->w = w;
 	s->wm = SX_TIME_NONE;
 	s->max_t = SX_TIME_NONE;
-	s->last_input = sx_mono_now();
+	s->last_input = sx_winstage_mono_clock();
 	sx_reorder_init(&s->r);
 	sx_rec_init(&s->rec);
 	if (c->late_out) {
@@ -227,16 +230,18 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 	sx_time_t t;
 	if (stop_signal)
 		stop(s);
-	s->last_input = sx_mono_now();
+	s->last_input = sx_winstage_mono_clock();
 	if (s->c.time_field) {
 		const char *bad = sx_winstage_time(sx_rec_get(rec, s->c.time_field), s->c.time_unit,
 						   &s->scratch, &t);
 		if (bad) {
-			*why = bad;
+			/* name the field: with several tools in a pipe, "-t ts" may not be obvious */
+			snprintf(s->why, sizeof s->why, "field '%.100s': %s", s->c.time_field, bad);
+			*why = s->why;
 			return SX_REJECT;
 		}
 	} else {
-		t = sx_time_now();
+		t = sx_winstage_wall_clock();
 		if (s->wm != SX_TIME_NONE && t < s->wm)
 			t = s->wm;      /* the wall clock stepped back */
 	}
@@ -271,9 +276,9 @@ static void on_tick(void *st)
 	if (stop_signal)
 		stop(s);
 	if (!s->c.time_field) {
-		set_watermark(s, sx_time_now());
+		set_watermark(s, sx_winstage_wall_clock());
 	} else if (s->c.idle_timeout && s->max_t != SX_TIME_NONE) {
-		int64_t quiet = sx_mono_now() - s->last_input;
+		int64_t quiet = sx_winstage_mono_clock() - s->last_input;
 		if (quiet <= s->c.idle_timeout)
 			return;
 		set_watermark(s, s->max_t - s->c.max_delay + (quiet - s->c.idle_timeout));
@@ -292,7 +297,7 @@ static void on_finish(void *st)
 	if (s->c.state_path && !s->c.final) {
 		/* windows the watermark has not passed continue in the next run */
 		if (!s->c.time_field) {
-			set_watermark(s, sx_time_now());
+			set_watermark(s, sx_winstage_wall_clock());
 			sx_window_advance(s->w, s->wm);
 		}
 	} else {

@@ -72,6 +72,12 @@ int sx_winstage_tick_ms(const struct sx_winstage *s);
 /* Make SIGTERM and SIGINT save the state and exit (with --state). */
 void sx_winstage_catch_signals(void);
 
+/* The clocks the stage reads: monotonic (--idle-timeout: how long input has
+ * been quiet) and wall (processing time).  sx_mono_now and sx_time_now;
+ * only tests point them elsewhere, to drive time without sleeping. */
+extern int64_t (*sx_winstage_mono_clock)(void);
+extern sx_time_t (*sx_winstage_wall_clock)(void);
+
 /* An event time from field F: NULL, or a static reason for a data error. */
 const char *sx_winstage_time(const struct sx_field *f, enum sx_time_unit unit,
 			     struct sx_buf *scratch, sx_time_t *t);
