@@ -142,6 +142,14 @@ static void data_error(struct sx_ingest *g, const char *why, const char *raw, si
 	sx_data_error(g->name, g->rec_line, why, raw, rawlen);
 }
 
+/* A bad event time: the message names the field, as sx-window's does. */
+static void time_error(struct sx_ingest *g, const char *why, const char *raw, size_t rawlen)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg, "field '%s': %s", g->cfg.time_field, why);
+	data_error(g, msg, raw, rawlen);
+}
+
 /* ---- finishing: shard, time, added fields, output ---- */
 
 static int mine(struct sx_ingest *g, const char *key, size_t n)
@@ -407,7 +415,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 	} else if (g->cfg.time_field) {
 		sx_time_t t;
 		if ((why = time_from_field(g, sx_rec_get(r, g->cfg.time_field), &t))) {
-			data_error(g, why, raw, rawlen);
+			time_error(g, why, raw, rawlen);
 			return;
 		}
 		set_time_text(&g->ov[OV_TIME].val, t);
@@ -719,11 +727,11 @@ static void csv_row(struct sx_csv *c, void *ctx)
 		if ((long)i == g->time_col) {
 			sx_time_t t;
 			if (!v || vn == 0) {
-				data_error(g, "missing event time", g->raw.data, rawlen);
+				time_error(g, "missing event time", g->raw.data, rawlen);
 				return;
 			}
 			if (csv_time(g, v, vn, &t) < 0) {
-				data_error(g, g->cfg.time_format ? "event time does not match --time-format"
+				time_error(g, g->cfg.time_format ? "event time does not match --time-format"
 						: "unparseable event time (expected RFC 3339 or an epoch number)",
 					   g->raw.data, rawlen);
 				return;
