@@ -114,6 +114,7 @@ struct emit {
 	/* output */
 	struct sx_buf out;
 	int first_flushed, created, txn_open, stage_exists, out_failed;
+	int copy_open;           /* --copy: a COPY's data lines are being written */
 	uint64_t txn_rows;
 	/* delivery accounting */
 	uint64_t rows_accepted, rows_committed;
@@ -187,10 +188,20 @@ static void settle_marks(struct emit *e)
 	e->nmarks -= i;
 }
 
+/* --copy: end the open COPY (before a COMMIT, ROLLBACK or other statement). */
+static void copy_end(struct emit *e)
+{
+	if (!e->copy_open)
+		return;
+	sx_sql_copy_end(&e->out);
+	e->copy_open = 0;
+}
+
 static void commit(struct emit *e)
 {
 	if (!e->txn_open)
 		return;
+	copy_end(e);
 	sx_sql_commit(&e->out, e->d);
 	emit_out(e);
 	e->txn_open = 0;
@@ -228,6 +239,7 @@ static void rollback_at_exit(void *arg)
 {
 	struct emit *e = arg;
 	if (sx_exit_status != SX_EXIT_OK && e->txn_open && !e->out_failed) {
+		copy_end(e); /* psql would take ROLLBACK for a data line */
 		sx_sql_rollback(&e->out, e->d);
 		emit_out(e);
 		e->txn_open = 0;
@@ -548,6 +560,7 @@ static void flush_batch(struct emit *e)
 	for (size_t c = 0; c < e->ncols; c++) {
 		if (!e->cols[c].pending_add)
 			continue;
+		copy_end(e); /* the next COPY names the new column */
 		sx_sql_add_column(&e->out, &t, c);
 		e->cols[c].pending_add = 0;
 		if (e->stage_exists && !e->cols[c].in_stage) {
@@ -565,7 +578,13 @@ static void flush_batch(struct emit *e)
 			for (size_t c = 0; c < e->ncols; c++)
 				e->cols[c].in_stage = 1;
 		}
-		sx_sql_copy_head(&e->out, &t, e->upsert);
+		/* Plain --copy streams one COPY per transaction: a COPY statement is
+		 * a round trip for psql, so one per batch cost as much as the load.
+		 * --upsert merges each batch (keys collapse within a batch only). */
+		if (!e->copy_open) {
+			sx_sql_copy_head(&e->out, &t, e->upsert);
+			e->copy_open = 1;
+		}
 	} else {
 		sx_sql_insert_head(&e->out, &t, e->upsert);
 	}
@@ -595,9 +614,10 @@ static void flush_batch(struct emit *e)
 	}
 	free(dead);
 	if (e->copy) {
-		sx_sql_copy_end(&e->out);
-		if (e->upsert)
+		if (e->upsert) {
+			copy_end(e);
 			sx_sql_stage_merge(&e->out, &t);
+		}
 	} else {
 		sx_sql_insert_tail(&e->out, &t, e->upsert);
 	}
