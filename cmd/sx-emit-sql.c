@@ -121,6 +121,7 @@ struct emit {
 	struct commit_mark *marks;
 	size_t nmarks, marks_cap;
 	uint64_t delivered;      /* rows known to be in delivered commits */
+	int input_done;          /* every input was read to its end */
 };
 
 static struct emit E;
@@ -220,8 +221,11 @@ static void commit(struct emit *e)
 	e->nmarks++;
 }
 
-/* The database client stopped reading (EPIPE) or a write failed: say how many
- * rows did not get through, exit 1.  Never SIGPIPE, never a hang. */
+/* The database client stopped reading (EPIPE) or a write failed: exit 1 saying
+ * what we know, never SIGPIPE, never a hang.  We know which COMMITs reached the
+ * pipe, not which the client ran (it may have stopped on an error long before
+ * reading them), so those rows are "at most" committed; rows whose COMMIT was
+ * never written were not committed; input after the last record was not read. */
 static void sink_fail(struct sx_out *o, int err)
 {
 	struct emit *e = &E;
@@ -229,9 +233,21 @@ static void sink_fail(struct sx_out *o, int err)
 	o->len = 0; /* nothing more can be delivered; do not retry at exit */
 	settle_marks(e);
 	uint64_t lost = e->rows_accepted - e->delivered;
-	sx_die(SX_EXIT_FAIL, "write error on %s: %s: %" PRIu64 " row%s not delivered (%" PRIu64
-	       " sent in committed transactions before)", o->name, strerror(err), lost,
-	       lost == 1 ? "" : "s", e->delivered);
+	char sent[160], unread[160];
+	if (e->delivered)
+		snprintf(sent, sizeof sent, "at most %" PRIu64 " row%s committed before (sent with their "
+			 "COMMIT; the client may have stopped before running them)", e->delivered,
+			 e->delivered == 1 ? "" : "s");
+	else
+		snprintf(sent, sizeof sent, "no COMMIT was sent before");
+	if (e->input_done || !sx_run_pos.file)
+		snprintf(unread, sizeof unread, "all input was read");
+	else
+		snprintf(unread, sizeof unread, "input after %.100s:%" PRIu64 " not read",
+			 sx_run_pos.file, sx_run_pos.line);
+	sx_die(SX_EXIT_FAIL, "write error on %s: %s: %" PRIu64 " row%s read not committed (their "
+	       "COMMIT was never sent); %s; %s", o->name, strerror(err), lost, lost == 1 ? "" : "s",
+	       sent, unread);
 }
 
 /* A run that stops on an error rolls back the open transaction explicitly. */
@@ -646,6 +662,7 @@ static void tick(void *st)
 static void finish(void *st)
 {
 	struct emit *e = st;
+	e->input_done = 1;
 	flush_batch(e);
 	if (e->create && !e->created && e->ncols) {
 		/* no rows: the table can still be made if every type was given */
