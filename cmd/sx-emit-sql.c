@@ -114,12 +114,14 @@ struct emit {
 	/* output */
 	struct sx_buf out;
 	int first_flushed, created, txn_open, stage_exists, out_failed;
+	int copy_open;           /* --copy: a COPY's data lines are being written */
 	uint64_t txn_rows;
 	/* delivery accounting */
 	uint64_t rows_accepted, rows_committed;
 	struct commit_mark *marks;
 	size_t nmarks, marks_cap;
 	uint64_t delivered;      /* rows known to be in delivered commits */
+	int input_done;          /* every input was read to its end */
 };
 
 static struct emit E;
@@ -187,10 +189,20 @@ static void settle_marks(struct emit *e)
 	e->nmarks -= i;
 }
 
+/* --copy: end the open COPY (before a COMMIT, ROLLBACK or other statement). */
+static void copy_end(struct emit *e)
+{
+	if (!e->copy_open)
+		return;
+	sx_sql_copy_end(&e->out);
+	e->copy_open = 0;
+}
+
 static void commit(struct emit *e)
 {
 	if (!e->txn_open)
 		return;
+	copy_end(e);
 	sx_sql_commit(&e->out, e->d);
 	emit_out(e);
 	e->txn_open = 0;
@@ -209,8 +221,11 @@ static void commit(struct emit *e)
 	e->nmarks++;
 }
 
-/* The database client stopped reading (EPIPE) or a write failed: say how many
- * rows did not get through, exit 1.  Never SIGPIPE, never a hang. */
+/* The database client stopped reading (EPIPE) or a write failed: exit 1 saying
+ * what we know, never SIGPIPE, never a hang.  We know which COMMITs reached the
+ * pipe, not which the client ran (it may have stopped on an error long before
+ * reading them), so those rows are "at most" committed; rows whose COMMIT was
+ * never written were not committed; input after the last record was not read. */
 static void sink_fail(struct sx_out *o, int err)
 {
 	struct emit *e = &E;
@@ -218,9 +233,21 @@ static void sink_fail(struct sx_out *o, int err)
 	o->len = 0; /* nothing more can be delivered; do not retry at exit */
 	settle_marks(e);
 	uint64_t lost = e->rows_accepted - e->delivered;
-	sx_die(SX_EXIT_FAIL, "write error on %s: %s: %" PRIu64 " row%s not delivered (%" PRIu64
-	       " sent in committed transactions before)", o->name, strerror(err), lost,
-	       lost == 1 ? "" : "s", e->delivered);
+	char sent[160], unread[160];
+	if (e->delivered)
+		snprintf(sent, sizeof sent, "at most %" PRIu64 " row%s committed before (sent with their "
+			 "COMMIT; the client may have stopped before running them)", e->delivered,
+			 e->delivered == 1 ? "" : "s");
+	else
+		snprintf(sent, sizeof sent, "no COMMIT was sent before");
+	if (e->input_done || !sx_run_pos.file)
+		snprintf(unread, sizeof unread, "all input was read");
+	else
+		snprintf(unread, sizeof unread, "input after %.100s:%" PRIu64 " not read",
+			 sx_run_pos.file, sx_run_pos.line);
+	sx_die(SX_EXIT_FAIL, "write error on %s: %s: %" PRIu64 " row%s read not committed (their "
+	       "COMMIT was never sent); %s; %s", o->name, strerror(err), lost, lost == 1 ? "" : "s",
+	       sent, unread);
 }
 
 /* A run that stops on an error rolls back the open transaction explicitly. */
@@ -228,6 +255,7 @@ static void rollback_at_exit(void *arg)
 {
 	struct emit *e = arg;
 	if (sx_exit_status != SX_EXIT_OK && e->txn_open && !e->out_failed) {
+		copy_end(e); /* psql would take ROLLBACK for a data line */
 		sx_sql_rollback(&e->out, e->d);
 		emit_out(e);
 		e->txn_open = 0;
@@ -548,6 +576,7 @@ static void flush_batch(struct emit *e)
 	for (size_t c = 0; c < e->ncols; c++) {
 		if (!e->cols[c].pending_add)
 			continue;
+		copy_end(e); /* the next COPY names the new column */
 		sx_sql_add_column(&e->out, &t, c);
 		e->cols[c].pending_add = 0;
 		if (e->stage_exists && !e->cols[c].in_stage) {
@@ -565,7 +594,13 @@ static void flush_batch(struct emit *e)
 			for (size_t c = 0; c < e->ncols; c++)
 				e->cols[c].in_stage = 1;
 		}
-		sx_sql_copy_head(&e->out, &t, e->upsert);
+		/* Plain --copy streams one COPY per transaction: a COPY statement is
+		 * a round trip for psql, so one per batch cost as much as the load.
+		 * --upsert merges each batch (keys collapse within a batch only). */
+		if (!e->copy_open) {
+			sx_sql_copy_head(&e->out, &t, e->upsert);
+			e->copy_open = 1;
+		}
 	} else {
 		sx_sql_insert_head(&e->out, &t, e->upsert);
 	}
@@ -595,9 +630,10 @@ static void flush_batch(struct emit *e)
 	}
 	free(dead);
 	if (e->copy) {
-		sx_sql_copy_end(&e->out);
-		if (e->upsert)
+		if (e->upsert) {
+			copy_end(e);
 			sx_sql_stage_merge(&e->out, &t);
+		}
 	} else {
 		sx_sql_insert_tail(&e->out, &t, e->upsert);
 	}
@@ -626,6 +662,7 @@ static void tick(void *st)
 static void finish(void *st)
 {
 	struct emit *e = st;
+	e->input_done = 1;
 	flush_batch(e);
 	if (e->create && !e->created && e->ncols) {
 		/* no rows: the table can still be made if every type was given */

@@ -446,6 +446,19 @@ static void put_number(struct sx_buf *b, enum sx_sql_dialect d, int copy, enum s
 		sx_buf_puts(b, "E0");
 }
 
+/* S, a time sx_time_parse accepted, is exactly what sx_time_format writes for
+ * it: YYYY-MM-DDTHH:MM:SS.mmmZ, or .uuuuuuZ when the last three digits are not
+ * 000, upper-case T and Z, and no leap second (:60 rolls to the next minute).
+ * The parse reads fixed-width fields, so the separators' places and the length
+ * pin down the rest. */
+static int time_is_canonical(const char *s, size_t len)
+{
+	if ((len != 24 && len != 27) || s[10] != 'T' || s[16] != ':' || s[19] != '.' ||
+	    s[len - 1] != 'Z' || s[17] > '5')
+		return 0;
+	return len == 24 || s[23] != '0' || s[24] != '0' || s[25] != '0';
+}
+
 /* The JSON text of a value, compact, as a string. */
 static void put_json_text(struct sx_buf *b, enum sx_sql_dialect d, int copy, const struct sx_field *f,
 			  struct sx_buf *scratch)
@@ -531,6 +544,11 @@ int sx_sql_value(struct sx_buf *b, enum sx_sql_dialect d, int copy, enum sx_sql_
 		sx_time_t tv;
 		if (sx_time_parse(s, len, &tv) < 0)
 			break;
+		if (time_is_canonical(s, len)) {
+			/* already what sx_time_format would write: skip the round trip */
+			put_str(b, d, copy, s, len);
+			return 0;
+		}
 		char tb[SX_TIME_BUFSIZE];
 		size_t n = sx_time_format(tv, tb);
 		put_str(b, d, copy, tb, n);

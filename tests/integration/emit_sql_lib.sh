@@ -12,6 +12,8 @@
 # same_lines NAME WANT_FILE GOT_FILE
 #                          ok when the files are equal, else FAIL naming the first
 #                          differing lines (long hex is cut).
+# stop_message NAME IN_DB   checks the message of a run whose client stopped
+#                          mid-stream (see below).
 EMIT_RC="" DB_RC=""
 
 emit_sql_require() {
@@ -81,4 +83,25 @@ window_rows() {
 				"$w" "$d" "$([ $n = 1 ] && echo 99 || echo $n)" "$n" "$pass" >>"$f"
 		done
 	done
+}
+
+# stop_message NAME IN_DB: checks $tmp/emit.err after the client stopped
+# mid-stream on input whose every line is a row: it must say how many rows
+# read were not committed (N), that at most C were committed (C >= IN_DB, the
+# rows the database really holds: the client may stop before running COMMITs
+# it was sent), and after which FILE:LINE input was not read, with N + C equal
+# to that line number (every row read is in exactly one of the two counts).
+stop_message() {
+	local name=$1 in_db=$2 msg n c line
+	msg=$(head -1 "$tmp/emit.err")
+	n=$(sed -nE 's/.*: ([0-9]+) rows? read not committed \(their COMMIT was never sent\).*/\1/p' <<<"$msg")
+	c=$(sed -nE 's/.*; at most ([0-9]+) rows? committed before \(sent with their COMMIT; the client may have stopped before running them\).*/\1/p' <<<"$msg")
+	line=$(sed -nE 's/.*; input after [^;]*:([0-9]+) not read$/\1/p' <<<"$msg")
+	if [ -z "$n" ] || [ -z "$c" ] || [ -z "$line" ]; then
+		echo "FAIL $name: the message does not give not-committed, at-most-committed and unread input: $msg"
+	elif [ "$c" -lt "$in_db" ] || [ $((n + c)) != "$line" ]; then
+		echo "FAIL $name: inconsistent counts (database holds $in_db): $msg"
+	else
+		echo "ok $name ($n not committed, at most $c committed, $in_db in the database, input after line $line not read)"
+	fi
 }

@@ -1,8 +1,10 @@
 /* Unit tests for common/sx_sql.c: every quoting rule per dialect, types,
  * inference, conversion and the statement builders. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 #include "sx_sql.h"
+#include "sx_time.h"
 
 static struct sx_buf out, scratch;
 
@@ -309,6 +311,34 @@ START_TEST(conversions)
 }
 END_TEST
 
+/* A time already in canonical form is copied, not reformatted: the result
+ * must be what formatting its parse would give, for every near-canonical
+ * shape too (leap second, lower case, zero microseconds, offsets). */
+START_TEST(time_canonical_copy)
+{
+	static const char *times[] = {
+		"2025-12-31T23:59:59.278Z", "2025-12-31T23:59:59.278123Z", "2025-12-31T23:59:59.278000Z",
+		"2025-12-31T23:59:60.000Z", "2016-12-31T23:59:60.500Z", "2025-12-31t23:59:59.278z",
+		"2025-12-31T23:59:59.278+00:00", "2025-12-31 23:59:59.278Z", "2024-02-29T00:00:00.000Z",
+		"0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999999Z", "2025-12-31T23:59:59.27Z",
+		"2025-12-31T23:59:59.2781Z", "2025-12-31T23:59:59Z", "2025-06-01T12:00:00.000-02:30",
+	};
+	for (size_t i = 0; i < sizeof times / sizeof *times; i++) {
+		sx_time_t tv;
+		ck_assert_int_eq(sx_time_parse(times[i], strlen(times[i]), &tv), 0);
+		char tb[SX_TIME_BUFSIZE], want[SX_TIME_BUFSIZE + 2], json[80];
+		sx_time_format(tv, tb);
+		snprintf(want, sizeof want, "'%s'", tb);
+		snprintf(json, sizeof json, "{\"v\":\"%s\"}", times[i]);
+		ck_assert_str_eq(value(SX_SQL_SQLITE, 0, SX_SQLT_TIME, json), want);
+		ck_assert_str_eq(value(SX_SQL_POSTGRES, 1, SX_SQLT_TIME, json), tb);
+	}
+	/* still validated: a canonical-looking impossible date is not a time */
+	ck_assert_ptr_null(value(SX_SQL_SQLITE, 0, SX_SQLT_TIME, "{\"v\":\"2025-02-30T00:00:00.000Z\"}"));
+	ck_assert_ptr_null(value(SX_SQL_SQLITE, 0, SX_SQLT_TIME, "{\"v\":\"2025-12-31T24:00:00.000Z\"}"));
+}
+END_TEST
+
 START_TEST(value_check)
 {
 	const char *why;
@@ -420,6 +450,7 @@ Suite *sx_sql_suite(void)
 	tcase_add_test(tc, inference);
 	tcase_add_test(tc, values_per_dialect);
 	tcase_add_test(tc, conversions);
+	tcase_add_test(tc, time_canonical_copy);
 	tcase_add_test(tc, value_check);
 	tcase_add_test(tc, statements);
 	tcase_add_test(tc, keys_only_upsert);
