@@ -235,11 +235,15 @@ static void out_double(struct sx_out *o, double v)
 	sx_out_write(o, b, n);
 }
 
+/* Decimal digits of V, without printf (counts are on every row). */
 static void out_u64(struct sx_out *o, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof b, "%" PRIu64, v);
-	sx_out_write(o, b, (size_t)n);
+	char b[24], *p = b + sizeof b;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sx_out_write(o, p, (size_t)(b + sizeof b - p));
 }
 
 /* ---- parsing -A arguments ----------------------------------------------- */

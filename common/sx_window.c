@@ -84,6 +84,10 @@ struct sx_window {
 	struct sx_rec rec;          /* sliding: re-parsed events */
 	char **keyname;             /* ,"key": */
 	struct sx_buf pre_start, pre_end;
+	/* the row start {"window_start":"..","window_end":".." for the bounds
+	 * last written: rows come window by window, so it is formatted once per window */
+	struct sx_buf head;
+	sx_time_t head_start, head_end;
 	size_t open;
 	size_t compact_at;          /* group count at which to look for idle groups */
 };
@@ -203,6 +207,7 @@ void sx_window_free(struct sx_window *w)
 	sx_buf_free(&w->tmp);
 	sx_buf_free(&w->pre_start);
 	sx_buf_free(&w->pre_end);
+	sx_buf_free(&w->head);
 	sx_rec_free(&w->rec);
 	for (int i = 0; i < w->c.nkeys; i++)
 		free(w->keyname[i]);
@@ -290,12 +295,18 @@ static void emit_row(struct sx_window *w, sx_time_t start, sx_time_t end, uint32
 		     const struct sx_acc *acc)
 {
 	struct sx_out *o = w->out;
-	char tb[SX_TIME_BUFSIZE];
-	sx_out_write(o, w->pre_start.data, w->pre_start.len);
-	sx_out_write(o, tb, sx_time_format(start, tb));
-	sx_out_write(o, w->pre_end.data, w->pre_end.len);
-	sx_out_write(o, tb, sx_time_format(end, tb));
-	sx_out_putc(o, '"');
+	if (!w->head.len || start != w->head_start || end != w->head_end) {
+		char tb[SX_TIME_BUFSIZE];
+		sx_buf_reset(&w->head);
+		sx_buf_append(&w->head, w->pre_start.data, w->pre_start.len);
+		sx_buf_append(&w->head, tb, sx_time_format(start, tb));
+		sx_buf_append(&w->head, w->pre_end.data, w->pre_end.len);
+		sx_buf_append(&w->head, tb, sx_time_format(end, tb));
+		sx_buf_putc(&w->head, '"');
+		w->head_start = start;
+		w->head_end = end;
+	}
+	sx_out_write(o, w->head.data, w->head.len);
 	size_t klen;
 	const char *k = sx_strmap_key(&w->map, gid, &klen), *kend = k + klen;
 	for (int i = 0; i < w->c.nkeys; i++) {
