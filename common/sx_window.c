@@ -27,6 +27,7 @@ struct bucket {
 	sx_time_t end;
 	struct cell *c;
 	size_t n, cap;
+	size_t nhead;               /* cells that are their group's oldest open bucket */
 };
 
 /* A sliding-window event kept for re-aggregation. */
@@ -40,7 +41,6 @@ struct group {
 	/* tumbling, hopping, snapshot: open cells, oldest first (ring) */
 	struct cellref *ring;
 	uint32_t rhead, rn, rcap;
-	sx_time_t mark;             /* hopping: last window emitted */
 	/* hopping with decomposable aggregates: a two-stack queue over the
 	 * ring, so a window costs O(1) merges instead of SIZE/gcd: panes
 	 * [0, front) have suffix aggregates, [front, incl) are folded into
@@ -276,7 +276,6 @@ static uint32_t group_id(struct sx_window *w, const char *key, size_t len)
 			w->g = sx_xreallocarray(w->g, w->gcap, sizeof *w->g);
 		}
 		memset(&w->g[id], 0, sizeof w->g[id]);
-		w->g[id].mark = SX_TIME_NONE;
 		w->g[id].done = SX_TIME_NONE;
 	}
 	return (uint32_t)id;
@@ -343,7 +342,22 @@ static struct bucket *bucket_push(struct sx_window *w, sx_time_t end)
 	struct bucket *b = bucket_at(w, w->bn++);
 	b->end = end;
 	b->n = 0;
+	b->nhead = 0;
 	return b;
+}
+
+/* The open bucket ending at END (buckets are in end order). */
+static struct bucket *bucket_find(struct sx_window *w, sx_time_t end)
+{
+	size_t lo = 0, hi = w->bn;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (bucket_at(w, mid)->end <= end)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return bucket_at(w, lo);
 }
 
 static void ring_push(struct group *g, sx_time_t end, struct sx_acc *acc)
@@ -389,6 +403,8 @@ static void bucket_pop(struct sx_window *w)
 		}
 		g->rhead = (g->rhead + 1) & (g->rcap - 1);
 		g->rn--;
+		if (g->rn)                  /* the group's next bucket becomes its oldest */
+			bucket_find(w, ring_at(g, 0)->end)->nhead++;
 		acc_put(w, b->c[k].acc);
 		if (g->rn == 0 && g->back) {
 			acc_put(w, g->back);
@@ -396,6 +412,7 @@ static void bucket_pop(struct sx_window *w)
 		}
 	}
 	b->n = 0;
+	b->nhead = 0;
 	w->bhead = (w->bhead + 1) & (w->bcap - 1);
 	w->bn--;
 }
@@ -408,6 +425,8 @@ static void bucket_add_cell(struct sx_window *w, struct bucket *b, uint32_t gid,
 	}
 	b->c[b->n++] = (struct cell){ gid, acc };
 	ring_push(&w->g[gid], b->end, acc);
+	if (w->g[gid].rn == 1)
+		b->nhead++;
 }
 
 static void bucket_add(struct sx_window *w, uint32_t gid, const struct sx_rec *rec, sx_time_t t, uint64_t seq)
@@ -444,6 +463,12 @@ static void two_stacks_flip(struct sx_window *w, struct group *g)
 {
 	for (uint32_t i = g->incl; i-- > 0;) {
 		struct cellref *r = ring_at(g, i);
+		if (i >= 4) {               /* the panes are scattered in memory: fetch ahead */
+			struct cellref *ahead = ring_at(g, i - 4);
+			__builtin_prefetch(ahead->acc);
+			if (ahead->sfx)
+				__builtin_prefetch(ahead->sfx);
+		}
 		if (!r->sfx)
 			r->sfx = acc_get(w);
 		else
@@ -502,14 +527,18 @@ static void close_hopping(struct sx_window *w, sx_time_t wm)
 		}
 		if (!sx_win_closes(&w->c, e, wm))
 			break;
+		/* a group's row comes at its first pane in the window: its oldest
+		 * open one (older panes are gone), so panes where no group has
+		 * its oldest are skipped */
 		for (size_t i = 0; i < w->bn && bucket_at(w, i)->end <= e; i++) {
 			struct bucket *b = bucket_at(w, i);
-			for (size_t k = 0; k < b->n; k++) {
+			size_t left = b->nhead;
+			for (size_t k = 0; k < b->n && left; k++) {
 				uint32_t gid = b->c[k].gid;
 				struct group *g = &w->g[gid];
-				if (g->mark == e)
+				if (ring_at(g, 0)->end != b->end)
 					continue;
-				g->mark = e;
+				left--;
 				if (w->two_stacks) {
 					two_stacks_emit(w, gid, e);
 					continue;
