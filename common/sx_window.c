@@ -17,6 +17,14 @@ struct cellref {
 	struct sx_acc *sfx;         /* hopping front stack: this pane merged with all newer ones in the front */
 };
 
+/* What every event and every row looks at of a group's ring, in a small
+ * array indexed by gid: struct group and its ring are far bigger than the
+ * cache, and these lookups were a cache miss each. */
+struct ringends {
+	sx_time_t head_end, tail_end;   /* oldest and newest open bucket; NONE if none */
+	struct sx_acc *tail_acc;
+};
+
 /* A bucket's cell: the groups in the order of their first event. */
 struct cell {
 	uint32_t gid;
@@ -71,6 +79,7 @@ struct sx_window {
 	int two_stacks;             /* hopping over decomposable aggregates */
 	struct sx_strmap map;       /* group key text -> gid */
 	struct group *g;
+	struct ringends *ends;      /* per gid, as g */
 	size_t gcap;
 	struct bucket *b;           /* ring of open buckets, oldest first */
 	size_t bhead, bn, bcap;     /* bcap: power of two */
@@ -201,6 +210,7 @@ void sx_window_free(struct sx_window *w)
 	free(w->pool);
 	sx_acc_free(w->c.aggs, w->scratch);
 	free(w->g);
+	free(w->ends);
 	free(w->heap);
 	sx_strmap_free(&w->map);
 	sx_buf_free(&w->key);
@@ -274,7 +284,9 @@ static uint32_t group_id(struct sx_window *w, const char *key, size_t len)
 		if (id >= w->gcap) {
 			w->gcap = w->gcap ? 2 * w->gcap : 64;
 			w->g = sx_xreallocarray(w->g, w->gcap, sizeof *w->g);
+			w->ends = sx_xreallocarray(w->ends, w->gcap, sizeof *w->ends);
 		}
+		w->ends[id] = (struct ringends){ SX_TIME_NONE, SX_TIME_NONE, NULL };
 		memset(&w->g[id], 0, sizeof w->g[id]);
 		w->g[id].done = SX_TIME_NONE;
 	}
@@ -403,8 +415,13 @@ static void bucket_pop(struct sx_window *w)
 		}
 		g->rhead = (g->rhead + 1) & (g->rcap - 1);
 		g->rn--;
-		if (g->rn)                  /* the group's next bucket becomes its oldest */
-			bucket_find(w, ring_at(g, 0)->end)->nhead++;
+		struct ringends *re = &w->ends[b->c[k].gid];
+		if (g->rn) {                /* the group's next bucket becomes its oldest */
+			re->head_end = ring_at(g, 0)->end;
+			bucket_find(w, re->head_end)->nhead++;
+		} else {
+			*re = (struct ringends){ SX_TIME_NONE, SX_TIME_NONE, NULL };
+		}
 		acc_put(w, b->c[k].acc);
 		if (g->rn == 0 && g->back) {
 			acc_put(w, g->back);
@@ -425,17 +442,21 @@ static void bucket_add_cell(struct sx_window *w, struct bucket *b, uint32_t gid,
 	}
 	b->c[b->n++] = (struct cell){ gid, acc };
 	ring_push(&w->g[gid], b->end, acc);
-	if (w->g[gid].rn == 1)
+	struct ringends *re = &w->ends[gid];
+	re->tail_end = b->end;
+	re->tail_acc = acc;
+	if (w->g[gid].rn == 1) {
+		re->head_end = b->end;
 		b->nhead++;
+	}
 }
 
 static void bucket_add(struct sx_window *w, uint32_t gid, const struct sx_rec *rec, sx_time_t t, uint64_t seq)
 {
 	sx_time_t end = sx_win_bucket_end(&w->c, t);
-	struct group *g = &w->g[gid];
 	struct sx_acc *acc;
-	if (g->rn && ring_at(g, g->rn - 1)->end == end) {
-		acc = ring_at(g, g->rn - 1)->acc;
+	if (w->ends[gid].tail_end == end) {
+		acc = w->ends[gid].tail_acc;
 	} else {
 		struct bucket *b = w->bn ? bucket_at(w, w->bn - 1) : NULL;
 		if (!b || b->end != end)
@@ -535,10 +556,10 @@ static void close_hopping(struct sx_window *w, sx_time_t wm)
 			size_t left = b->nhead;
 			for (size_t k = 0; k < b->n && left; k++) {
 				uint32_t gid = b->c[k].gid;
-				struct group *g = &w->g[gid];
-				if (ring_at(g, 0)->end != b->end)
+				if (w->ends[gid].head_end != b->end)
 					continue;
 				left--;
+				struct group *g = &w->g[gid];
 				if (w->two_stacks) {
 					two_stacks_emit(w, gid, e);
 					continue;
@@ -815,6 +836,7 @@ static void maybe_compact(struct sx_window *w)
 	uint32_t *remap = sx_xreallocarray(NULL, n, sizeof *remap);
 	struct sx_strmap nm;
 	struct group *ng = sx_xreallocarray(NULL, live ? live : 1, sizeof *ng);
+	struct ringends *nends = sx_xreallocarray(NULL, live ? live : 1, sizeof *nends);
 	sx_strmap_init(&nm, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (!group_live(w, &w->g[i])) {
@@ -826,6 +848,7 @@ static void maybe_compact(struct sx_window *w)
 		const char *k = sx_strmap_key(&w->map, i, &klen);
 		size_t id = sx_strmap_put(&nm, k, klen, NULL);
 		ng[id] = w->g[i];
+		nends[id] = w->ends[i];
 		remap[i] = (uint32_t)id;
 	}
 	for (size_t i = 0; i < w->bn; i++) {
@@ -837,9 +860,11 @@ static void maybe_compact(struct sx_window *w)
 		w->heap[i] = remap[w->heap[i]];
 	free(remap);
 	free(w->g);
+	free(w->ends);
 	sx_strmap_free(&w->map);
 	w->map = nm;
 	w->g = ng;
+	w->ends = nends;
 	w->gcap = live ? live : 1;
 }
 
