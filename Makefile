@@ -102,8 +102,9 @@ integration: all deps-test deps-npm
 # The whole suite again under AddressSanitizer + UBSan, in its own tree.
 # (Not conformance: its ~600 sanitized process starts take minutes on a busy
 # machine; run it by hand with the same variables and the target conformance.)
+# Sanitized code runs several times slower: Check's per-test timeouts scale.
 asan: deps-test
-	$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
+	CK_TIMEOUT_MULTIPLIER=4 $(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
 		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit cli
 
 check: all deps-test

@@ -62,6 +62,7 @@ struct agg {
 	size_t prefix_len;
 	int field, field2;     /* indexes into sx_aggset.fields, -1 when unused */
 	double p;              /* percentile_* */
+	size_t off;            /* of its state in an accumulator (after nevents) */
 };
 
 struct fieldname {
@@ -97,6 +98,7 @@ struct sx_aggset {
 	struct scratch *sc;
 	uint64_t *non_numeric;
 	struct sx_buf sig;
+	size_t acc_size;       /* accumulator bytes after nevents */
 };
 
 /* ---- accumulator state ------------------------------------------------ */
@@ -161,10 +163,41 @@ union state {
 	struct st_hll h;
 };
 
+/* Each aggregate's state takes only the bytes of its own member (an
+ * accumulator of count, avg and max is 136 bytes, not 248: hopping windows
+ * keep tens of thousands and merge them in every row); the last is padded
+ * to a whole union so every union pointer has one behind it. */
 struct sx_acc {
 	uint64_t nevents;
 	union state st[];
 };
+
+static size_t state_size(enum fn fn)
+{
+	size_t n;
+	switch (fn) {
+	case F_COUNT_ALL: case F_COUNT: n = sizeof(struct st_count); break;
+	case F_SUM: case F_AVG: n = sizeof(struct st_sum); break;
+	case F_MIN: case F_MAX: case F_FIRST: case F_LAST: case F_MIN_BY: case F_MAX_BY:
+		n = sizeof(struct st_pick);
+		break;
+	case F_STDEV: case F_STDEVP: case F_VAR: case F_VARP: n = sizeof(struct st_var); break;
+	case F_MEDIAN: case F_PCONT: n = sizeof(struct st_dvals); break;
+	case F_PDISC: n = sizeof(struct st_disc); break;
+	case F_COLLECT: n = sizeof(struct st_collect); break;
+	case F_CDISTINCT: n = sizeof(struct sx_strmap); break;
+	case F_APPROX: n = sizeof(struct st_hll); break;
+	default: n = sizeof(union state); break;
+	}
+	size_t al = _Alignof(union state);
+	return (n + al - 1) / al * al;
+}
+
+/* The state of aggregate I in A. */
+static inline union state *st_at(const struct sx_aggset *s, const struct sx_acc *a, size_t i)
+{
+	return (union state *)((char *)(uintptr_t)a->st + s->a[i].off);
+}
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -235,11 +268,15 @@ static void out_double(struct sx_out *o, double v)
 	sx_out_write(o, b, n);
 }
 
+/* Decimal digits of V, without printf (counts are on every row). */
 static void out_u64(struct sx_out *o, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof b, "%" PRIu64, v);
-	sx_out_write(o, b, (size_t)n);
+	char b[24], *p = b + sizeof b;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sx_out_write(o, p, (size_t)(b + sizeof b - p));
 }
 
 /* ---- parsing -A arguments ----------------------------------------------- */
@@ -467,6 +504,8 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 		s->cap = s->cap ? s->cap * 2 : 4;
 		s->a = sx_xreallocarray(s->a, s->cap, sizeof *s->a);
 	}
+	a.off = s->n ? s->a[s->n - 1].off + state_size(s->a[s->n - 1].fn) : 0;
+	s->acc_size = a.off + sizeof(union state);
 	s->a[s->n++] = a;
 	return 0;
 }
@@ -477,7 +516,7 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 struct sx_acc *sx_acc_new(const struct sx_aggset *s)
 {
 	/* all-zero is the empty state of every aggregate */
-	return sx_xcalloc(1, sizeof(struct sx_acc) + s->n * sizeof(union state));
+	return sx_xcalloc(1, sizeof(struct sx_acc) + s->acc_size);
 }
 
 void sx_acc_free(const struct sx_aggset *s, struct sx_acc *a)
@@ -485,7 +524,7 @@ void sx_acc_free(const struct sx_aggset *s, struct sx_acc *a)
 	if (!a)
 		return;
 	for (size_t i = 0; i < s->n; i++) {
-		union state *u = &a->st[i];
+		union state *u = st_at(s, a, i);
 		switch (s->a[i].fn) {
 		case F_MIN: case F_MAX: case F_FIRST: case F_LAST: case F_MIN_BY: case F_MAX_BY:
 			free(u->k.txt.heap);
@@ -519,7 +558,7 @@ void sx_acc_reset(const struct sx_aggset *s, struct sx_acc *a)
 {
 	a->nevents = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		union state *u = &a->st[i];
+		union state *u = st_at(s, a, i);
 		switch (s->a[i].fn) {
 		case F_MIN: case F_MAX: case F_FIRST: case F_LAST: case F_MIN_BY: case F_MAX_BY:
 			u->k.has = 0;
@@ -547,7 +586,7 @@ void sx_acc_reset(const struct sx_aggset *s, struct sx_acc *a)
 			u->h.dense = 0;
 			break;
 		default:
-			memset(u, 0, sizeof *u);
+			memset(u, 0, state_size(s->a[i].fn));
 			break;
 		}
 	}
@@ -804,7 +843,7 @@ void sx_acc_add(const struct sx_aggset *s, struct sx_acc *a, const struct sx_rec
 	a->nevents++;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct agg *g = &s->a[i];
-		union state *u = &a->st[i];
+		union state *u = st_at(s, a, i);
 		struct evfield *e = g->field >= 0 ? &sc->ev[g->field] : NULL;
 		if (g->fn == F_COUNT_ALL) {
 			u->c.n++;
@@ -893,8 +932,8 @@ void sx_acc_merge(const struct sx_aggset *s, struct sx_acc *dst, const struct sx
 	dst->nevents += src->nevents;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct agg *g = &s->a[i];
-		union state *d = &dst->st[i];
-		const union state *u = &src->st[i];
+		union state *d = st_at(s, dst, i);
+		const union state *u = st_at(s, src, i);
 		switch (g->fn) {
 		case F_COUNT_ALL: case F_COUNT:
 			d->c.n += u->c.n;
@@ -1100,7 +1139,7 @@ void sx_acc_emit(const struct sx_aggset *s, const struct sx_acc *a, struct sx_ou
 	struct scratch *sc = s->sc;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct agg *g = &s->a[i];
-		const union state *u = &a->st[i];
+		const union state *u = st_at(s, a, i);
 		sx_out_write(o, g->prefix, g->prefix_len);
 		switch (g->fn) {
 		case F_COUNT_ALL: case F_COUNT:
@@ -1311,7 +1350,7 @@ json_t *sx_acc_save(const struct sx_aggset *s, const struct sx_acc *a)
 	set_u64(top, a->nevents);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct agg *g = &s->a[i];
-		const union state *u = &a->st[i];
+		const union state *u = st_at(s, a, i);
 		json_t *e = json_array();
 		json_array_append_new(e, json_string(fns[g->fn].name));
 		switch (g->fn) {
@@ -1539,7 +1578,7 @@ struct sx_acc *sx_acc_load(const struct sx_aggset *s, const json_t *j)
 		const json_t *e = json_array_get(j, i + 1);
 		const char *fn = json_string_value(json_array_get(e, 0));
 		if (!json_is_array(e) || !fn || strcmp(fn, fns[s->a[i].fn].name) ||
-		    load_one(s, &s->a[i], &a->st[i], e) < 0)
+		    load_one(s, &s->a[i], st_at(s, a, i), e) < 0)
 			goto bad;
 	}
 	return a;

@@ -17,6 +17,14 @@ struct cellref {
 	struct sx_acc *sfx;         /* hopping front stack: this pane merged with all newer ones in the front */
 };
 
+/* What every event and every row looks at of a group's ring, in a small
+ * array indexed by gid: struct group and its ring are far bigger than the
+ * cache, and these lookups were a cache miss each. */
+struct ringends {
+	sx_time_t head_end, tail_end;   /* oldest and newest open bucket; NONE if none */
+	struct sx_acc *tail_acc;
+};
+
 /* A bucket's cell: the groups in the order of their first event. */
 struct cell {
 	uint32_t gid;
@@ -27,6 +35,7 @@ struct bucket {
 	sx_time_t end;
 	struct cell *c;
 	size_t n, cap;
+	size_t nhead;               /* cells that are their group's oldest open bucket */
 };
 
 /* A sliding-window event kept for re-aggregation. */
@@ -40,7 +49,6 @@ struct group {
 	/* tumbling, hopping, snapshot: open cells, oldest first (ring) */
 	struct cellref *ring;
 	uint32_t rhead, rn, rcap;
-	sx_time_t mark;             /* hopping: last window emitted */
 	/* hopping with decomposable aggregates: a two-stack queue over the
 	 * ring, so a window costs O(1) merges instead of SIZE/gcd: panes
 	 * [0, front) have suffix aggregates, [front, incl) are folded into
@@ -71,6 +79,7 @@ struct sx_window {
 	int two_stacks;             /* hopping over decomposable aggregates */
 	struct sx_strmap map;       /* group key text -> gid */
 	struct group *g;
+	struct ringends *ends;      /* per gid, as g */
 	size_t gcap;
 	struct bucket *b;           /* ring of open buckets, oldest first */
 	size_t bhead, bn, bcap;     /* bcap: power of two */
@@ -84,6 +93,10 @@ struct sx_window {
 	struct sx_rec rec;          /* sliding: re-parsed events */
 	char **keyname;             /* ,"key": */
 	struct sx_buf pre_start, pre_end;
+	/* the row start {"window_start":"..","window_end":".." for the bounds
+	 * last written: rows come window by window, so it is formatted once per window */
+	struct sx_buf head;
+	sx_time_t head_start, head_end;
 	size_t open;
 	size_t compact_at;          /* group count at which to look for idle groups */
 };
@@ -197,12 +210,14 @@ void sx_window_free(struct sx_window *w)
 	free(w->pool);
 	sx_acc_free(w->c.aggs, w->scratch);
 	free(w->g);
+	free(w->ends);
 	free(w->heap);
 	sx_strmap_free(&w->map);
 	sx_buf_free(&w->key);
 	sx_buf_free(&w->tmp);
 	sx_buf_free(&w->pre_start);
 	sx_buf_free(&w->pre_end);
+	sx_buf_free(&w->head);
 	sx_rec_free(&w->rec);
 	for (int i = 0; i < w->c.nkeys; i++)
 		free(w->keyname[i]);
@@ -269,9 +284,10 @@ static uint32_t group_id(struct sx_window *w, const char *key, size_t len)
 		if (id >= w->gcap) {
 			w->gcap = w->gcap ? 2 * w->gcap : 64;
 			w->g = sx_xreallocarray(w->g, w->gcap, sizeof *w->g);
+			w->ends = sx_xreallocarray(w->ends, w->gcap, sizeof *w->ends);
 		}
+		w->ends[id] = (struct ringends){ SX_TIME_NONE, SX_TIME_NONE, NULL };
 		memset(&w->g[id], 0, sizeof w->g[id]);
-		w->g[id].mark = SX_TIME_NONE;
 		w->g[id].done = SX_TIME_NONE;
 	}
 	return (uint32_t)id;
@@ -290,12 +306,18 @@ static void emit_row(struct sx_window *w, sx_time_t start, sx_time_t end, uint32
 		     const struct sx_acc *acc)
 {
 	struct sx_out *o = w->out;
-	char tb[SX_TIME_BUFSIZE];
-	sx_out_write(o, w->pre_start.data, w->pre_start.len);
-	sx_out_write(o, tb, sx_time_format(start, tb));
-	sx_out_write(o, w->pre_end.data, w->pre_end.len);
-	sx_out_write(o, tb, sx_time_format(end, tb));
-	sx_out_putc(o, '"');
+	if (!w->head.len || start != w->head_start || end != w->head_end) {
+		char tb[SX_TIME_BUFSIZE];
+		sx_buf_reset(&w->head);
+		sx_buf_append(&w->head, w->pre_start.data, w->pre_start.len);
+		sx_buf_append(&w->head, tb, sx_time_format(start, tb));
+		sx_buf_append(&w->head, w->pre_end.data, w->pre_end.len);
+		sx_buf_append(&w->head, tb, sx_time_format(end, tb));
+		sx_buf_putc(&w->head, '"');
+		w->head_start = start;
+		w->head_end = end;
+	}
+	sx_out_write(o, w->head.data, w->head.len);
 	size_t klen;
 	const char *k = sx_strmap_key(&w->map, gid, &klen), *kend = k + klen;
 	for (int i = 0; i < w->c.nkeys; i++) {
@@ -332,7 +354,22 @@ static struct bucket *bucket_push(struct sx_window *w, sx_time_t end)
 	struct bucket *b = bucket_at(w, w->bn++);
 	b->end = end;
 	b->n = 0;
+	b->nhead = 0;
 	return b;
+}
+
+/* The open bucket ending at END (buckets are in end order). */
+static struct bucket *bucket_find(struct sx_window *w, sx_time_t end)
+{
+	size_t lo = 0, hi = w->bn;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (bucket_at(w, mid)->end <= end)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return bucket_at(w, lo);
 }
 
 static void ring_push(struct group *g, sx_time_t end, struct sx_acc *acc)
@@ -378,6 +415,13 @@ static void bucket_pop(struct sx_window *w)
 		}
 		g->rhead = (g->rhead + 1) & (g->rcap - 1);
 		g->rn--;
+		struct ringends *re = &w->ends[b->c[k].gid];
+		if (g->rn) {                /* the group's next bucket becomes its oldest */
+			re->head_end = ring_at(g, 0)->end;
+			bucket_find(w, re->head_end)->nhead++;
+		} else {
+			*re = (struct ringends){ SX_TIME_NONE, SX_TIME_NONE, NULL };
+		}
 		acc_put(w, b->c[k].acc);
 		if (g->rn == 0 && g->back) {
 			acc_put(w, g->back);
@@ -385,6 +429,7 @@ static void bucket_pop(struct sx_window *w)
 		}
 	}
 	b->n = 0;
+	b->nhead = 0;
 	w->bhead = (w->bhead + 1) & (w->bcap - 1);
 	w->bn--;
 }
@@ -397,15 +442,21 @@ static void bucket_add_cell(struct sx_window *w, struct bucket *b, uint32_t gid,
 	}
 	b->c[b->n++] = (struct cell){ gid, acc };
 	ring_push(&w->g[gid], b->end, acc);
+	struct ringends *re = &w->ends[gid];
+	re->tail_end = b->end;
+	re->tail_acc = acc;
+	if (w->g[gid].rn == 1) {
+		re->head_end = b->end;
+		b->nhead++;
+	}
 }
 
 static void bucket_add(struct sx_window *w, uint32_t gid, const struct sx_rec *rec, sx_time_t t, uint64_t seq)
 {
 	sx_time_t end = sx_win_bucket_end(&w->c, t);
-	struct group *g = &w->g[gid];
 	struct sx_acc *acc;
-	if (g->rn && ring_at(g, g->rn - 1)->end == end) {
-		acc = ring_at(g, g->rn - 1)->acc;
+	if (w->ends[gid].tail_end == end) {
+		acc = w->ends[gid].tail_acc;
 	} else {
 		struct bucket *b = w->bn ? bucket_at(w, w->bn - 1) : NULL;
 		if (!b || b->end != end)
@@ -433,6 +484,12 @@ static void two_stacks_flip(struct sx_window *w, struct group *g)
 {
 	for (uint32_t i = g->incl; i-- > 0;) {
 		struct cellref *r = ring_at(g, i);
+		if (i >= 4) {               /* the panes are scattered in memory: fetch ahead */
+			struct cellref *ahead = ring_at(g, i - 4);
+			__builtin_prefetch(ahead->acc);
+			if (ahead->sfx)
+				__builtin_prefetch(ahead->sfx);
+		}
 		if (!r->sfx)
 			r->sfx = acc_get(w);
 		else
@@ -491,14 +548,18 @@ static void close_hopping(struct sx_window *w, sx_time_t wm)
 		}
 		if (!sx_win_closes(&w->c, e, wm))
 			break;
+		/* a group's row comes at its first pane in the window: its oldest
+		 * open one (older panes are gone), so panes where no group has
+		 * its oldest are skipped */
 		for (size_t i = 0; i < w->bn && bucket_at(w, i)->end <= e; i++) {
 			struct bucket *b = bucket_at(w, i);
-			for (size_t k = 0; k < b->n; k++) {
+			size_t left = b->nhead;
+			for (size_t k = 0; k < b->n && left; k++) {
 				uint32_t gid = b->c[k].gid;
-				struct group *g = &w->g[gid];
-				if (g->mark == e)
+				if (w->ends[gid].head_end != b->end)
 					continue;
-				g->mark = e;
+				left--;
+				struct group *g = &w->g[gid];
 				if (w->two_stacks) {
 					two_stacks_emit(w, gid, e);
 					continue;
@@ -775,6 +836,7 @@ static void maybe_compact(struct sx_window *w)
 	uint32_t *remap = sx_xreallocarray(NULL, n, sizeof *remap);
 	struct sx_strmap nm;
 	struct group *ng = sx_xreallocarray(NULL, live ? live : 1, sizeof *ng);
+	struct ringends *nends = sx_xreallocarray(NULL, live ? live : 1, sizeof *nends);
 	sx_strmap_init(&nm, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (!group_live(w, &w->g[i])) {
@@ -786,6 +848,7 @@ static void maybe_compact(struct sx_window *w)
 		const char *k = sx_strmap_key(&w->map, i, &klen);
 		size_t id = sx_strmap_put(&nm, k, klen, NULL);
 		ng[id] = w->g[i];
+		nends[id] = w->ends[i];
 		remap[i] = (uint32_t)id;
 	}
 	for (size_t i = 0; i < w->bn; i++) {
@@ -797,9 +860,11 @@ static void maybe_compact(struct sx_window *w)
 		w->heap[i] = remap[w->heap[i]];
 	free(remap);
 	free(w->g);
+	free(w->ends);
 	sx_strmap_free(&w->map);
 	w->map = nm;
 	w->g = ng;
+	w->ends = nends;
 	w->gcap = live ? live : 1;
 }
 

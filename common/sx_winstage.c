@@ -230,7 +230,8 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 	sx_time_t t;
 	if (stop_signal)
 		stop(s);
-	s->last_input = sx_winstage_mono_clock();
+	if (s->c.idle_timeout)          /* read only by the idle check in on_tick */
+		s->last_input = sx_winstage_mono_clock();
 	if (s->c.time_field) {
 		const char *bad = sx_winstage_time(sx_rec_get(rec, s->c.time_field), s->c.time_unit,
 						   &s->scratch, &t);

@@ -1,5 +1,9 @@
 /* Unit tests for common/sx_json.c */
 #include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sx_json.h"
 
@@ -107,6 +111,119 @@ START_TEST(quote_and_compact)
 }
 END_TEST
 
+/* The definition sx_json_fmt_double must match: the first of %.15g, %.16g,
+ * %.17g that reads back, with ".0" when it looks like an integer. */
+static size_t fmt_double_reference(double v, char buf[32])
+{
+	int n = 0;
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, 32, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (!strpbrk(buf, ".eEn")) {
+		buf[n++] = '.';
+		buf[n++] = '0';
+		buf[n] = '\0';
+	}
+	return (size_t)n;
+}
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void check_fmt(double v)
+{
+	char got[32], want[32];
+	size_t n = sx_json_fmt_double(v, got);
+	if (!isfinite(v)) {
+		ck_assert_str_eq(got, "null");
+		return;
+	}
+	size_t wn = fmt_double_reference(v, want);
+	ck_assert_msg(n == wn && strcmp(got, want) == 0, "%a: got %s, want %s", v, got, want);
+	ck_assert_uint_eq(strlen(got), n);
+	ck_assert(strtod(got, NULL) == v);                  /* round trip */
+	ck_assert_ptr_nonnull(strpbrk(got, ".e"));         /* never an integer */
+	/* shortest: no fewer significant digits read back (normal doubles; a
+	 * subnormal's 15-digit text may be longer than needed) */
+	int digits = 0, lead = 1, zeros = 0;
+	for (const char *p = got; *p && *p != 'e'; p++) {
+		if (*p < '0' || *p > '9')
+			continue;
+		if (lead && *p == '0')
+			continue;
+		lead = 0;
+		zeros = *p == '0' ? zeros + 1 : 0;
+		digits++;
+	}
+	digits -= zeros;
+	ck_assert_int_le(digits, 17);
+	if (v != 0 && fabs(v) >= 2.2250738585072014e-308 && digits > 1) {
+		char shorter[40];
+		snprintf(shorter, sizeof shorter, "%.*e", digits - 2, v);
+		ck_assert_msg(strtod(shorter, NULL) != v, "%a: %s is shorter than %s", v, shorter, got);
+	}
+}
+
+START_TEST(fmt_double_matches_reference)
+{
+	uint64_t x = 42;
+	double fixed[] = { 0.0, -0.0, 1.0, 1e15, 1e16, 1e17, 1e-4, 1e-5, 9.999999999999999e14,
+			   123456789012345.6, 0.000123, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+			   9007199254740993.0, 4503599627370497.5, 20.84, 21.0 / 3.0 };
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		check_fmt(fixed[i]);
+		check_fmt(nextafter(fixed[i], 0));
+		check_fmt(nextafter(fixed[i], INFINITY));
+	}
+	/* powers of two: the gap below is half the gap above */
+	for (int k = -1022; k <= 1023; k++)
+		for (int d = -1; d <= 1; d++) {
+			double v = ldexp(1.0, k);
+			for (int j = 0; j < abs(d); j++)
+				v = nextafter(v, d < 0 ? 0 : INFINITY);
+			check_fmt(v);
+		}
+	for (int i = 0; i < 20000; i++) {
+		uint64_t r = splitmix(&x);
+		double v;
+		switch (i % 5) {
+		case 0:             /* any finite bit pattern */
+			memcpy(&v, &r, sizeof v);
+			if (!isfinite(v))
+				continue;
+			break;
+		case 1:             /* log-uniform over the range the fast path covers and beyond */
+			v = pow(10, (double)(r % 5000) / 100.0 - 12) * ((r >> 40) & 1 ? -1 : 1);
+			break;
+		case 2:             /* short decimals, as events carry them */
+			v = (double)(int64_t)(r % 100000000) / pow(10, (double)(splitmix(&x) % 12));
+			break;
+		case 3: {           /* averages of such values: 16-17 digits */
+			int n = 1 + (int)(r % 60);
+			double sum = 0;
+			for (int k = 0; k < n; k++)
+				sum += (double)(1500 + splitmix(&x) % 1500) / 100.0;
+			v = sum / n;
+			break;
+		}
+		default:            /* next to powers of ten, where notation and length switch */
+			v = pow(10, (double)(int)(r % 60) - 20);
+			for (int k = (int)(splitmix(&x) % 4); k > 0; k--)
+				v = nextafter(v, (r >> 50) & 1 ? 0 : INFINITY);
+			break;
+		}
+		check_fmt(v);
+	}
+}
+END_TEST
+
 static void setup(void) { sx_rec_init(&rec); }
 static void teardown(void) { sx_rec_free(&rec); }
 
@@ -122,5 +239,10 @@ Suite *sx_json_suite(void)
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, quote_and_compact);
 	suite_add_tcase(s, tc);
+	/* ~26,000 doubles against the printf loop: seconds under ASan */
+	TCase *slow = tcase_create("fmt_double");
+	tcase_set_timeout(slow, 60);
+	tcase_add_test(slow, fmt_double_matches_reference);
+	suite_add_tcase(s, slow);
 	return s;
 }
