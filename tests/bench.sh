@@ -10,7 +10,8 @@ N=${SX_BENCH_N:-1000000}
 B="$root/build/bench"
 mkdir -p "$B"
 gen="${SX_SHARED:-$root/../shared}/tools/gen_events.py"
-if [ ! -s "$B/events.ndjson" ] || [ "$(cat "$B/n" 2>/dev/null)" != "$N" ]; then
+if [ ! -s "$B/events.ndjson" ] || [ ! -s "$B/events.csv" ] || [ ! -s "$B/events.csv.gz" ] ||
+	[ "$(cat "$B/n" 2>/dev/null)" != "$N" ]; then
 	echo "bench: generating $N events (1,000 devices)..."
 	python3 "$gen" "$N" 1000 42 >"$B/events.ndjson"
 	python3 "$gen" "$N" 1000 42 --csv >"$B/events.csv"
