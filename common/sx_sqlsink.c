@@ -358,11 +358,12 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 
 /* The value in its column's type; a column whose type was only guessed
  * (no --create, --schema or --evolve) takes a misfit value as it is. */
-static void render_value(struct sx_sqlsink *e, const struct sx_sqlsink_column *col, const struct sx_field *f)
+static void render_value(struct sx_sqlsink *e, struct sx_buf *b, const struct sx_sqlsink_column *col,
+			 const struct sx_field *f)
 {
 	const char *why;
-	if (sx_sql_value(&e->out, e->c.dialect, e->c.copy, col->type, f, &e->scratch, &why) < 0)
-		sx_sql_value(&e->out, e->c.dialect, e->c.copy, SX_SQLT_NONE, f, &e->scratch, &why);
+	if (sx_sql_value(b, e->c.dialect, e->c.copy, col->type, f, &e->scratch, &why) < 0)
+		sx_sql_value(b, e->c.dialect, e->c.copy, SX_SQLT_NONE, f, &e->scratch, &why);
 }
 
 /* slots[c] = the row's kept field for column c (the last one), or SIZE_MAX. */
@@ -378,61 +379,31 @@ static void fill_slots(struct sx_sqlsink *e, const struct sx_sqlsink_kept_row *r
 		e->slots[e->kf[j].col] = j;
 }
 
-static uint64_t fnv1a(const char *p, size_t n)
-{
-	uint64_t h = UINT64_C(14695981039346656037);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * UINT64_C(1099511628211);
-	return h;
-}
-
-/* --upsert: mark all but the last row of each key as dead. */
+/* --upsert: mark all but the last row of each key as dead.  A row's key is
+ * its key values rendered as SQL, each prefixed by its length. */
 static void collapse_duplicates(struct sx_sqlsink *e, unsigned char *dead)
 {
-	struct sx_buf keys = SX_BUF_INIT;
-	size_t *koff = sx_xcalloc(e->nrows + 1, sizeof *koff);
-	struct sx_buf saved = e->out;
-	e->out = keys; /* render_value writes to e->out */
+	sx_strmap_clear(&e->upsert_keys);
 	for (size_t i = 0; i < e->nrows; i++) {
 		fill_slots(e, &e->rows[i]);
+		sx_buf_reset(&e->key);
 		for (size_t k = 0; k < e->nkeys; k++) {
 			size_t j = e->slots[e->keys[k]];
-			size_t start = e->out.len;
+			size_t start = e->key.len;
 			uint32_t n = 0;
-			sx_buf_append(&e->out, &n, sizeof n);
+			sx_buf_append(&e->key, &n, sizeof n);
 			struct sx_field f = field_of(e, &e->rows[i], &e->kf[j]);
-			render_value(e, &e->cols[e->keys[k]], &f);
-			n = (uint32_t)(e->out.len - start - sizeof n);
-			memcpy(e->out.data + start, &n, sizeof n);
+			render_value(e, &e->key, &e->cols[e->keys[k]], &f);
+			n = (uint32_t)(e->key.len - start - sizeof n);
+			memcpy(e->key.data + start, &n, sizeof n);
 		}
-		koff[i + 1] = e->out.len;
+		int inserted;
+		size_t id = sx_strmap_put(&e->upsert_keys, e->key.data, e->key.len, &inserted);
+		size_t *last = sx_strmap_value(&e->upsert_keys, id);
+		if (!inserted)
+			dead[*last] = 1; /* last wins */
+		*last = i;
 	}
-	keys = e->out;
-	e->out = saved;
-	size_t cap = 16;
-	while (cap < 2 * e->nrows)
-		cap *= 2;
-	size_t *table = sx_xcalloc(cap, sizeof *table); /* row + 1, 0 = empty */
-	for (size_t i = 0; i < e->nrows; i++) {
-		const char *kp = keys.data + koff[i];
-		size_t kn = koff[i + 1] - koff[i];
-		size_t h = (size_t)fnv1a(kp, kn) & (cap - 1);
-		for (;; h = (h + 1) & (cap - 1)) {
-			if (!table[h]) {
-				table[h] = i + 1;
-				break;
-			}
-			size_t o = table[h] - 1;
-			if (koff[o + 1] - koff[o] == kn && !memcmp(keys.data + koff[o], kp, kn)) {
-				dead[o] = 1; /* last wins */
-				table[h] = i + 1;
-				break;
-			}
-		}
-	}
-	free(table);
-	free(koff);
-	sx_buf_free(&keys);
 }
 
 static void flush_batch(struct sx_sqlsink *e)
@@ -510,7 +481,7 @@ static void flush_batch(struct sx_sqlsink *e)
 				sx_buf_puts(&e->out, e->c.copy ? "\\N" : "NULL");
 			} else {
 				struct sx_field f = field_of(e, r, &e->kf[e->slots[c]]);
-				render_value(e, &e->cols[c], &f);
+				render_value(e, &e->out, &e->cols[c], &f);
 			}
 		}
 		sx_buf_putc(&e->out, e->c.copy ? '\n' : ')');
@@ -575,37 +546,6 @@ const struct sx_stage sx_sqlsink_stage = { sink_record, sink_tick, sink_finish }
 
 /* ---- configuration ---- */
 
-/* The next name of the list "a,b,c" at *P into NAME (NUL-terminated), *P
- * moved past it: 1, or 0 at the end of the list. */
-static int next_name(const char **p, struct sx_buf *name)
-{
-	if (!*p)
-		return 0;
-	const char *comma = strchr(*p, ',');
-	size_t len = comma ? (size_t)(comma - *p) : strlen(*p);
-	sx_buf_reset(name);
-	sx_buf_append(name, *p, len);
-	sx_buf_putc(name, '\0');
-	*p = comma ? comma + 1 : NULL;
-	return 1;
-}
-
-/* An empty name anywhere in the list is reported before anything else of it. */
-static int list_check(const char *opt, const char *list, char *err, size_t errsz)
-{
-	const char *p = list;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		if ((comma ? (size_t)(comma - p) : strlen(p)) == 0) {
-			snprintf(err, errsz, "%s: empty name in '%s'", opt, list);
-			return -1;
-		}
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
-}
-
 static int name_check(const struct sx_sqlsink *e, const char *opt, const char *name, char *err,
 		      size_t errsz)
 {
@@ -617,103 +557,113 @@ static int name_check(const struct sx_sqlsink *e, const char *opt, const char *n
 	return 0;
 }
 
-static int init_columns(struct sx_sqlsink *e, struct sx_buf *nb, char *err, size_t errsz)
+static int add_column(struct sx_sqlsink *e, char *name, char *err, size_t errsz)
 {
-	const char *p = e->c.columns;
-	if (list_check("--columns", p, err, errsz) < 0)
+	if (name_check(e, "--columns", name, err, errsz) < 0)
 		return -1;
-	while (next_name(&p, nb)) {
-		const char *name = nb->data;
-		if (name_check(e, "--columns", name, err, errsz) < 0)
-			return -1;
-		if (col_find(e, name, strlen(name)) != SIZE_MAX) {
-			snprintf(err, errsz, "--columns: '%s' is named twice", name);
-			return -1;
-		}
-		col_add(e, name, strlen(name));
+	if (col_find(e, name, strlen(name)) != SIZE_MAX) {
+		snprintf(err, errsz, "--columns: '%s' is named twice", name);
+		return -1;
 	}
-	e->columns_fixed = 1;
+	col_add(e, name, strlen(name));
 	return 0;
 }
 
-static int init_schema(struct sx_sqlsink *e, struct sx_buf *nb, char *err, size_t errsz)
+/* The column NAME given to option OPT (added unless --columns fixed the
+ * list), or SIZE_MAX with the error in ERR. */
+static size_t named_column(struct sx_sqlsink *e, const char *opt, const char *name, char *err,
+			   size_t errsz)
 {
-	const char *p = e->c.schema;
-	if (list_check("--schema", p, err, errsz) < 0)
-		return -1;
-	while (next_name(&p, nb)) {
-		char *item = nb->data;
-		char *colon = strrchr(item, ':');
-		enum sx_sql_type t;
-		if (!colon || colon == item || sx_sql_type_parse(colon + 1, &t) < 0) {
-			snprintf(err, errsz, "--schema: expected COLUMN:TYPE with TYPE int, float, bool, "
-				 "timestamp, text or json; not '%s'", item);
-			return -1;
-		}
-		*colon = '\0';
-		if (name_check(e, "--schema", item, err, errsz) < 0)
-			return -1;
-		size_t c = col_find(e, item, strlen(item));
-		if (c == SIZE_MAX) {
-			if (e->columns_fixed) {
-				snprintf(err, errsz, "--schema: '%s' is not one of --columns", item);
-				return -1;
-			}
-			c = col_add(e, item, strlen(item));
-		} else if (e->cols[c].decided && !e->columns_fixed) {
-			snprintf(err, errsz, "--schema: '%s' is named twice", item);
-			return -1;
-		}
-		e->cols[c].type = t;
-		e->cols[c].decided = e->cols[c].strict = 1;
+	if (name_check(e, opt, name, err, errsz) < 0)
+		return SIZE_MAX;
+	size_t c = col_find(e, name, strlen(name));
+	if (c != SIZE_MAX)
+		return c;
+	if (e->columns_fixed) {
+		snprintf(err, errsz, "%s: '%s' is not one of --columns", opt, name);
+		return SIZE_MAX;
 	}
+	return col_add(e, name, strlen(name));
+}
+
+static int add_schema(struct sx_sqlsink *e, char *item, char *err, size_t errsz)
+{
+	char *colon = strrchr(item, ':');
+	enum sx_sql_type t;
+	if (!colon || colon == item || sx_sql_type_parse(colon + 1, &t) < 0) {
+		snprintf(err, errsz, "--schema: expected COLUMN:TYPE with TYPE int, float, bool, "
+			 "timestamp, text or json; not '%s'", item);
+		return -1;
+	}
+	*colon = '\0';
+	size_t c = named_column(e, "--schema", item, err, errsz);
+	if (c == SIZE_MAX)
+		return -1;
+	if (e->cols[c].decided && !e->columns_fixed) {
+		snprintf(err, errsz, "--schema: '%s' is named twice", item);
+		return -1;
+	}
+	e->cols[c].type = t;
+	e->cols[c].decided = e->cols[c].strict = 1;
 	return 0;
 }
 
-static int init_keys(struct sx_sqlsink *e, struct sx_buf *nb, char *err, size_t errsz)
+static int add_key(struct sx_sqlsink *e, char *name, char *err, size_t errsz)
 {
-	const char *p = e->c.key;
-	if (list_check("--key", p, err, errsz) < 0)
+	size_t c = named_column(e, "--key", name, err, errsz);
+	if (c == SIZE_MAX)
 		return -1;
-	size_t n = 1;
-	for (const char *q = p; (q = strchr(q, ',')) != NULL; q++)
-		n++;
-	e->keys = sx_xcalloc(n, sizeof *e->keys);
-	while (next_name(&p, nb)) {
-		const char *name = nb->data;
-		if (name_check(e, "--key", name, err, errsz) < 0)
-			return -1;
-		size_t c = col_find(e, name, strlen(name));
-		if (c == SIZE_MAX) {
-			if (e->columns_fixed) {
-				snprintf(err, errsz, "--key: '%s' is not one of --columns", name);
-				return -1;
-			}
-			c = col_add(e, name, strlen(name));
-		}
-		if (is_key(e, c)) {
-			snprintf(err, errsz, "--key: '%s' is named twice", name);
-			return -1;
-		}
-		e->keys[e->nkeys++] = c;
+	if (is_key(e, c)) {
+		snprintf(err, errsz, "--key: '%s' is named twice", name);
+		return -1;
 	}
+	e->keys = sx_xreallocarray(e->keys, e->nkeys + 1, sizeof *e->keys);
+	e->keys[e->nkeys++] = c;
 	return 0;
+}
+
+/* ADD each item of option OPT's list "a,b,c" (a NUL-terminated copy it may
+ * change) in order: 0, or -1 with the first error.  An empty item anywhere
+ * is reported before anything else of the list. */
+static int add_each(struct sx_sqlsink *e, const char *opt, const char *list,
+		    int (*add)(struct sx_sqlsink *, char *, char *, size_t), char *err, size_t errsz)
+{
+	size_t n = strlen(list);
+	if (n == 0 || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+		snprintf(err, errsz, "%s: empty name in '%s'", opt, list);
+		return -1;
+	}
+	struct sx_buf item = SX_BUF_INIT;
+	int r = 0;
+	for (const char *p = list; r == 0;) {
+		size_t len = strcspn(p, ",");
+		sx_buf_reset(&item);
+		sx_buf_append(&item, p, len);
+		sx_buf_putc(&item, '\0');
+		r = add(e, item.data, err, errsz);
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	sx_buf_free(&item);
+	return r;
 }
 
 int sx_sqlsink_init(struct sx_sqlsink *e, const struct sx_sqlsink_cfg *c, char *err, size_t errsz)
 {
 	memset(e, 0, sizeof *e);
 	e->c = *c;
-	struct sx_buf name = SX_BUF_INIT;
-	int r = 0;
-	if (c->columns)
-		r = init_columns(e, &name, err, errsz);
-	if (r == 0 && c->schema)
-		r = init_schema(e, &name, err, errsz);
-	if (r == 0 && c->key)
-		r = init_keys(e, &name, err, errsz);
-	sx_buf_free(&name);
-	return r;
+	sx_strmap_init(&e->upsert_keys, sizeof(size_t));
+	if (c->columns) {
+		if (add_each(e, "--columns", c->columns, add_column, err, errsz) < 0)
+			return -1;
+		e->columns_fixed = 1;
+	}
+	if (c->schema && add_each(e, "--schema", c->schema, add_schema, err, errsz) < 0)
+		return -1;
+	if (c->key && add_each(e, "--key", c->key, add_key, err, errsz) < 0)
+		return -1;
+	return 0;
 }
 
 void sx_sqlsink_start(struct sx_sqlsink *e)
@@ -744,6 +694,8 @@ void sx_sqlsink_free(struct sx_sqlsink *e)
 	free(e->fmap);
 	free(e->marks);
 	free(e->slots);
+	sx_strmap_free(&e->upsert_keys);
+	sx_buf_free(&e->key);
 	sx_buf_free(&e->lines);
 	sx_buf_free(&e->scratch);
 	sx_buf_free(&e->val);

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sx_buf.h"
+#include "sx_hash.h"
 #include "sx_run.h"
 #include "sx_sql.h"
 
@@ -104,6 +105,8 @@ struct sx_sqlsink {
 	/* per-batch scratch */
 	size_t *slots;           /* column -> the row's kept field for it, or SIZE_MAX */
 	size_t nslots;
+	struct sx_strmap upsert_keys; /* --upsert: a row's rendered key -> its last row */
+	struct sx_buf key;       /* --upsert: the row's rendered key */
 	/* output */
 	struct sx_buf out;
 	int first_flushed, created, txn_open, stage_exists, out_failed;
