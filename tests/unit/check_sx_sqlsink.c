@@ -34,11 +34,9 @@ static struct sx_sqlsink_cfg cfg(const char *table)
 	return c;
 }
 
-/* The sink on C, writing to tu_dir/out.sql through sx_stdout. */
-static void sk_open(struct sk *h, const struct sx_sqlsink_cfg *c)
+/* The sink on C, writing to FD (made stdout) through sx_stdout. */
+static void sk_open_fd(struct sk *h, const struct sx_sqlsink_cfg *c, int fd)
 {
-	int fd = open(tu_path("out.sql"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(dup2(fd, 1), 1);
 	close(fd);
 	sx_out_init_stdout();
@@ -47,6 +45,14 @@ static void sk_open(struct sk *h, const struct sx_sqlsink_cfg *c)
 	ck_assert_msg(sx_sqlsink_init(&h->s, c, err, sizeof err) == 0, "init: %s", err);
 	sx_sqlsink_start(&h->s);
 	sx_rec_init(&h->rec);
+}
+
+/* The sink on C, writing to tu_dir/out.sql. */
+static void sk_open(struct sk *h, const struct sx_sqlsink_cfg *c)
+{
+	int fd = open(tu_path("out.sql"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	sk_open_fd(h, c, fd);
 }
 
 static void sk_close(struct sk *h)
@@ -494,18 +500,10 @@ static int client_stops_reading(void *arg)
 	if (pipe(fds) < 0)
 		return 99;
 	fcntl(fds[1], F_SETFL, O_NONBLOCK); /* never block the test on a full pipe */
-	dup2(fds[1], 1);
-	close(fds[1]);
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
 	c.commit_every = 2;
-	memset(&h, 0, sizeof h);
-	sx_out_init_stdout();
-	char err[64];
-	if (sx_sqlsink_init(&h.s, &c, err, sizeof err) < 0)
-		return 98;
-	sx_sqlsink_start(&h.s);
-	sx_rec_init(&h.rec);
+	sk_open_fd(&h, &c, fds[1]);
 	sx_run_pos.file = "in.ndjson";
 	sx_run_pos.line = 2;
 	sk_ints(&h, "n", 1, 2);
@@ -547,17 +545,9 @@ static int client_gone_at_once(void *arg)
 	if (pipe(fds) < 0)
 		return 99;
 	close(fds[0]);
-	dup2(fds[1], 1);
-	close(fds[1]);
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
-	memset(&h, 0, sizeof h);
-	sx_out_init_stdout();
-	char err[64];
-	if (sx_sqlsink_init(&h.s, &c, err, sizeof err) < 0)
-		return 98;
-	sx_sqlsink_start(&h.s);
-	sx_rec_init(&h.rec);
+	sk_open_fd(&h, &c, fds[1]);
 	sk_ints(&h, "n", 1, 3);
 	sx_sqlsink_stage.finish(&h.s);
 	sx_out_flush(&sx_stdout);
