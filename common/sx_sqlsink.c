@@ -1,0 +1,703 @@
+/* sx_sqlsink.c - NDJSON records into SQL text (see sx_sqlsink.h). */
+#include "sx_sqlsink.h"
+#include "sx_err.h"
+#include "sx_out.h"
+#include "sx_stats.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The sink that owns sx_stdout (sx_sqlsink_start), for sink_fail and
+ * rollback_at_exit, which are called without it. */
+static struct sx_sqlsink *stdout_sink;
+
+/* ---- columns ---- */
+
+static size_t col_find(const struct sx_sqlsink *e, const char *name, size_t len)
+{
+	for (size_t i = 0; i < e->ncols; i++)
+		if (e->cols[i].len == len && !memcmp(e->cols[i].name, name, len))
+			return i;
+	return SIZE_MAX;
+}
+
+static size_t col_add(struct sx_sqlsink *e, const char *name, size_t len)
+{
+	e->cols = sx_xreallocarray(e->cols, e->ncols + 1, sizeof *e->cols);
+	struct sx_sqlsink_column *c = &e->cols[e->ncols];
+	memset(c, 0, sizeof *c);
+	c->name = sx_xstrndup(name, len);
+	c->len = len;
+	return e->ncols++;
+}
+
+static int is_key(const struct sx_sqlsink *e, size_t col)
+{
+	for (size_t k = 0; k < e->nkeys; k++)
+		if (e->keys[k] == col)
+			return 1;
+	return 0;
+}
+
+static struct sx_sql_target target(struct sx_sqlsink *e)
+{
+	e->tcols = sx_xreallocarray(e->tcols, e->ncols ? e->ncols : 1, sizeof *e->tcols);
+	for (size_t i = 0; i < e->ncols; i++) {
+		e->tcols[i].name = e->cols[i].name;
+		e->tcols[i].len = e->cols[i].len;
+		e->tcols[i].type = e->cols[i].type;
+		e->tcols[i].is_key = is_key(e, i);
+	}
+	struct sx_sql_target t = { e->c.dialect, e->c.table, e->tcols, e->ncols, e->keys, e->nkeys };
+	return t;
+}
+
+/* ---- output and delivery accounting ---- */
+
+static void emit_out(struct sx_sqlsink *e)
+{
+	if (e->out.len == 0)
+		return;
+	sx_out_write(&sx_stdout, e->out.data, e->out.len);
+	sx_buf_reset(&e->out);
+}
+
+/* Forget commits that have reached the pipe. */
+static void settle_marks(struct sx_sqlsink *e)
+{
+	size_t i = 0;
+	while (i < e->nmarks && e->marks[i].end_byte <= sx_stdout.bytes)
+		e->delivered = e->marks[i++].rows;
+	if (i == 0)
+		return;
+	memmove(e->marks, e->marks + i, (e->nmarks - i) * sizeof *e->marks);
+	e->nmarks -= i;
+}
+
+/* --copy: end the open COPY (before a COMMIT, ROLLBACK or other statement). */
+static void copy_end(struct sx_sqlsink *e)
+{
+	if (!e->copy_open)
+		return;
+	sx_sql_copy_end(&e->out);
+	e->copy_open = 0;
+}
+
+static void commit(struct sx_sqlsink *e)
+{
+	if (!e->txn_open)
+		return;
+	copy_end(e);
+	sx_sql_commit(&e->out, e->c.dialect);
+	emit_out(e);
+	e->txn_open = 0;
+	e->stage_exists = 0;
+	for (size_t i = 0; i < e->ncols; i++)
+		e->cols[i].in_stage = 0;
+	e->rows_committed += e->txn_rows;
+	e->txn_rows = 0;
+	settle_marks(e);
+	if (e->nmarks == e->marks_cap) {
+		e->marks_cap = e->marks_cap ? 2 * e->marks_cap : 16;
+		e->marks = sx_xreallocarray(e->marks, e->marks_cap, sizeof *e->marks);
+	}
+	e->marks[e->nmarks].end_byte = sx_stdout.bytes + sx_stdout.len;
+	e->marks[e->nmarks].rows = e->rows_committed;
+	e->nmarks++;
+}
+
+/* The database client stopped reading (EPIPE) or a write failed: exit 1 saying
+ * what we know, never SIGPIPE, never a hang.  We know which COMMITs reached the
+ * pipe, not which the client ran (it may have stopped on an error long before
+ * reading them), so those rows are "at most" committed; rows whose COMMIT was
+ * never written were not committed; input after the last record was not read. */
+static void sink_fail(struct sx_out *o, int err)
+{
+	struct sx_sqlsink *e = stdout_sink;
+	e->out_failed = 1;
+	o->len = 0; /* nothing more can be delivered; do not retry at exit */
+	settle_marks(e);
+	uint64_t lost = e->rows_accepted - e->delivered;
+	char sent[160], unread[160];
+	if (e->delivered)
+		snprintf(sent, sizeof sent, "at most %" PRIu64 " row%s committed before (sent with their "
+			 "COMMIT; the client may have stopped before running them)", e->delivered,
+			 e->delivered == 1 ? "" : "s");
+	else
+		snprintf(sent, sizeof sent, "no COMMIT was sent before");
+	if (e->input_done || !sx_run_pos.file)
+		snprintf(unread, sizeof unread, "all input was read");
+	else
+		snprintf(unread, sizeof unread, "input after %.100s:%" PRIu64 " not read",
+			 sx_run_pos.file, sx_run_pos.line);
+	sx_die(SX_EXIT_FAIL, "write error on %s: %s: %" PRIu64 " row%s read not committed (their "
+	       "COMMIT was never sent); %s; %s", o->name, strerror(err), lost, lost == 1 ? "" : "s",
+	       sent, unread);
+}
+
+/* A run that stops on an error rolls back the open transaction explicitly. */
+static void rollback_at_exit(void *arg)
+{
+	struct sx_sqlsink *e = stdout_sink;
+	(void)arg;
+	if (sx_exit_status != SX_EXIT_OK && e && e->txn_open && !e->out_failed) {
+		copy_end(e); /* psql would take ROLLBACK for a data line */
+		sx_sql_rollback(&e->out, e->c.dialect);
+		emit_out(e);
+		e->txn_open = 0;
+	}
+}
+
+/* ---- the batch ---- */
+
+static struct sx_field field_of(const struct sx_sqlsink *e, const struct sx_sqlsink_kept_row *r,
+				const struct sx_sqlsink_kept_field *k)
+{
+	struct sx_field f;
+	memset(&f, 0, sizeof f);
+	f.val = e->lines.data + r->line_off + k->off;
+	f.val_len = k->len;
+	f.type = k->type;
+	f.val_esc = k->esc;
+	return f;
+}
+
+/* Widen the undecided columns' types over this batch's values. */
+static void infer_types(struct sx_sqlsink *e)
+{
+	for (size_t i = 0; i < e->nrows; i++) {
+		const struct sx_sqlsink_kept_row *r = &e->rows[i];
+		for (size_t j = r->first; j < r->first + r->n; j++) {
+			struct sx_sqlsink_column *col = &e->cols[e->kf[j].col];
+			if (col->decided || e->kf[j].type == SX_JNULL)
+				continue;
+			struct sx_field f = field_of(e, r, &e->kf[j]);
+			col->type = sx_sql_widen(col->type, sx_sql_infer(&f, &e->scratch));
+		}
+	}
+}
+
+static void flush_batch(struct sx_sqlsink *e);
+
+/* ---- records ---- */
+
+static int sink_record(void *st, struct sx_rec *rec, const char **why)
+{
+	struct sx_sqlsink *e = st;
+	char *reason = e->why;
+	const size_t reason_size = sizeof e->why;
+	if (rec->n > e->fmap_cap) {
+		e->fmap_cap = rec->n;
+		e->fmap = sx_xreallocarray(e->fmap, e->fmap_cap, sizeof *e->fmap);
+	}
+	if (rec->n > e->nhint) {
+		e->hint = sx_xreallocarray(e->hint, rec->n, sizeof *e->hint);
+		for (size_t i = e->nhint; i < rec->n; i++)
+			e->hint[i] = SIZE_MAX;
+		e->nhint = rec->n;
+	}
+	int accept_new = !e->columns_fixed && (!e->first_flushed || e->c.evolve);
+	size_t nnew = 0;
+	/* Pass 1: map each field to a column, check everything; change nothing. */
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct sx_field *f = &rec->f[i];
+		const char *name;
+		size_t len;
+		sx_buf_reset(&e->scratch);
+		sx_json_unescape(f->key, f->key_len, f->key_esc, &e->scratch, &name, &len);
+		size_t c = e->hint[i];
+		if (c >= e->ncols || e->cols[c].len != len || memcmp(e->cols[c].name, name, len)) {
+			c = col_find(e, name, len);
+			if (c != SIZE_MAX)
+				e->hint[i] = c;
+		}
+		e->fmap[i] = c;
+		if (c == SIZE_MAX) {
+			if (e->columns_fixed)
+				continue; /* ignored */
+			if (!accept_new) {
+				snprintf(reason, reason_size, "field \"%.*s\" is not a column of the table "
+					 "(--evolve adds new columns, --columns ignores other fields)",
+					 len > 64 ? 64 : (int)len, name);
+				*why = reason;
+				return SX_REJECT;
+			}
+			const char *iwhy;
+			if (sx_sql_ident_check(e->c.dialect, name, len, &iwhy) < 0) {
+				snprintf(reason, reason_size, "field \"%.*s\": %s", len > 64 ? 64 : (int)len,
+					 name, iwhy);
+				*why = reason;
+				return SX_REJECT;
+			}
+			/* SQLite and T-SQL (in its usual collations) fold ASCII case:
+			 * "A" next to "a" would be a duplicate column */
+			const char *clash = NULL;
+			if (e->c.dialect != SX_SQL_POSTGRES)
+				for (size_t j = 0; j < e->ncols && !clash; j++)
+					if (e->cols[j].len == len && !strncasecmp(e->cols[j].name, name, len))
+						clash = e->cols[j].name;
+			if (clash) {
+				snprintf(reason, reason_size, "field \"%.*s\" and column \"%.*s\" are the same "
+					 "name in %s, which ignores case", len > 64 ? 64 : (int)len, name,
+					 len > 64 ? 64 : (int)len, clash, sx_sql_dialect_name(e->c.dialect));
+				*why = reason;
+				return SX_REJECT;
+			}
+			/* a name repeated in this record is one new column */
+			size_t dup = SIZE_MAX;
+			for (size_t j = 0; j < i; j++)
+				if (e->fmap[j] != SIZE_MAX && e->fmap[j] >= e->ncols) {
+					const struct sx_field *g = &rec->f[j];
+					const char *gname;
+					size_t glen;
+					struct sx_buf tmp = SX_BUF_INIT;
+					sx_json_unescape(g->key, g->key_len, g->key_esc, &tmp, &gname, &glen);
+					if (glen == len && !memcmp(gname, name, len))
+						dup = e->fmap[j];
+					else if (e->c.dialect != SX_SQL_POSTGRES && glen == len &&
+						 !strncasecmp(gname, name, len))
+						clash = "another field of this record";
+					sx_buf_free(&tmp);
+					if (clash) {
+						snprintf(reason, reason_size, "field \"%.*s\" and %s are the same "
+							 "name in %s, which ignores case", len > 64 ? 64 : (int)len,
+							 name, clash, sx_sql_dialect_name(e->c.dialect));
+						*why = reason;
+						return SX_REJECT;
+					}
+				}
+			if (dup == SIZE_MAX) {
+				if (e->ncols + nnew + 1 > sx_sql_max_columns(e->c.dialect)) {
+					snprintf(reason, reason_size, "field \"%.*s\": more than %zu columns, "
+						 "%s's limit", len > 64 ? 64 : (int)len, name,
+						 sx_sql_max_columns(e->c.dialect), sx_sql_dialect_name(e->c.dialect));
+					*why = reason;
+					return SX_REJECT;
+				}
+				dup = e->ncols + nnew++;
+			}
+			e->fmap[i] = dup;
+		}
+		if (sx_sql_value_check(e->c.dialect, f, &e->scratch, why) < 0) {
+			snprintf(reason, reason_size, "field \"%.*s\": %s", len > 64 ? 64 : (int)len, name, *why);
+			*why = reason;
+			return SX_REJECT;
+		}
+		if (c != SIZE_MAX && e->cols[c].strict) {
+			const char *vwhy;
+			sx_buf_reset(&e->val);
+			if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, e->cols[c].type, f, &e->scratch, &vwhy) < 0) {
+				snprintf(reason, reason_size, "field \"%.*s\": %s (column type %s)",
+					 len > 64 ? 64 : (int)len, name, vwhy, sx_sql_type_label(e->cols[c].type));
+				*why = reason;
+				return SX_REJECT;
+			}
+		}
+	}
+	for (size_t k = 0; k < e->nkeys; k++) {
+		const struct sx_sqlsink_column *kc = &e->cols[e->keys[k]];
+		const struct sx_field *f = sx_rec_getn(rec, kc->name, kc->len);
+		if (!f || f->type == SX_JNULL) {
+			snprintf(reason, reason_size, "key field \"%.*s\" is %s",
+				 kc->len > 64 ? 64 : (int)kc->len, kc->name, f ? "null" : "missing");
+			*why = reason;
+			return SX_REJECT;
+		}
+	}
+	/* Pass 2: accepted; add the new columns and keep the record. */
+	if (e->nrows == e->rows_cap) {
+		e->rows_cap = e->rows_cap ? 2 * e->rows_cap : 64;
+		e->rows = sx_xreallocarray(e->rows, e->rows_cap, sizeof *e->rows);
+	}
+	struct sx_sqlsink_kept_row *r = &e->rows[e->nrows++];
+	r->line_off = e->lines.len;
+	r->first = e->nkf;
+	r->n = 0;
+	sx_buf_append(&e->lines, rec->line, rec->len);
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct sx_field *f = &rec->f[i];
+		size_t c = e->fmap[i];
+		if (c == SIZE_MAX)
+			continue; /* ignored (--columns) */
+		if (c >= e->ncols) {
+			if (c == e->ncols) {
+				const char *name;
+				size_t len;
+				sx_buf_reset(&e->scratch);
+				sx_json_unescape(f->key, f->key_len, f->key_esc, &e->scratch, &name, &len);
+				col_add(e, name, len);
+				e->cols[c].pending_add = e->first_flushed;
+			}
+			e->hint[i] = c;
+		}
+		if (e->nkf == e->kf_cap) {
+			e->kf_cap = e->kf_cap ? 2 * e->kf_cap : 256;
+			e->kf = sx_xreallocarray(e->kf, e->kf_cap, sizeof *e->kf);
+		}
+		struct sx_sqlsink_kept_field *k = &e->kf[e->nkf++];
+		k->col = c;
+		k->off = (size_t)(f->val - rec->line);
+		k->len = f->val_len;
+		k->type = f->type;
+		k->esc = f->val_esc;
+		r->n++;
+	}
+	e->rows_accepted++;
+	if ((long)e->nrows >= e->c.batch || (long)(e->txn_rows + e->nrows) >= e->c.commit_every)
+		flush_batch(e);
+	return SX_OK;
+}
+
+/* ---- writing a batch ---- */
+
+/* The value in its column's type; a column whose type was only guessed
+ * (no --create, --schema or --evolve) takes a misfit value as it is. */
+static void render_value(struct sx_sqlsink *e, struct sx_buf *b, const struct sx_sqlsink_column *col,
+			 const struct sx_field *f)
+{
+	const char *why;
+	if (sx_sql_value(b, e->c.dialect, e->c.copy, col->type, f, &e->scratch, &why) < 0)
+		sx_sql_value(b, e->c.dialect, e->c.copy, SX_SQLT_NONE, f, &e->scratch, &why);
+}
+
+/* slots[c] = the row's kept field for column c (the last one), or SIZE_MAX. */
+static void fill_slots(struct sx_sqlsink *e, const struct sx_sqlsink_kept_row *r)
+{
+	if (e->nslots < e->ncols) {
+		e->nslots = e->ncols;
+		e->slots = sx_xreallocarray(e->slots, e->nslots, sizeof *e->slots);
+	}
+	for (size_t c = 0; c < e->ncols; c++)
+		e->slots[c] = SIZE_MAX;
+	for (size_t j = r->first; j < r->first + r->n; j++)
+		e->slots[e->kf[j].col] = j;
+}
+
+/* --upsert: mark all but the last row of each key as dead.  A row's key is
+ * its key values rendered as SQL, each prefixed by its length. */
+static void collapse_duplicates(struct sx_sqlsink *e, unsigned char *dead)
+{
+	sx_strmap_clear(&e->upsert_keys);
+	for (size_t i = 0; i < e->nrows; i++) {
+		fill_slots(e, &e->rows[i]);
+		sx_buf_reset(&e->key);
+		for (size_t k = 0; k < e->nkeys; k++) {
+			size_t j = e->slots[e->keys[k]];
+			size_t start = e->key.len;
+			uint32_t n = 0;
+			sx_buf_append(&e->key, &n, sizeof n);
+			struct sx_field f = field_of(e, &e->rows[i], &e->kf[j]);
+			render_value(e, &e->key, &e->cols[e->keys[k]], &f);
+			n = (uint32_t)(e->key.len - start - sizeof n);
+			memcpy(e->key.data + start, &n, sizeof n);
+		}
+		int inserted;
+		size_t id = sx_strmap_put(&e->upsert_keys, e->key.data, e->key.len, &inserted);
+		size_t *last = sx_strmap_value(&e->upsert_keys, id);
+		if (!inserted)
+			dead[*last] = 1; /* last wins */
+		*last = i;
+	}
+}
+
+static void flush_batch(struct sx_sqlsink *e)
+{
+	if (e->nrows == 0)
+		return;
+	infer_types(e);
+	int first = !e->first_flushed;
+	for (size_t c = 0; c < e->ncols; c++) {
+		struct sx_sqlsink_column *col = &e->cols[c];
+		if (col->decided)
+			continue;
+		if ((first && e->c.create) || col->pending_add) {
+			/* we create it: it is typed now, nulls only make text */
+			if (col->type == SX_SQLT_NONE)
+				col->type = SX_SQLT_TEXT;
+			col->decided = col->strict = 1;
+		} else if (col->type != SX_SQLT_NONE) {
+			col->decided = 1;
+		}
+	}
+	struct sx_sql_target t = target(e);
+	if (first && e->c.create) {
+		sx_sql_create(&e->out, &t);
+		e->created = 1;
+	}
+	e->first_flushed = 1;
+	if (!e->txn_open) {
+		sx_sql_begin(&e->out, e->c.dialect);
+		e->txn_open = 1;
+	}
+	for (size_t c = 0; c < e->ncols; c++) {
+		if (!e->cols[c].pending_add)
+			continue;
+		copy_end(e); /* the next COPY names the new column */
+		sx_sql_add_column(&e->out, &t, c);
+		e->cols[c].pending_add = 0;
+		if (e->stage_exists && !e->cols[c].in_stage) {
+			sx_sql_stage_add_column(&e->out, &t, c);
+			e->cols[c].in_stage = 1;
+		}
+	}
+	unsigned char *dead = sx_xcalloc(e->nrows, 1);
+	if (e->c.upsert)
+		collapse_duplicates(e, dead);
+	if (e->c.copy) {
+		if (e->c.upsert && !e->stage_exists) {
+			sx_sql_stage_create(&e->out, &t);
+			e->stage_exists = 1;
+			for (size_t c = 0; c < e->ncols; c++)
+				e->cols[c].in_stage = 1;
+		}
+		/* Plain --copy streams one COPY per transaction: a COPY statement is
+		 * a round trip for psql, so one per batch cost as much as the load.
+		 * --upsert merges each batch (keys collapse within a batch only). */
+		if (!e->copy_open) {
+			sx_sql_copy_head(&e->out, &t, e->c.upsert);
+			e->copy_open = 1;
+		}
+	} else {
+		sx_sql_insert_head(&e->out, &t, e->c.upsert);
+	}
+	uint64_t live = 0;
+	for (size_t i = 0; i < e->nrows; i++) {
+		if (dead[i])
+			continue;
+		const struct sx_sqlsink_kept_row *r = &e->rows[i];
+		fill_slots(e, r);
+		if (!e->c.copy)
+			sx_buf_puts(&e->out, live ? ",\n(" : "(");
+		for (size_t c = 0; c < e->ncols; c++) {
+			if (c)
+				sx_buf_putc(&e->out, e->c.copy ? '\t' : ',');
+			if (e->slots[c] == SIZE_MAX) {
+				sx_buf_puts(&e->out, e->c.copy ? "\\N" : "NULL");
+			} else {
+				struct sx_field f = field_of(e, r, &e->kf[e->slots[c]]);
+				render_value(e, &e->out, &e->cols[c], &f);
+			}
+		}
+		sx_buf_putc(&e->out, e->c.copy ? '\n' : ')');
+		live++;
+		/* keep the staging buffer modest on wide rows */
+		if (e->out.len >= 256 * 1024)
+			emit_out(e);
+	}
+	free(dead);
+	if (e->c.copy) {
+		if (e->c.upsert) {
+			copy_end(e);
+			sx_sql_stage_merge(&e->out, &t);
+		}
+	} else {
+		sx_sql_insert_tail(&e->out, &t, e->c.upsert);
+	}
+	emit_out(e);
+	sx_stats.records_out += live;
+	e->txn_rows += e->nrows;
+	e->nrows = 0;
+	e->nkf = 0;
+	sx_buf_reset(&e->lines);
+	if ((long)e->txn_rows >= e->c.commit_every)
+		commit(e);
+}
+
+/* Input went quiet: land what we have. */
+static void sink_tick(void *st)
+{
+	struct sx_sqlsink *e = st;
+	if (!e->nrows && !e->txn_open)
+		return;
+	flush_batch(e);
+	commit(e);
+	sx_out_flush(&sx_stdout);
+	settle_marks(e);
+}
+
+static void sink_finish(void *st)
+{
+	struct sx_sqlsink *e = st;
+	e->input_done = 1;
+	flush_batch(e);
+	if (e->c.create && !e->created && e->ncols) {
+		/* no rows: the table can still be made if every type was given */
+		int all_typed = 1;
+		for (size_t c = 0; c < e->ncols; c++)
+			all_typed &= e->cols[c].decided;
+		if (all_typed) {
+			struct sx_sql_target t = target(e);
+			sx_sql_create(&e->out, &t);
+			emit_out(e);
+			e->created = 1;
+		}
+	}
+	commit(e);
+}
+
+
+const struct sx_stage sx_sqlsink_stage = { sink_record, sink_tick, sink_finish };
+
+/* ---- configuration ---- */
+
+static int name_check(const struct sx_sqlsink *e, const char *opt, const char *name, char *err,
+		      size_t errsz)
+{
+	const char *why;
+	if (sx_sql_ident_check(e->c.dialect, name, strlen(name), &why) < 0) {
+		snprintf(err, errsz, "%s: '%s': %s", opt, name, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_column(struct sx_sqlsink *e, char *name, char *err, size_t errsz)
+{
+	if (name_check(e, "--columns", name, err, errsz) < 0)
+		return -1;
+	if (col_find(e, name, strlen(name)) != SIZE_MAX) {
+		snprintf(err, errsz, "--columns: '%s' is named twice", name);
+		return -1;
+	}
+	col_add(e, name, strlen(name));
+	return 0;
+}
+
+/* The column NAME given to option OPT (added unless --columns fixed the
+ * list), or SIZE_MAX with the error in ERR. */
+static size_t named_column(struct sx_sqlsink *e, const char *opt, const char *name, char *err,
+			   size_t errsz)
+{
+	if (name_check(e, opt, name, err, errsz) < 0)
+		return SIZE_MAX;
+	size_t c = col_find(e, name, strlen(name));
+	if (c != SIZE_MAX)
+		return c;
+	if (e->columns_fixed) {
+		snprintf(err, errsz, "%s: '%s' is not one of --columns", opt, name);
+		return SIZE_MAX;
+	}
+	return col_add(e, name, strlen(name));
+}
+
+static int add_schema(struct sx_sqlsink *e, char *item, char *err, size_t errsz)
+{
+	char *colon = strrchr(item, ':');
+	enum sx_sql_type t;
+	if (!colon || colon == item || sx_sql_type_parse(colon + 1, &t) < 0) {
+		snprintf(err, errsz, "--schema: expected COLUMN:TYPE with TYPE int, float, bool, "
+			 "timestamp, text or json; not '%s'", item);
+		return -1;
+	}
+	*colon = '\0';
+	size_t c = named_column(e, "--schema", item, err, errsz);
+	if (c == SIZE_MAX)
+		return -1;
+	if (e->cols[c].decided && !e->columns_fixed) {
+		snprintf(err, errsz, "--schema: '%s' is named twice", item);
+		return -1;
+	}
+	e->cols[c].type = t;
+	e->cols[c].decided = e->cols[c].strict = 1;
+	return 0;
+}
+
+static int add_key(struct sx_sqlsink *e, char *name, char *err, size_t errsz)
+{
+	size_t c = named_column(e, "--key", name, err, errsz);
+	if (c == SIZE_MAX)
+		return -1;
+	if (is_key(e, c)) {
+		snprintf(err, errsz, "--key: '%s' is named twice", name);
+		return -1;
+	}
+	e->keys = sx_xreallocarray(e->keys, e->nkeys + 1, sizeof *e->keys);
+	e->keys[e->nkeys++] = c;
+	return 0;
+}
+
+/* ADD each item of option OPT's list "a,b,c" (a NUL-terminated copy it may
+ * change) in order: 0, or -1 with the first error.  An empty item anywhere
+ * is reported before anything else of the list. */
+static int add_each(struct sx_sqlsink *e, const char *opt, const char *list,
+		    int (*add)(struct sx_sqlsink *, char *, char *, size_t), char *err, size_t errsz)
+{
+	size_t n = strlen(list);
+	if (n == 0 || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+		snprintf(err, errsz, "%s: empty name in '%s'", opt, list);
+		return -1;
+	}
+	struct sx_buf item = SX_BUF_INIT;
+	int r = 0;
+	for (const char *p = list; r == 0;) {
+		size_t len = strcspn(p, ",");
+		sx_buf_reset(&item);
+		sx_buf_append(&item, p, len);
+		sx_buf_putc(&item, '\0');
+		r = add(e, item.data, err, errsz);
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	sx_buf_free(&item);
+	return r;
+}
+
+int sx_sqlsink_init(struct sx_sqlsink *e, const struct sx_sqlsink_cfg *c, char *err, size_t errsz)
+{
+	memset(e, 0, sizeof *e);
+	e->c = *c;
+	sx_strmap_init(&e->upsert_keys, sizeof(size_t));
+	if (c->columns) {
+		if (add_each(e, "--columns", c->columns, add_column, err, errsz) < 0)
+			return -1;
+		e->columns_fixed = 1;
+	}
+	if (c->schema && add_each(e, "--schema", c->schema, add_schema, err, errsz) < 0)
+		return -1;
+	if (c->key && add_each(e, "--key", c->key, add_key, err, errsz) < 0)
+		return -1;
+	return 0;
+}
+
+void sx_sqlsink_start(struct sx_sqlsink *e)
+{
+	/* A sink: a closed pipe is a failure to report, not a quiet end. */
+	signal(SIGPIPE, SIG_IGN);
+	stdout_sink = e;
+	sx_stdout.fail = sink_fail;
+	sx_on_exit(rollback_at_exit, NULL);
+	sx_sql_prologue(&e->out, e->c.dialect);
+	emit_out(e);
+}
+
+void sx_sqlsink_free(struct sx_sqlsink *e)
+{
+	if (stdout_sink == e) {
+		stdout_sink = NULL;
+		sx_stdout.fail = sx_out_default_fail;
+	}
+	for (size_t i = 0; i < e->ncols; i++)
+		free(e->cols[i].name);
+	free(e->cols);
+	free(e->keys);
+	free(e->hint);
+	free(e->tcols);
+	free(e->rows);
+	free(e->kf);
+	free(e->fmap);
+	free(e->marks);
+	free(e->slots);
+	sx_strmap_free(&e->upsert_keys);
+	sx_buf_free(&e->key);
+	sx_buf_free(&e->lines);
+	sx_buf_free(&e->scratch);
+	sx_buf_free(&e->val);
+	sx_buf_free(&e->out);
+}

@@ -1,0 +1,138 @@
+/*
+ * sx_sqlsink.h - sx-emit-sql's engine: the sx_run stage that turns NDJSON
+ * records into SQL text on stdout for a database's own client (sqlite3,
+ * psql, sqlcmd).  SQL syntax itself lives in sx_sql.h.
+ *
+ * Records are kept (raw bytes plus where each value lies) until their batch
+ * is written, because the first batch decides column types (--create infers
+ * them), --evolve infers the type of a new column from its batch, and
+ * --upsert collapses duplicate keys within a batch (the last row wins).  A
+ * batch is written when it holds `batch` rows or would complete a
+ * transaction of `commit_every` rows; a transaction is committed every
+ * `commit_every` rows, when input goes quiet (tick) and at the end (finish).
+ * With --copy one COPY block streams a whole transaction's rows (with
+ * --upsert, one COPY into a staging table and a merge per batch).  A field
+ * that is not a column is a data error (SX_REJECT with a reason) unless the
+ * column list can still grow (first batch, --evolve) or is fixed (--columns,
+ * other fields ignored).
+ *
+ * Delivery accounting: every COMMIT's end offset in stdout is remembered, so
+ * when the client stops reading (EPIPE) or a write fails, the message says
+ * how many rows were sent with a COMMIT, how many were read but never
+ * committed, and where input stopped being read.  sx_out's fail callback has
+ * no argument, so sx_sqlsink_start() records the sink in a file-scope pointer
+ * (one sink per process owns stdout) where the callback finds it.
+ *
+ * Ownership: the sink borrows the configuration's strings (table name and
+ * the option lists) for its whole life; it owns its columns, the kept
+ * batch (a copy of each record's line) and all its buffers, freed by
+ * sx_sqlsink_free().  Records passed to the stage are borrowed per call.
+ */
+#ifndef SX_SQLSINK_H
+#define SX_SQLSINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "sx_buf.h"
+#include "sx_hash.h"
+#include "sx_run.h"
+#include "sx_sql.h"
+
+/* How long input must be quiet before a partial batch is written and committed. */
+#define SX_SQLSINK_IDLE_FLUSH_MS 200
+
+struct sx_sqlsink_cfg {
+	const char *table;          /* required; already checked with sx_sql_table_check */
+	enum sx_sql_dialect dialect;
+	long batch;                 /* rows per INSERT (or per merge with --copy --upsert) */
+	long commit_every;          /* rows per transaction */
+	int copy, create, evolve, upsert;
+	const char *schema;         /* "COL:TYPE,..." or NULL */
+	const char *columns;        /* "A,B,C" or NULL: the only columns loaded */
+	const char *key;            /* "A,B" or NULL */
+};
+
+struct sx_sqlsink_column {
+	char *name;
+	size_t len;
+	enum sx_sql_type type;   /* forced, decided, or inferred so far */
+	int decided;             /* the type no longer changes */
+	int strict;              /* a value that does not convert is a data error */
+	int pending_add;         /* --evolve: ALTER TABLE before the next rows */
+	int in_stage;            /* --copy --upsert: the stage table has it */
+};
+
+/* One kept value: where it lies in the batch's copy of its line. */
+struct sx_sqlsink_kept_field {
+	size_t col;
+	size_t off, len;
+	unsigned char type, esc;
+};
+
+struct sx_sqlsink_kept_row {
+	size_t line_off;
+	size_t first, n;         /* into kept fields */
+};
+
+/* A commit written to stdout but perhaps not yet delivered. */
+struct sx_sqlsink_commit_mark {
+	uint64_t end_byte;       /* stdout offset just after the COMMIT */
+	uint64_t rows;           /* rows committed up to and including it */
+};
+
+struct sx_sqlsink {
+	struct sx_sqlsink_cfg c;
+	int columns_fixed;       /* --columns */
+	/* columns */
+	struct sx_sqlsink_column *cols;
+	size_t ncols;
+	size_t *keys;
+	size_t nkeys;
+	size_t *hint;            /* field position -> column it matched last time */
+	size_t nhint;
+	struct sx_sql_col *tcols; /* the statement builders' view of cols */
+	/* the batch being gathered */
+	struct sx_buf lines;
+	struct sx_sqlsink_kept_row *rows;
+	size_t nrows, rows_cap;
+	struct sx_sqlsink_kept_field *kf;
+	size_t nkf, kf_cap;
+	/* per-record scratch */
+	size_t *fmap;            /* field index -> column (>= ncols: new), SIZE_MAX: ignored */
+	size_t fmap_cap;
+	struct sx_buf scratch, val;
+	char why[256];           /* the reason of the last SX_REJECT */
+	/* per-batch scratch */
+	size_t *slots;           /* column -> the row's kept field for it, or SIZE_MAX */
+	size_t nslots;
+	struct sx_strmap upsert_keys; /* --upsert: a row's rendered key -> its last row */
+	struct sx_buf key;       /* --upsert: the row's rendered key */
+	/* output */
+	struct sx_buf out;
+	int first_flushed, created, txn_open, stage_exists, out_failed;
+	int copy_open;           /* --copy: a COPY's data lines are being written */
+	uint64_t txn_rows;
+	/* delivery accounting */
+	uint64_t rows_accepted, rows_committed;
+	struct sx_sqlsink_commit_mark *marks;
+	size_t nmarks, marks_cap;
+	uint64_t delivered;      /* rows known to be in delivered commits */
+	int input_done;          /* every input was read to its end */
+};
+
+/* record / tick / finish, for sx_run with SX_SQLSINK_IDLE_FLUSH_MS. */
+extern const struct sx_stage sx_sqlsink_stage;
+
+/* Set up the columns of --columns, --schema and --key: 0, or -1 with the
+ * usage error (without the program name) in ERR.  The option combinations
+ * (--upsert needs --key, --copy needs postgres...) are the caller's to check.
+ * The sink must be freed either way. */
+int sx_sqlsink_init(struct sx_sqlsink *s, const struct sx_sqlsink_cfg *c, char *err, size_t errsz);
+/* Take over sx_stdout (already initialised): ignore SIGPIPE and report a
+ * failed write with the delivery accounting (exit 1), roll back the open
+ * transaction when the process exits on an error, and write the dialect's
+ * prologue. */
+void sx_sqlsink_start(struct sx_sqlsink *s);
+void sx_sqlsink_free(struct sx_sqlsink *s);
+
+#endif

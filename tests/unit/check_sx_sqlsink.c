@@ -1,0 +1,593 @@
+/* Unit tests for common/sx_sqlsink.c: the sx-emit-sql stage driven directly
+ * (record/tick/finish) with sx_stdout pointed at a file, so that each test
+ * sees the exact SQL written: batch and transaction boundaries, COPY blocks,
+ * --upsert collapse, unknown fields, and the delivery message when the
+ * client stops reading. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "sx_err.h"
+#include "sx_out.h"
+#include "sx_run.h"
+#include "sx_sqlsink.h"
+#include "sx_stats.h"
+
+/* ---- the harness: sink + stage as cmd/sx-emit-sql.c builds them ---- */
+
+struct sk {
+	struct sx_sqlsink s;
+	struct sx_rec rec;
+	const char *why;
+};
+
+static struct sx_sqlsink_cfg cfg(const char *table)
+{
+	struct sx_sqlsink_cfg c;
+	memset(&c, 0, sizeof c);
+	c.table = table;
+	c.dialect = SX_SQL_SQLITE;
+	c.batch = 500;
+	c.commit_every = 10000;
+	return c;
+}
+
+/* The sink on C, writing to FD (made stdout) through sx_stdout. */
+static void sk_open_fd(struct sk *h, const struct sx_sqlsink_cfg *c, int fd)
+{
+	ck_assert_int_eq(dup2(fd, 1), 1);
+	close(fd);
+	sx_out_init_stdout();
+	memset(h, 0, sizeof *h);
+	char err[256] = "";
+	ck_assert_msg(sx_sqlsink_init(&h->s, c, err, sizeof err) == 0, "init: %s", err);
+	sx_sqlsink_start(&h->s);
+	sx_rec_init(&h->rec);
+}
+
+/* The sink on C, writing to tu_dir/out.sql. */
+static void sk_open(struct sk *h, const struct sx_sqlsink_cfg *c)
+{
+	int fd = open(tu_path("out.sql"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	sk_open_fd(h, c, fd);
+}
+
+static void sk_close(struct sk *h)
+{
+	sx_sqlsink_free(&h->s);
+	sx_rec_free(&h->rec);
+}
+
+/* One input line through the stage: SX_OK or SX_REJECT (reason in h->why). */
+static int sk_line(struct sk *h, const char *line)
+{
+	const char *why = NULL;
+	ck_assert_int_eq(sx_rec_parse(&h->rec, line, strlen(line), &why), 0);
+	h->why = NULL;
+	int r = sx_sqlsink_stage.record(&h->s, &h->rec, &h->why);
+	if (r == SX_REJECT)
+		ck_assert_ptr_nonnull(h->why);
+	return r;
+}
+
+/* {"NAME":V} for V in FROM..TO, each accepted. */
+static void sk_ints(struct sk *h, const char *name, int from, int to)
+{
+	char line[64];
+	for (int v = from; v <= to; v++) {
+		snprintf(line, sizeof line, "{\"%s\":%d}", name, v);
+		ck_assert_int_eq(sk_line(h, line), SX_OK);
+	}
+}
+
+/* Everything written so far (caller frees). */
+static char *sk_out(void)
+{
+	ck_assert_int_eq(sx_out_flush(&sx_stdout), 0);
+	return tu_slurp("out.sql");
+}
+
+#define assert_sql(want) do {                                           \
+	char *got_ = sk_out();                                          \
+	ck_assert_str_eq(got_, (want));                                 \
+	free(got_);                                                     \
+} while (0)
+
+static void stats_setup(void)
+{
+	memset(&sx_stats, 0, sizeof sx_stats);
+	sx_set_progname("sx-emit-sql");
+}
+
+/* ---- batches and transactions ---- */
+
+START_TEST(batch_bounds_each_insert)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.batch = 2;
+	sk_open(&h, &c);
+	sk_ints(&h, "n", 1, 3);
+	/* two rows made a full batch; the third waits */
+	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"n\") VALUES\n(1),\n(2);\n");
+	sk_ints(&h, "n", 4, 5);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(1),\n(2);\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(3),\n(4);\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(5);\n"
+		   "COMMIT;\n");
+	ck_assert_uint_eq(sx_stats.records_out, 5);
+	sk_close(&h);
+}
+END_TEST
+
+/* A batch never spans a commit: --commit-every 3 with --batch 2 writes
+ * 2+1 rows per transaction. */
+START_TEST(commit_every_ends_transactions)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.batch = 2;
+	c.commit_every = 3;
+	sk_open(&h, &c);
+	sk_ints(&h, "n", 1, 3);
+	assert_sql("BEGIN;\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(1),\n(2);\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(3);\n"
+		   "COMMIT;\n");
+	sk_ints(&h, "n", 4, 7);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(1),\n(2);\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(3);\n"
+		   "COMMIT;\n"
+		   "BEGIN;\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(4),\n(5);\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(6);\n"
+		   "COMMIT;\n"
+		   "BEGIN;\n"
+		   "INSERT INTO \"t\" (\"n\") VALUES\n(7);\n"
+		   "COMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* Input went quiet: the partial batch is written and committed; a tick
+ * with nothing pending writes nothing. */
+START_TEST(tick_commits_a_partial_batch)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	sk_open(&h, &c);
+	sx_sqlsink_stage.tick(&h.s);
+	assert_sql("");
+	sk_ints(&h, "a", 1, 1);
+	assert_sql("");
+	sx_sqlsink_stage.tick(&h.s);
+	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\nCOMMIT;\n");
+	sx_sqlsink_stage.tick(&h.s);
+	sk_ints(&h, "a", 2, 2);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\nCOMMIT;\n"
+		   "BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(2);\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* finish at EOF: the last batch and its COMMIT; with no rows and --create,
+ * the table is still made when --schema typed every column. */
+START_TEST(finish_writes_the_rest)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.create = 1;
+	c.schema = "id:int,at:timestamp";
+	c.key = "id";
+	sk_open(&h, &c);
+	sx_sqlsink_stage.finish(&h.s);
+	char *got = sk_out();
+	ck_assert_ptr_nonnull(strstr(got, "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" bigint NOT NULL,\n"
+					  "  \"at\" timestamptz,\n  PRIMARY KEY (\"id\")\n);\n"));
+	ck_assert_ptr_null(strstr(got, "BEGIN"));
+	free(got);
+	sk_close(&h);
+}
+END_TEST
+
+START_TEST(create_types_from_the_first_batch)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.create = 1;
+	c.batch = 2;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"i\":1,\"x\":null}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"i\":2.5,\"x\":null}"), SX_OK);
+	/* decided: a string no longer fits "i" (a data error, nothing written) */
+	ck_assert_int_eq(sk_line(&h, "{\"i\":\"many\"}"), SX_REJECT);
+	ck_assert_ptr_nonnull(strstr(h.why, "field \"i\""));
+	ck_assert_ptr_nonnull(strstr(h.why, "column type float"));
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"i\" REAL,\n  \"x\" TEXT\n);\n"
+		   "BEGIN;\nINSERT INTO \"t\" (\"i\",\"x\") VALUES\n(1,NULL),\n(2.5,NULL);\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* ---- --upsert ---- */
+
+/* Duplicate keys within a batch collapse to the last row; across batches
+ * each batch keeps its own last row (the database applies them in order). */
+START_TEST(upsert_collapses_duplicates_last_wins)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.key = "id,k";
+	c.upsert = 1;
+	c.batch = 4;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"k\":\"a\",\"v\":\"first\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"k\":\"b\",\"v\":\"other key\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"k\":\"a\",\"id\":1,\"v\":\"second\"}"), SX_OK);
+	/* "1a" vs "1","a": the key's parts do not run together */
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"k\":\"a\",\"v\":\"last\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"k\":\"a\",\"v\":\"next batch\"}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\n"
+		   "INSERT INTO \"t\" (\"id\",\"k\",\"v\") VALUES\n"
+		   "(1,'b','other key'),\n"
+		   "(1,'a','last')\n"
+		   "ON CONFLICT (\"id\",\"k\") DO UPDATE SET \"v\"=excluded.\"v\";\n"
+		   "INSERT INTO \"t\" (\"id\",\"k\",\"v\") VALUES\n"
+		   "(1,'a','next batch')\n"
+		   "ON CONFLICT (\"id\",\"k\") DO UPDATE SET \"v\"=excluded.\"v\";\n"
+		   "COMMIT;\n");
+	ck_assert_uint_eq(sx_stats.records_out, 3);
+	sk_close(&h);
+}
+END_TEST
+
+/* Keys compare as rendered in the column's type: the same instant written
+ * two ways is one key. */
+START_TEST(upsert_keys_compare_as_sql_values)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.key = "w";
+	c.upsert = 1;
+	c.create = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"w\":\"2026-01-01T00:00:00Z\",\"n\":1}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"w\":\"2026-01-01T01:00:00+01:00\",\"n\":2}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"w\":\"2026-01-01T00:00:01Z\",\"n\":3}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	char *got = sk_out();
+	ck_assert_ptr_nonnull(strstr(got, "VALUES\n('2026-01-01T00:00:00.000Z',2),\n"
+					  "('2026-01-01T00:00:01.000Z',3)\nON CONFLICT"));
+	free(got);
+	sk_close(&h);
+}
+END_TEST
+
+START_TEST(missing_or_null_key_is_rejected)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.key = "id";
+	c.upsert = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"v\":2}"), SX_REJECT);
+	ck_assert_str_eq(h.why, "key field \"id\" is missing");
+	ck_assert_int_eq(sk_line(&h, "{\"id\":null,\"v\":3}"), SX_REJECT);
+	ck_assert_str_eq(h.why, "key field \"id\" is null");
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("");
+	ck_assert_uint_eq(sx_stats.records_out, 0);
+	sk_close(&h);
+}
+END_TEST
+
+/* ---- columns: unknown fields, --evolve, --columns ---- */
+
+START_TEST(unknown_field_after_first_batch_is_rejected)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.batch = 2;
+	sk_open(&h, &c);
+	/* within the first batch, new fields still make columns */
+	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":\"x\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":3,\"c\":\"late\"}"), SX_REJECT);
+	ck_assert_str_eq(h.why, "field \"c\" is not a column of the table "
+			 "(--evolve adds new columns, --columns ignores other fields)");
+	ck_assert_int_eq(sk_line(&h, "{\"a\":4}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\",\"b\") VALUES\n(1,NULL),\n(2,'x');\n"
+		   "INSERT INTO \"t\" (\"a\",\"b\") VALUES\n(4,NULL);\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+START_TEST(evolve_alters_the_table)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.batch = 1;
+	c.create = 1;
+	c.evolve = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"note\":\"new\"}"), SX_OK);
+	/* "NOTE" is "note" to SQLite: refused, not a second column */
+	ck_assert_int_eq(sk_line(&h, "{\"id\":3,\"NOTE\":\"x\"}"), SX_REJECT);
+	ck_assert_ptr_nonnull(strstr(h.why, "which ignores case"));
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" INTEGER\n);\n"
+		   "BEGIN;\nINSERT INTO \"t\" (\"id\") VALUES\n(1);\n"
+		   "ALTER TABLE \"t\" ADD COLUMN \"note\" TEXT;\n"
+		   "INSERT INTO \"t\" (\"id\",\"note\") VALUES\n(2,'new');\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+START_TEST(columns_ignore_other_fields)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.columns = "b,a";
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":1,\"zzz\":true,\"b\":\"x\"}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"b\",\"a\") VALUES\n('x',1);\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* The option lists' errors, as sx-emit-sql reports them (usage, exit 2). */
+START_TEST(init_rejects_bad_lists)
+{
+	static const struct {
+		const char *columns, *schema, *key, *want;
+	} cases[] = {
+		{ "a,,b", NULL, NULL, "--columns: empty name in 'a,,b'" },
+		{ "a,", NULL, NULL, "--columns: empty name in 'a,'" },
+		{ "a,a", NULL, NULL, "--columns: 'a' is named twice" },
+		{ "a", "b:int", NULL, "--schema: 'b' is not one of --columns" },
+		{ NULL, "a:int,a:text", NULL, "--schema: 'a' is named twice" },
+		{ NULL, "a:bogus", NULL, "--schema: expected COLUMN:TYPE with TYPE int, float, bool, "
+					 "timestamp, text or json; not 'a:bogus'" },
+		{ NULL, ":int", NULL, "--schema: expected COLUMN:TYPE with TYPE int, float, bool, "
+				      "timestamp, text or json; not ':int'" },
+		{ "a", NULL, "b", "--key: 'b' is not one of --columns" },
+		{ NULL, NULL, "k,k", "--key: 'k' is named twice" },
+		{ NULL, NULL, ",", "--key: empty name in ','" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct sx_sqlsink_cfg c = cfg("t");
+		c.columns = cases[i].columns;
+		c.schema = cases[i].schema;
+		c.key = cases[i].key;
+		struct sx_sqlsink s;
+		char err[256] = "";
+		ck_assert_int_eq(sx_sqlsink_init(&s, &c, err, sizeof err), -1);
+		ck_assert_str_eq(err, cases[i].want);
+		sx_sqlsink_free(&s);
+	}
+	/* a --schema column may be one of --columns, and a --key one too */
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.columns = "a,b";
+	c.schema = "a:int";
+	c.key = "b";
+	struct sx_sqlsink s;
+	char err[256] = "";
+	ck_assert_int_eq(sx_sqlsink_init(&s, &c, err, sizeof err), 0);
+	ck_assert_uint_eq(s.ncols, 2);
+	ck_assert_uint_eq(s.nkeys, 1);
+	sx_sqlsink_free(&s);
+}
+END_TEST
+
+/* ---- --copy ---- */
+
+/* Plain --copy: one COPY block per transaction, ended before its COMMIT. */
+START_TEST(copy_blocks_end_at_commits)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.copy = 1;
+	c.batch = 2;
+	c.commit_every = 3;
+	sk_open(&h, &c);
+	sk_ints(&h, "a", 1, 4);
+	assert_sql("BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n");
+	sx_sqlsink_stage.tick(&h.s);
+	sk_ints(&h, "a", 5, 5);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n"
+		   "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n4\n\\.\nCOMMIT;\n"
+		   "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n5\n\\.\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* --copy --evolve: a new column ends the COPY; the next one names it. */
+START_TEST(copy_block_ends_for_a_new_column)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.copy = 1;
+	c.evolve = 1;
+	c.batch = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":\"x\\ty\"}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\n"
+		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"b\" text;\n"
+		   "COPY \"t\" (\"a\",\"b\") FROM STDIN;\n2\tx\\ty\n\\.\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* --copy --upsert: per batch, COPY into the stage table and merge. */
+START_TEST(copy_upsert_merges_each_batch)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.copy = 1;
+	c.upsert = 1;
+	c.key = "id";
+	c.batch = 3;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"v\":\"a\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"v\":\"b\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"v\":\"c\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":3,\"v\":\"d\"}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	char *got = sk_out();
+	ck_assert_int_eq(tu_count(got, "CREATE TEMPORARY TABLE"), 1);
+	ck_assert_int_eq(tu_count(got, "COPY \"sx_emit_sql_stage\" (\"id\",\"v\") FROM STDIN;\n"), 2);
+	ck_assert_int_eq(tu_count(got, "\\.\n"), 2);
+	ck_assert_int_eq(tu_count(got, "TRUNCATE"), 2);
+	ck_assert_ptr_nonnull(strstr(got, "FROM STDIN;\n2\tb\n1\tc\n\\.\n"));
+	ck_assert_ptr_nonnull(strstr(got, "FROM STDIN;\n3\td\n\\.\n"));
+	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 1);
+	free(got);
+	sk_close(&h);
+}
+END_TEST
+
+/* ---- failures ---- */
+
+/* A run that exits on an error rolls back the open transaction (ending
+ * an open COPY first, which psql would otherwise take as data). */
+static int exit_with_open_copy(void *arg)
+{
+	(void)arg;
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.copy = 1;
+	c.batch = 1;
+	sk_open(&h, &c);
+	sk_ints(&h, "a", 1, 1);
+	sx_exit(SX_EXIT_FAIL);
+}
+
+START_TEST(error_exit_rolls_back)
+{
+	ck_assert_int_eq(tu_run_child(exit_with_open_copy, NULL, NULL, "err.txt"), 1);
+	tu_assert_file_eq("out.sql", "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\nROLLBACK;\n");
+}
+END_TEST
+
+/* stdout is a pipe; two rows are committed and delivered, then the reader
+ * goes away; a third row's commit then fails (EPIPE).  ARG: 1 to end
+ * with finish (all input read), 0 with a tick while reading in.ndjson. */
+static int client_stops_reading(void *arg)
+{
+	int at_eof = *(int *)arg;
+	int fds[2];
+	if (pipe(fds) < 0)
+		return 99;
+	fcntl(fds[1], F_SETFL, O_NONBLOCK); /* never block the test on a full pipe */
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.commit_every = 2;
+	sk_open_fd(&h, &c, fds[1]);
+	sx_run_pos.file = "in.ndjson";
+	sx_run_pos.line = 2;
+	sk_ints(&h, "n", 1, 2);
+	sx_out_flush(&sx_stdout);   /* as sx_run does before waiting: the pipe holds the COMMIT */
+	close(fds[0]);
+	sx_run_pos.line = 3;
+	sk_ints(&h, "n", 3, 3);
+	if (at_eof) {
+		sx_sqlsink_stage.finish(&h.s);
+		sx_out_flush(&sx_stdout);
+	} else {
+		sx_sqlsink_stage.tick(&h.s);
+	}
+	return 97; /* not reached: the failed write exits 1 */
+}
+
+START_TEST(client_stopped_message_counts_rows)
+{
+	int at_eof = 0;
+	ck_assert_int_eq(tu_run_child(client_stops_reading, &at_eof, NULL, "err.txt"), 1);
+	tu_assert_file_eq("err.txt", "sx-emit-sql: write error on stdout: Broken pipe: 1 row read not "
+			  "committed (their COMMIT was never sent); at most 2 rows committed before (sent "
+			  "with their COMMIT; the client may have stopped before running them); input "
+			  "after in.ndjson:3 not read\n");
+	at_eof = 1;
+	ck_assert_int_eq(tu_run_child(client_stops_reading, &at_eof, NULL, "err.txt"), 1);
+	tu_assert_file_eq("err.txt", "sx-emit-sql: write error on stdout: Broken pipe: 1 row read not "
+			  "committed (their COMMIT was never sent); at most 2 rows committed before (sent "
+			  "with their COMMIT; the client may have stopped before running them); all "
+			  "input was read\n");
+}
+END_TEST
+
+/* Nothing committed yet when the client goes: no COMMIT was sent. */
+static int client_gone_at_once(void *arg)
+{
+	(void)arg;
+	int fds[2];
+	if (pipe(fds) < 0)
+		return 99;
+	close(fds[0]);
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	sk_open_fd(&h, &c, fds[1]);
+	sk_ints(&h, "n", 1, 3);
+	sx_sqlsink_stage.finish(&h.s);
+	sx_out_flush(&sx_stdout);
+	return 97;
+}
+
+START_TEST(client_gone_before_any_commit)
+{
+	ck_assert_int_eq(tu_run_child(client_gone_at_once, NULL, NULL, "err.txt"), 1);
+	tu_assert_file_eq("err.txt", "sx-emit-sql: write error on stdout: Broken pipe: 3 rows read not "
+			  "committed (their COMMIT was never sent); no COMMIT was sent before; all input "
+			  "was read\n");
+}
+END_TEST
+
+Suite *sx_sqlsink_suite(void)
+{
+	Suite *s = suite_create("sx_sqlsink");
+	TCase *tc = tcase_create("stage");
+	tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
+	tcase_add_checked_fixture(tc, tu_subdir_setup, NULL);
+	tcase_add_checked_fixture(tc, stats_setup, NULL);
+	tcase_add_test(tc, batch_bounds_each_insert);
+	tcase_add_test(tc, commit_every_ends_transactions);
+	tcase_add_test(tc, tick_commits_a_partial_batch);
+	tcase_add_test(tc, finish_writes_the_rest);
+	tcase_add_test(tc, create_types_from_the_first_batch);
+	tcase_add_test(tc, upsert_collapses_duplicates_last_wins);
+	tcase_add_test(tc, upsert_keys_compare_as_sql_values);
+	tcase_add_test(tc, missing_or_null_key_is_rejected);
+	tcase_add_test(tc, unknown_field_after_first_batch_is_rejected);
+	tcase_add_test(tc, evolve_alters_the_table);
+	tcase_add_test(tc, columns_ignore_other_fields);
+	tcase_add_test(tc, init_rejects_bad_lists);
+	tcase_add_test(tc, copy_blocks_end_at_commits);
+	tcase_add_test(tc, copy_block_ends_for_a_new_column);
+	tcase_add_test(tc, copy_upsert_merges_each_batch);
+	tcase_add_test(tc, error_exit_rolls_back);
+	tcase_add_test(tc, client_stopped_message_counts_rows);
+	tcase_add_test(tc, client_gone_before_any_commit);
+	suite_add_tcase(s, tc);
+	return s;
+}
