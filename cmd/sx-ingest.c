@@ -60,27 +60,6 @@ enum {
 	OPT_POLL, OPT_CHECKPOINT, OPT_SHARD, OPT_SHARD_KEY
 };
 
-/* Split "a,b,c" into a malloc'd array of malloc'd strings. */
-static char **split_list(const char *opt, const char *arg, int *n)
-{
-	char **v = NULL;
-	int cnt = 0;
-	const char *p = arg;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len == 0)
-			sx_usage_error("%s: empty name in '%s'", opt, arg);
-		v = sx_xreallocarray(v, (size_t)cnt + 1, sizeof *v);
-		v[cnt++] = sx_xstrndup(p, len);
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	*n = cnt;
-	return v;
-}
-
 static int parse_delim(const char *s)
 {
 	static const struct { const char *name; int c; } names[] = {
@@ -141,13 +120,13 @@ int main(int argc, char **argv)
 			break;
 		case 'd': cfg.delim = parse_delim(optarg); break;
 		case OPT_NO_HEADER: cfg.no_header = 1; break;
-		case OPT_COLUMNS: cfg.columns = split_list("--columns", optarg, &cfg.ncolumns); break;
+		case OPT_COLUMNS: cfg.columns = sx_cli_list("--columns", optarg, &cfg.ncolumns); break;
 		case OPT_TYPES:
 			if (!strcmp(optarg, "string")) cfg.types_string = 1;
 			else if (!strcmp(optarg, "auto")) cfg.types_string = 0;
 			else sx_usage_error("--types: expected auto or string, not '%s'", optarg);
 			break;
-		case OPT_SCHEMA: schema_items = split_list("--schema", optarg, &nschema_items); break;
+		case OPT_SCHEMA: schema_items = sx_cli_list("--schema", optarg, &nschema_items); break;
 		case OPT_ENVELOPE:
 			if (!strcmp(optarg, "kcat")) cfg.envelope = SX_ENV_KCAT;
 			else if (!strcmp(optarg, "mosquitto")) cfg.envelope = SX_ENV_MOSQUITTO;

@@ -68,27 +68,6 @@ enum {
 
 static const char *const kind_names[] = { "tumbling", "hopping", "sliding", "session", "snapshot" };
 
-/* Split "a,b,c" into a malloc'd array of malloc'd strings. */
-static char **split_list(const char *opt, const char *arg, int *n)
-{
-	char **v = NULL;
-	int cnt = 0;
-	const char *p = arg;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len == 0)
-			sx_usage_error("%s: empty name in '%s'", opt, arg);
-		v = sx_xreallocarray(v, (size_t)cnt + 1, sizeof *v);
-		v[cnt++] = sx_xstrndup(p, len);
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	*n = cnt;
-	return v;
-}
-
 static int64_t positive_duration(const char *name, const char *arg)
 {
 	int64_t d = sx_cli_duration(name, arg, 0);
@@ -197,14 +176,14 @@ int main(int argc, char **argv)
 			for (int i = 0; i < wc.nkeys; i++)
 				free(wc.keys[i]);
 			free(wc.keys);
-			wc.keys = split_list("--group-by", optarg, &wc.nkeys);
+			wc.keys = sx_cli_list("--group-by", optarg, &wc.nkeys);
 			break;
 		case 'a':
 			if (sx_aggset_add(aggs, optarg, err, sizeof err) < 0)
 				sx_usage_error("--agg '%s': %s", optarg, err);
 			break;
 		case OPT_WINDOW_FIELDS:
-			bounds = split_list("--window-fields", optarg, &nbounds);
+			bounds = sx_cli_list("--window-fields", optarg, &nbounds);
 			if (nbounds != 2)
 				sx_usage_error("--window-fields: expected START,END, not '%s'", optarg);
 			wc.start_field = bounds[0];

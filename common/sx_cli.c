@@ -105,3 +105,23 @@ void sx_cli_start(struct sx_cli *c, int progress_default, int nargs, char **args
 	int progress = c->progress < 0 ? progress_default : c->progress;
 	sx_stats_start(c->stats, progress);
 }
+
+char **sx_cli_list(const char *name, const char *arg, int *n)
+{
+	char **v = NULL;
+	int cnt = 0;
+	const char *p = arg;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0)
+			sx_usage_error("%s: empty name in '%s'", name, arg);
+		v = sx_xreallocarray(v, (size_t)cnt + 1, sizeof *v);
+		v[cnt++] = sx_xstrndup(p, len);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	*n = cnt;
+	return v;
+}

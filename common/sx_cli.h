@@ -68,6 +68,9 @@ int sx_cli_common(struct sx_cli *c, int opt, const char *arg);
 int64_t sx_cli_duration(const char *name, const char *arg, int allow_sign);
 /* A positive integer argument of option NAME, or a usage error. */
 long sx_cli_long(const char *name, const char *arg, long min, long max);
+/* Split an option's "a,b,c" argument into a malloc'd array of malloc'd
+ * names (the caller frees both); an empty name is a usage error. */
+char **sx_cli_list(const char *name, const char *arg, int *n);
 /* Once options are parsed, with the operands: performs --commit (promotes
  * each operand's FILE.pending, all or nothing, and exits 0 or 1); otherwise
  * starts stdout buffering and --stats/--progress. */

@@ -83,6 +83,48 @@ START_TEST(bad_long_is_usage_error)
 }
 END_TEST
 
+START_TEST(lists_split_on_commas)
+{
+	int n = 0;
+	char **v = sx_cli_list("-g", "deviceId,site,a b", &n);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(v[0], "deviceId");
+	ck_assert_str_eq(v[1], "site");
+	ck_assert_str_eq(v[2], "a b");
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	v = sx_cli_list("-g", "one", &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(v[0], "one");
+	free(v[0]);
+	free(v);
+}
+END_TEST
+
+static int call_list(void *p)
+{
+	int n;
+	sx_set_progname("sx-test");
+	sx_cli_list("--group-by", p, &n);
+	return 0;
+}
+
+/* An empty name anywhere in the list is a usage error naming the option. */
+START_TEST(empty_list_name_is_usage_error)
+{
+	static const char *const bad[] = { "", "a,", ",a", "a,,b" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ck_assert_msg(tu_run_child(call_list, (void *)bad[i], "out.txt", "err.txt") == 2,
+			      "'%s' accepted", bad[i]);
+		char want[300];
+		snprintf(want, sizeof want, "sx-test: --group-by: empty name in '%s'\n"
+			 "Try 'sx-test --help' for more information.\n", bad[i]);
+		tu_assert_file_eq("err.txt", want);
+	}
+}
+END_TEST
+
 START_TEST(common_options_set_fields)
 {
 	struct sx_cli c;
@@ -273,6 +315,8 @@ Suite *sx_cli_suite(void)
 	tcase_add_test(tc, bad_duration_is_usage_error);
 	tcase_add_test(tc, long_values);
 	tcase_add_test(tc, bad_long_is_usage_error);
+	tcase_add_test(tc, lists_split_on_commas);
+	tcase_add_test(tc, empty_list_name_is_usage_error);
 	tcase_add_test(tc, common_options_set_fields);
 	tcase_add_test(tc, bad_common_arguments_exit_2);
 	tcase_add_test(tc, help_and_version_exit_0);
