@@ -585,6 +585,17 @@ void sx_acc_reset(const struct sx_aggset *s, struct sx_acc *a)
 			u->h.setn = 0;
 			u->h.dense = 0;
 			break;
+		/* fixed-size stores, not a memset call: hopping windows reset
+		 * an accumulator for about every row */
+		case F_COUNT_ALL: case F_COUNT:
+			u->c = (struct st_count){ 0 };
+			break;
+		case F_SUM: case F_AVG:
+			u->s = (struct st_sum){ 0 };
+			break;
+		case F_STDEV: case F_STDEVP: case F_VAR: case F_VARP:
+			u->w = (struct st_var){ 0 };
+			break;
 		default:
 			memset(u, 0, state_size(s->a[i].fn));
 			break;

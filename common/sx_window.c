@@ -399,6 +399,14 @@ static void bucket_pop(struct sx_window *w)
 {
 	struct bucket *b = bucket_at(w, 0);
 	for (size_t k = 0; k < b->n; k++) {
+		/* as in close_hopping: groups and rings are a cache miss each */
+		if (k + 8 < b->n)
+			__builtin_prefetch(&w->g[b->c[k + 8].gid]);
+		if (k + 4 < b->n) {
+			const struct group *ahead = &w->g[b->c[k + 4].gid];
+			__builtin_prefetch(&ahead->ring[ahead->rhead]);
+			__builtin_prefetch(b->c[k + 4].acc);
+		}
 		struct group *g = &w->g[b->c[k].gid];
 		if (w->two_stacks) {
 			if (g->front == 0 && g->incl > 0)
@@ -503,6 +511,28 @@ static void two_stacks_flip(struct sx_window *w, struct group *g)
 		sx_acc_reset(w->c.aggs, g->back);
 }
 
+/* The groups' rows are written bucket cell by cell, each touching its group,
+ * ring and accumulators, scattered in memory and a cache miss each: fetch
+ * them a few cells ahead, in the order each address becomes known. */
+static void two_stacks_prefetch(struct sx_window *w, const struct bucket *b, size_t k)
+{
+	if (k + 12 < b->n)
+		__builtin_prefetch(&w->g[b->c[k + 12].gid]);
+	if (k + 8 < b->n) {
+		const struct group *g = &w->g[b->c[k + 8].gid];
+		__builtin_prefetch(&g->ring[(g->rhead + g->incl) & (g->rcap - 1)]);
+		__builtin_prefetch(&g->ring[g->rhead]);
+		__builtin_prefetch(g->back);
+	}
+	if (k + 4 < b->n) {
+		struct group *g = &w->g[b->c[k + 4].gid];
+		if (g->incl < g->rn)
+			__builtin_prefetch(ring_at(g, g->incl)->acc);
+		if (g->front)
+			__builtin_prefetch(ring_at(g, 0)->sfx);
+	}
+}
+
 /* The group's row for window E (all its open panes up to E) via the two
  * stacks: fold newly complete panes into back, combine with the front. */
 static void two_stacks_emit(struct sx_window *w, uint32_t gid, sx_time_t e)
@@ -555,6 +585,8 @@ static void close_hopping(struct sx_window *w, sx_time_t wm)
 			struct bucket *b = bucket_at(w, i);
 			size_t left = b->nhead;
 			for (size_t k = 0; k < b->n && left; k++) {
+				if (w->two_stacks)
+					two_stacks_prefetch(w, b, k);
 				uint32_t gid = b->c[k].gid;
 				if (w->ends[gid].head_end != b->end)
 					continue;
