@@ -26,7 +26,7 @@ best3() {
 	local name=$1 setup=$2 cmd=$3 check=$4 best="" got i
 	for i in 1 2 3; do
 		bash -c "$setup" >/dev/null 2>&1
-		measure "$name (run $i)" "$cmd"
+		measure_once "$name (run $i)" "$cmd"
 		got=$(bash -c "$check")
 		[ "$got" = "$N" ] || echo "  !! $name loaded $got rows, not $N"
 		if [ -z "$best" ] || [ "$(echo "$SECS < $best" | bc -l)" = 1 ]; then best=$SECS; fi
