@@ -129,6 +129,8 @@ static int refill_raw(struct sx_in *in)
 	if (in->raw_eof)
 		return 0;
 	ssize_t r = read_fd(in, in->raw, in->raw_cap);
+	if (r == SX_IN_AGAIN)
+		return SX_IN_AGAIN; /* a followed file: no compressed bytes yet */
 	if (r < 0)
 		return -1;
 	if (r == 0) {
@@ -154,6 +156,8 @@ static ssize_t inflate_some(struct sx_in *in)
 {
 	for (;;) {
 		int r = refill_raw(in);
+		if (r == SX_IN_AGAIN)
+			return SX_IN_AGAIN; /* inflate state is kept: go on when it grows */
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -171,6 +175,12 @@ static ssize_t inflate_some(struct sx_in *in)
 		if (zr == Z_STREAM_END) {
 			/* Another gzip member may follow (concatenated .gz files). */
 			int more = refill_raw(in);
+			if (more == SX_IN_AGAIN) {
+				/* A followed file ends with this member for now; a
+				 * later one (gzip >> FILE) starts a fresh stream. */
+				inflateReset(in->z);
+				return produced > 0 ? (ssize_t)produced : SX_IN_AGAIN;
+			}
 			if (more < 0)
 				return -1;
 			if (more > 0) {
