@@ -188,14 +188,15 @@ static void remove_pointers(char *const *abs, int n)
 	sx_buf_free(&ref);
 }
 
-/* Finish an interrupted commit that involves PATH, if there is one. */
+/* Finish an interrupted commit that involves PATH, if there is one:
+ * 1 = one was finished now, 0 = none, -1 = error (reported). */
 static int recover(const char *path)
 {
 	struct sx_buf j = SX_BUF_INIT;
 	int rc = 0;
 	sx_buf_printf(&j, "%s.journal", path);
 	if (access(j.data, F_OK) == 0) {
-		rc = roll_forward(j.data);
+		rc = roll_forward(j.data) < 0 ? -1 : 1;
 	} else {
 		struct sx_buf ref = SX_BUF_INIT;
 		char *target;
@@ -205,9 +206,9 @@ static int recover(const char *path)
 		if (r > 0) {
 			target[strcspn(target, "\n")] = '\0';
 			if (access(target, F_OK) == 0)
-				rc = roll_forward(target);
-			if (rc == 0)
-				unlink(ref.data); /* journal gone: a stale pointer */
+				rc = roll_forward(target) < 0 ? -1 : 1;
+			if (rc >= 0)
+				unlink(ref.data); /* the journal is gone now: a stale pointer */
 			free(target);
 		} else if (r < 0) {
 			rc = -1;
@@ -231,10 +232,12 @@ int sx_commit_promote(char *const *paths, int n)
 		return sx_error("--commit: no files named");
 	char **abs = sx_xcalloc((size_t)n, sizeof *abs);
 	struct sx_buf journal = SX_BUF_INIT, body = SX_BUF_INIT, tmp = SX_BUF_INIT;
-	int rc = -1;
+	int rc = -1, finished = 0, pending = 0;
 	for (int i = 0; i < n; i++) {
-		if (recover(paths[i]) < 0)
+		int r = recover(paths[i]);
+		if (r < 0)
 			goto out;
+		finished |= r;
 		abs[i] = absolute(paths[i]);
 		if (!abs[i]) {
 			sx_error("%s: cannot resolve directory:", paths[i]);
@@ -244,14 +247,33 @@ int sx_commit_promote(char *const *paths, int n)
 		sx_buf_printf(&tmp, "%s.pending", abs[i]);
 		struct stat st;
 		if (stat(tmp.data, &st) < 0) {
+			/* --commit rerun after a crash mid-commit: finishing the
+			 * journalled commit above was the whole job. */
+			if (finished && errno == ENOENT) {
+				free(abs[i]);
+				abs[i] = NULL;
+				continue;
+			}
 			sx_error("%s: nothing to commit (no %s.pending):", paths[i], paths[i]);
 			goto out;
 		}
+		pending++;
 		sx_buf_printf(&body, "%ju %s\n", (uintmax_t)st.st_ino, abs[i]);
 	}
+	if (!pending) {
+		sx_warn("finished an interrupted commit; nothing else to commit");
+		rc = 0;
+		goto out;
+	}
+	int m = 0; /* the files with something pending, first */
+	for (int i = 0; i < n; i++)
+		if (abs[i])
+			abs[m++] = abs[i];
+	for (int i = m; i < n; i++)
+		abs[i] = NULL;
 	sx_buf_printf(&journal, "%s.journal", abs[0]);
 	/* Pointers first: harmless until the journal exists. */
-	for (int i = 1; i < n; i++) {
+	for (int i = 1; i < m; i++) {
 		sx_buf_reset(&tmp);
 		sx_buf_printf(&tmp, "%s.commit-ref", abs[i]);
 		struct sx_buf line = SX_BUF_INIT;
@@ -265,7 +287,7 @@ int sx_commit_promote(char *const *paths, int n)
 		goto out;
 	rc = roll_forward(journal.data);
 	if (rc == 0)
-		remove_pointers(abs, n);
+		remove_pointers(abs, m);
 out:
 	for (int i = 0; i < n; i++)
 		free(abs[i]);
