@@ -408,6 +408,10 @@ void sx_field_str(const struct sx_field *f, struct sx_buf *scratch, const char *
 	sx_json_unescape(f->val + 1, f->val_len - 2, f->val_esc, scratch, out, outlen);
 }
 
+/* Decoded escaped keys, reused so lookups allocate nothing per event (the
+ * tools are single-threaded; the buffer stays reachable until exit). */
+static struct sx_buf key_scratch;
+
 const struct sx_field *sx_rec_getn(const struct sx_rec *r, const char *key, size_t keylen)
 {
 	for (size_t i = r->n; i-- > 0;) {
@@ -415,14 +419,11 @@ const struct sx_field *sx_rec_getn(const struct sx_rec *r, const char *key, size
 		if (!f->key_esc) {
 			if (f->key_len == keylen && memcmp(f->key, key, keylen) == 0)
 				return f;
-		} else {
-			struct sx_buf tmp = SX_BUF_INIT;
+		} else if (f->key_len >= keylen) { /* escapes only ever shorten */
 			const char *k;
 			size_t kl;
-			sx_json_unescape(f->key, f->key_len, 1, &tmp, &k, &kl);
-			int eq = kl == keylen && memcmp(k, key, keylen) == 0;
-			sx_buf_free(&tmp);
-			if (eq)
+			sx_json_unescape(f->key, f->key_len, 1, &key_scratch, &k, &kl);
+			if (kl == keylen && memcmp(k, key, keylen) == 0)
 				return f;
 		}
 	}
