@@ -189,34 +189,6 @@ static void set_time_text(struct sx_buf *b, sx_time_t t)
 	sx_buf_putc(b, '"');
 }
 
-/* Parse an event time from a string (RFC 3339 or --time-format). */
-static int parse_time_string(struct sx_ingest *g, const char *s, size_t n, sx_time_t *t)
-{
-	if (g->cfg.time_format)
-		return sx_timefmt_parse(g->cfg.time_format, s, n, t);
-	return sx_time_parse(s, n, t);
-}
-
-static const char *time_from_field(struct sx_ingest *g, const struct sx_field *f, sx_time_t *t)
-{
-	if (!f || f->type == SX_JNULL)
-		return "missing event time";
-	if (f->type == SX_JNUMBER) {
-		if (sx_time_from_number(f->val, f->val_len, g->cfg.time_unit, t) < 0)
-			return "event time out of range";
-		return NULL;
-	}
-	if (f->type != SX_JSTRING)
-		return "event time is not a string or a number";
-	const char *s;
-	size_t n;
-	sx_field_str(f, &g->scratch, &s, &n);
-	if (parse_time_string(g, s, n, t) < 0)
-		return g->cfg.time_format ? "event time does not match --time-format"
-					  : "unparseable event time (expected RFC 3339)";
-	return NULL;
-}
-
 static void set_source(struct sx_ingest *g)
 {
 	struct sx_buf *b = &g->ov[OV_SOURCE].val;
@@ -414,7 +386,8 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 			sx_stats.event_time = t;
 	} else if (g->cfg.time_field) {
 		sx_time_t t;
-		if ((why = time_from_field(g, sx_rec_get(r, g->cfg.time_field), &t))) {
+		if ((why = sx_field_time(sx_rec_get(r, g->cfg.time_field), g->cfg.time_unit,
+					 g->cfg.time_format, &g->scratch, &t))) {
 			time_error(g, why, raw, rawlen);
 			return;
 		}

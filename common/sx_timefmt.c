@@ -1,6 +1,7 @@
 /* sx_timefmt.c - compiled --time-format patterns (see sx_timefmt.h). */
 #include "sx_timefmt.h"
 #include "sx_err.h"
+#include "sx_json.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -265,4 +266,21 @@ int sx_timefmt_parse(const struct sx_timefmt *f, const char *s, size_t n, sx_tim
 	}
 	*out = ((days * 86400 + hour * 3600 + min * 60 + sec) - offset) * SX_US_PER_SEC + frac;
 	return 0;
+}
+
+const char *sx_field_time(const struct sx_field *f, enum sx_time_unit unit, const struct sx_timefmt *fmt,
+			  struct sx_buf *scratch, sx_time_t *t)
+{
+	if (!f || f->type == SX_JNULL)
+		return "missing event time";
+	if (f->type == SX_JNUMBER)
+		return sx_time_from_number(f->val, f->val_len, unit, t) < 0 ? "event time out of range" : NULL;
+	if (f->type != SX_JSTRING)
+		return "event time is not a string or a number";
+	const char *s;
+	size_t n;
+	sx_field_str(f, scratch, &s, &n);
+	if (fmt)
+		return sx_timefmt_parse(fmt, s, n, t) < 0 ? "event time does not match --time-format" : NULL;
+	return sx_time_parse(s, n, t) < 0 ? "unparseable event time (expected RFC 3339)" : NULL;
 }

@@ -27,4 +27,14 @@ struct sx_timefmt *sx_timefmt_compile(const char *pattern, const char **why);
 int sx_timefmt_parse(const struct sx_timefmt *f, const char *s, size_t n, sx_time_t *out);
 void sx_timefmt_free(struct sx_timefmt *f);
 
+/* An event time from a record's field F (NULL when missing): a number is
+ * epoch time in UNIT; a string is RFC 3339, or matched against FMT when it
+ * is not NULL.  Returns NULL with *t set, or a static reason for a data
+ * error.  SCRATCH receives decoded escaped strings.  sx-ingest and sx-window
+ * share it, so the two read and reject times alike. */
+struct sx_field;
+struct sx_buf;
+const char *sx_field_time(const struct sx_field *f, enum sx_time_unit unit, const struct sx_timefmt *fmt,
+			  struct sx_buf *scratch, sx_time_t *t);
+
 #endif

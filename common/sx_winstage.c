@@ -1,5 +1,6 @@
 /* sx_winstage.c - sx-window's time keeping and --state (see sx_winstage.h). */
 #include "sx_winstage.h"
+#include "sx_timefmt.h"
 #include "sx_commit.h"
 #include "sx_err.h"
 #include "sx_stats.h"
@@ -32,21 +33,6 @@ void sx_winstage_catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-const char *sx_winstage_time(const struct sx_field *f, enum sx_time_unit unit,
-			     struct sx_buf *scratch, sx_time_t *t)
-{
-	if (!f || f->type == SX_JNULL)
-		return "missing event time";
-	if (f->type == SX_JNUMBER)
-		return sx_time_from_number(f->val, f->val_len, unit, t) < 0 ? "event time out of range" : NULL;
-	if (f->type != SX_JSTRING)
-		return "event time is not a string or a number";
-	const char *s;
-	size_t n;
-	sx_field_str(f, scratch, &s, &n);
-	return sx_time_parse(s, n, t) < 0 ? "unparseable event time (expected RFC 3339)" : NULL;
 }
 
 void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, struct sx_window *w)
@@ -233,7 +219,7 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 	if (s->c.idle_timeout)          /* read only by the idle check in on_tick */
 		s->last_input = sx_winstage_mono_clock();
 	if (s->c.time_field) {
-		const char *bad = sx_winstage_time(sx_rec_get(rec, s->c.time_field), s->c.time_unit,
+		const char *bad = sx_field_time(sx_rec_get(rec, s->c.time_field), s->c.time_unit, NULL,
 						   &s->scratch, &t);
 		if (bad) {
 			/* name the field: with several tools in a pipe, "-t ts" may not be obvious */

@@ -78,8 +78,4 @@ void sx_winstage_catch_signals(void);
 extern int64_t (*sx_winstage_mono_clock)(void);
 extern sx_time_t (*sx_winstage_wall_clock)(void);
 
-/* An event time from field F: NULL, or a static reason for a data error. */
-const char *sx_winstage_time(const struct sx_field *f, enum sx_time_unit unit,
-			     struct sx_buf *scratch, sx_time_t *t);
-
 #endif

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sx_json.h"
 #include "sx_time.h"
 #include "sx_timefmt.h"
 #include "testutil.h"
@@ -208,6 +209,43 @@ START_TEST(bad_patterns)
 }
 END_TEST
 
+START_TEST(event_time_values)
+{
+	struct sx_rec rec;
+	struct sx_buf scratch = SX_BUF_INIT;
+	const char *why;
+	sx_time_t t;
+	const char *line = "{\"a\":\"2026-01-01T00:00:00.5Z\",\"b\":1767225600.5,\"c\":\"soon\",\"d\":null,\"e\":[1]}";
+	sx_rec_init(&rec);
+	ck_assert_int_eq(sx_rec_parse(&rec, line, strlen(line), &why), 0);
+	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "a"), SX_UNIT_S, NULL, &scratch, &t));
+	ck_assert_int_eq(t, INT64_C(1767225600500000));
+	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "b"), SX_UNIT_S, NULL, &scratch, &t));
+	ck_assert_int_eq(t, INT64_C(1767225600500000));
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "c"), SX_UNIT_S, NULL, &scratch, &t),
+			 "unparseable event time (expected RFC 3339)");
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "d"), SX_UNIT_S, NULL, &scratch, &t), "missing event time");
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "zz"), SX_UNIT_S, NULL, &scratch, &t), "missing event time");
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "e"), SX_UNIT_S, NULL, &scratch, &t),
+			 "event time is not a string or a number");
+	/* with --time-format, strings are matched against the pattern */
+	const char *why2;
+	struct sx_timefmt *fmt = sx_timefmt_compile("%d/%m/%Y %H:%M", &why2);
+	ck_assert_ptr_nonnull(fmt);
+	const char *l2 = "{\"f\":\"02/01/2026 10:30\",\"g\":\"2026-01-02\",\"n\":1767225600}";
+	ck_assert_int_eq(sx_rec_parse(&rec, l2, strlen(l2), &why), 0);
+	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "f"), SX_UNIT_S, fmt, &scratch, &t));
+	ck_assert_int_eq(t, INT64_C(1767349800000000));
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "g"), SX_UNIT_S, fmt, &scratch, &t),
+			 "event time does not match --time-format");
+	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "n"), SX_UNIT_S, fmt, &scratch, &t)); /* numbers: epoch */
+	ck_assert_int_eq(t, INT64_C(1767225600000000));
+	sx_timefmt_free(fmt);
+	sx_rec_free(&rec);
+	sx_buf_free(&scratch);
+}
+END_TEST
+
 Suite *sx_timefmt_suite(void)
 {
 	Suite *s = suite_create("sx_timefmt");
@@ -221,6 +259,7 @@ Suite *sx_timefmt_suite(void)
 	tcase_add_test(tc, literals_spaces_and_percent);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, bad_patterns);
+	tcase_add_test(tc, event_time_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

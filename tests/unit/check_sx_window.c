@@ -273,30 +273,6 @@ START_TEST(many_short_lived_groups_are_forgotten)
 }
 END_TEST
 
-START_TEST(event_time_values)
-{
-	struct sx_rec rec;
-	struct sx_buf scratch = SX_BUF_INIT;
-	const char *why;
-	sx_time_t t;
-	const char *line = "{\"a\":\"2026-01-01T00:00:00.5Z\",\"b\":1767225600.5,\"c\":\"soon\",\"d\":null,\"e\":[1]}";
-	sx_rec_init(&rec);
-	ck_assert_int_eq(sx_rec_parse(&rec, line, strlen(line), &why), 0);
-	ck_assert_ptr_null(sx_winstage_time(sx_rec_get(&rec, "a"), SX_UNIT_S, &scratch, &t));
-	ck_assert_int_eq(t, INT64_C(1767225600500000));
-	ck_assert_ptr_null(sx_winstage_time(sx_rec_get(&rec, "b"), SX_UNIT_S, &scratch, &t));
-	ck_assert_int_eq(t, INT64_C(1767225600500000));
-	ck_assert_str_eq(sx_winstage_time(sx_rec_get(&rec, "c"), SX_UNIT_S, &scratch, &t),
-			 "unparseable event time (expected RFC 3339)");
-	ck_assert_str_eq(sx_winstage_time(sx_rec_get(&rec, "d"), SX_UNIT_S, &scratch, &t), "missing event time");
-	ck_assert_str_eq(sx_winstage_time(sx_rec_get(&rec, "zz"), SX_UNIT_S, &scratch, &t), "missing event time");
-	ck_assert_str_eq(sx_winstage_time(sx_rec_get(&rec, "e"), SX_UNIT_S, &scratch, &t),
-			 "event time is not a string or a number");
-	sx_rec_free(&rec);
-	sx_buf_free(&scratch);
-}
-END_TEST
-
 Suite *sx_window_suite(void)
 {
 	Suite *s = suite_create("sx_window");
@@ -309,7 +285,6 @@ Suite *sx_window_suite(void)
 	tcase_add_test(tc, state_round_trip_continues_identically);
 	tcase_add_test(tc, state_load_rejects_damage);
 	tcase_add_test(tc, many_short_lived_groups_are_forgotten);
-	tcase_add_test(tc, event_time_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
