@@ -492,7 +492,26 @@ int sx_field_double(const struct sx_field *f, double *out)
 
 static const char hexdig[] = "0123456789abcdef";
 
-/* Escape into a small staging area and hand pieces to `emit`. */
+/* The JSON escape of a byte that cannot appear raw in a string (a control
+ * character, '"' or '\\'); returns its length. */
+static size_t json_escape(unsigned char c, char esc[6])
+{
+	esc[0] = '\\';
+	switch (c) {
+	case '"': esc[1] = '"'; return 2;
+	case '\\': esc[1] = '\\'; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	case '\b': esc[1] = 'b'; return 2;
+	case '\f': esc[1] = 'f'; return 2;
+	}
+	esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+	esc[4] = hexdig[c >> 4]; esc[5] = hexdig[c & 15];
+	return 6;
+}
+
+/* Hand runs of raw bytes and escapes to `emit`. */
 #define QUOTE_BODY(EMIT)                                                          \
 	do {                                                                      \
 		const char *run = s;                                              \
@@ -505,22 +524,7 @@ static const char hexdig[] = "0123456789abcdef";
 			if (p > run)                                              \
 				EMIT(run, (size_t)(p - run));                     \
 			char esc[6];                                              \
-			size_t en = 2;                                            \
-			esc[0] = '\\';                                            \
-			switch (c) {                                              \
-			case '"': esc[1] = '"'; break;                            \
-			case '\\': esc[1] = '\\'; break;                          \
-			case '\n': esc[1] = 'n'; break;                           \
-			case '\r': esc[1] = 'r'; break;                           \
-			case '\t': esc[1] = 't'; break;                           \
-			case '\b': esc[1] = 'b'; break;                           \
-			case '\f': esc[1] = 'f'; break;                           \
-			default:                                                  \
-				esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';         \
-				esc[4] = hexdig[c >> 4]; esc[5] = hexdig[c & 15]; \
-				en = 6;                                           \
-			}                                                         \
-			EMIT(esc, en);                                            \
+			EMIT(esc, json_escape(c, esc));                           \
 			run = p + 1;                                              \
 		}                                                                 \
 		if (end > run)                                                    \
@@ -540,6 +544,38 @@ void sx_json_quote_out(struct sx_out *o, const char *s, size_t len)
 #define EMIT_OUT(p, n) sx_out_write(o, (p), (n))
 	QUOTE_BODY(EMIT_OUT);
 #undef EMIT_OUT
+}
+
+int sx_json_quote_utf8_buf(struct sx_buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+	size_t start = b->len;
+	sx_buf_reserve(b, len + 2); /* the common case: nothing to escape */
+	b->data[b->len++] = '"';
+	while (p < end) {
+		unsigned c = *p;
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t k = utf8_seq(p, end);
+			if (!k) {
+				b->len = start;
+				b->data[start] = '\0';
+				return -1;
+			}
+			p += k;
+			continue;
+		}
+		char esc[6];
+		sx_buf_append(b, run, (size_t)(p - run));
+		sx_buf_append(b, esc, json_escape((unsigned char)c, esc));
+		run = ++p;
+	}
+	sx_buf_append(b, run, (size_t)(end - run));
+	sx_buf_putc(b, '"');
+	return 0;
 }
 
 void sx_json_compact_buf(struct sx_buf *b, const char *p, size_t len)

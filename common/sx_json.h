@@ -82,6 +82,8 @@ int sx_utf8_valid(const char *s, size_t len);
 /* Append S as a quoted JSON string (S must be valid UTF-8; NUL is escaped). */
 void sx_json_quote_buf(struct sx_buf *b, const char *s, size_t len);
 void sx_json_quote_out(struct sx_out *o, const char *s, size_t len);
+/* The same in one pass that also checks S is UTF-8: 0, or -1 (B unchanged). */
+int sx_json_quote_utf8_buf(struct sx_buf *b, const char *s, size_t len);
 
 /* Append the JSON text P with insignificant whitespace removed. */
 void sx_json_compact_buf(struct sx_buf *b, const char *p, size_t len);

@@ -121,6 +121,39 @@ START_TEST(embedded_newlines)
 }
 END_TEST
 
+/* Lines without quotes skip libcsv (sx_csv.c plain_line): the same lines
+ * without their line end go through libcsv (finish completes them), and both
+ * must give the same fields. */
+START_TEST(plain_lines_agree_with_libcsv)
+{
+	static const char *lines[] = {
+		"a,b,c", ",", ",,", "a,", ",b", " a , b ", "x", "\xc3\xa9,\xf0\x9f\x98\x80", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18",
+		"tab\there,y", "a\r", "a\rb,c",
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+		struct sx_buf via_fast = SX_BUF_INIT, via_libcsv = SX_BUF_INIT, text = SX_BUF_INIT;
+		sx_buf_puts(&text, lines[i]);
+		parse_lines(text.data, ',', &via_libcsv);
+		sx_buf_puts(&text, "\n");
+		parse_lines(text.data, ',', &via_fast);
+		ck_assert_msg(strcmp(via_fast.data, via_libcsv.data) == 0, "line %zu: '%s' vs libcsv '%s'", i,
+			      via_fast.data, via_libcsv.data);
+		sx_buf_free(&via_fast);
+		sx_buf_free(&via_libcsv);
+		sx_buf_free(&text);
+	}
+	/* a blank line is no row; CRLF is a line end; a bare CR ends a row, as in libcsv */
+	check_rows("a\n\n\r\nb\n", ',', "[a][b]");
+	check_rows("a,b\r\n", ',', "[a|b]");
+	check_rows("a\rb\n", ',', "[a][b]");
+	/* a plain line after a quoted row that spans lines, and one inside it */
+	check_rows("\"x\ny,z\",1\n2,3\n", ',', "[x\ny,z|1][2|3]");
+	/* other delimiters */
+	check_rows("a|b||\n", '|', "[a|b|~|~]");
+	check_rows("a b\n", ' ', "[a|b]");
+}
+END_TEST
+
 START_TEST(malformed_rows)
 {
 	/* text after a closing quote: an error, the parser starts again on the next line */
@@ -399,6 +432,7 @@ Suite *sx_csv_suite(void)
 	tcase_add_test(tc, int64_and_double_limits);
 	tcase_add_test(tc, utf8_required);
 	tcase_add_test(tc, coltype_names);
+	tcase_add_test(tc, plain_lines_agree_with_libcsv);
 	tcase_add_test(tc, schema_string);
 	tcase_add_test(tc, schema_int);
 	tcase_add_test(tc, schema_float);

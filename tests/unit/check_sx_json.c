@@ -107,6 +107,20 @@ START_TEST(quote_and_compact)
 	ck_assert_str_eq(b.data, "{\"a b\":[1,\"x \\\" y\"]}");
 	ck_assert(sx_utf8_valid("h\xc3\xa9llo \xf0\x9f\x98\x80", 11));
 	ck_assert(!sx_utf8_valid("\xf4\x90\x80\x80", 4));
+	/* the validating quote: the same text, or -1 with the buffer unchanged */
+	sx_buf_reset(&b);
+	sx_buf_puts(&b, "k:");
+	ck_assert_int_eq(sx_json_quote_utf8_buf(&b, "a\"b\\c\n\x01\0z \xc3\xa9", 12), 0);
+	ck_assert_str_eq(b.data, "k:\"a\\\"b\\\\c\\n\\u0001\\u0000z \xc3\xa9\"");
+	sx_buf_reset(&b);
+	sx_buf_puts(&b, "k:");
+	ck_assert_int_eq(sx_json_quote_utf8_buf(&b, "ok \xc3", 4), -1);            /* truncated */
+	ck_assert_int_eq(sx_json_quote_utf8_buf(&b, "\n\xed\xa0\x80", 4), -1); /* a surrogate, after an escape */
+	ck_assert_int_eq(sx_json_quote_utf8_buf(&b, "\xc0\xaf", 2), -1);          /* overlong */
+	ck_assert_str_eq(b.data, "k:");
+	ck_assert_uint_eq(b.len, 2);
+	ck_assert_int_eq(sx_json_quote_utf8_buf(&b, "", 0), 0);
+	ck_assert_str_eq(b.data, "k:\"\"");
 	sx_buf_free(&b);
 }
 END_TEST
