@@ -56,9 +56,6 @@ static int digits(const char **pp, const char *end, int n, int *out)
 	return 0;
 }
 
-static const sx_time_t MIN_TIME = INT64_C(-62135596800000000);   /* 0001-01-01 */
-static const sx_time_t MAX_TIME = INT64_C(253402300799999999);   /* 9999-12-31T23:59:59.999999 */
-
 int sx_time_parse(const char *s, size_t n, sx_time_t *out)
 {
 	const char *p = s, *end = s + n;
@@ -123,7 +120,7 @@ int sx_time_parse(const char *s, size_t n, sx_time_t *out)
 	int64_t days = sx_days_from_civil(Y, (unsigned)M, (unsigned)D);
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
 	sx_time_t t = secs * SX_US_PER_SEC + frac_us;
-	if (t < MIN_TIME || t > MAX_TIME)
+	if (t < SX_TIME_MIN || t > SX_TIME_MAX)
 		return -1;
 	*out = t;
 	return 0;
@@ -187,7 +184,7 @@ int sx_time_from_number(const char *s, size_t n, enum sx_time_unit unit, sx_time
 		double us = unit == SX_UNIT_S ? v * 1e6 : unit == SX_UNIT_MS ? v * 1e3
 			  : unit == SX_UNIT_US ? v : v / 1e3;
 		us = floor(us);
-		if (us < (double)MIN_TIME || us > (double)MAX_TIME)
+		if (us < (double)SX_TIME_MIN || us > (double)SX_TIME_MAX)
 			return -1;
 		*out = (sx_time_t)us;
 		return 0;
@@ -206,13 +203,13 @@ int sx_time_from_number(const char *s, size_t n, enum sx_time_unit unit, sx_time
 		else if (neg)
 			t = -t;
 	} else {
-		if (ip > MAX_TIME / mult[unit])
+		if (ip > SX_TIME_MAX / mult[unit])
 			return -1;
 		t = ip * mult[unit] + frac;
 		if (neg)
 			t = -t - (frac_rest_nonzero ? 1 : 0);
 	}
-	if (t < MIN_TIME || t > MAX_TIME)
+	if (t < SX_TIME_MIN || t > SX_TIME_MAX)
 		return -1;
 	*out = t;
 	return 0;
@@ -234,7 +231,7 @@ size_t sx_time_format(sx_time_t t, char buf[SX_TIME_BUFSIZE])
 	unsigned m, d;
 	sx_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
-		y = y < 0 ? 0 : 9999; /* unreachable for parsed times */
+		y = y < 0 ? 0 : 9999; /* outside SX_TIME_MIN..MAX: callers keep times within */
 	char *b = buf;
 	put2(b, (unsigned)(y / 100));
 	put2(b + 2, (unsigned)(y % 100));

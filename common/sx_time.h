@@ -17,6 +17,9 @@ typedef int64_t sx_time_t;
 
 #define SX_TIME_NONE INT64_MIN
 #define SX_US_PER_SEC INT64_C(1000000)
+/* The times sx reads and writes: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z. */
+#define SX_TIME_MIN INT64_C(-62135596800000000)
+#define SX_TIME_MAX INT64_C(253402300799999999)
 
 enum sx_time_unit { SX_UNIT_S, SX_UNIT_MS, SX_UNIT_US, SX_UNIT_NS };
 

@@ -230,6 +230,18 @@ size_t sx_window_open(const struct sx_window *w)
 	return w->open;
 }
 
+int64_t sx_window_reach(const struct sx_window *w)
+{
+	switch (w->c.kind) {
+	case SX_WIN_SESSION:
+		return w->c.timeout > w->c.max_duration ? w->c.timeout : w->c.max_duration;
+	case SX_WIN_SNAPSHOT:
+		return 0;
+	default:
+		return w->c.size;
+	}
+}
+
 size_t sx_window_groups(const struct sx_window *w)
 {
 	return sx_strmap_count(&w->map);

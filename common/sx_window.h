@@ -84,6 +84,9 @@ void sx_window_flush(struct sx_window *w);
 
 /* Open (window or pane, group) accumulators, sessions or held events. */
 size_t sx_window_open(const struct sx_window *w);
+/* How far from an event's time its windows' bounds may lie (a session end is
+ * the last event + timeout; other windows are at most SIZE long). */
+int64_t sx_window_reach(const struct sx_window *w);
 /* Groups the engine currently knows. */
 size_t sx_window_groups(const struct sx_window *w);
 

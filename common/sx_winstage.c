@@ -40,6 +40,7 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 	memset(s, 0, sizeof *s);
 	s->c = *c;
 	s->w = w;
+	s->reach = sx_window_reach(w);
 	s->wm = SX_TIME_NONE;
 	s->max_t = SX_TIME_NONE;
 	s->last_input = sx_winstage_mono_clock();
@@ -224,6 +225,13 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 		if (bad) {
 			/* name the field: with several tools in a pipe, "-t ts" may not be obvious */
 			snprintf(s->why, sizeof s->why, "field '%.100s': %s", s->c.time_field, bad);
+			*why = s->why;
+			return SX_REJECT;
+		}
+		/* a window bound past 9999 or before year 1 has no RFC 3339 form */
+		if (t > SX_TIME_MAX - s->reach || t < SX_TIME_MIN + s->reach) {
+			snprintf(s->why, sizeof s->why, "field '%.100s': its windows would fall outside years 0001-9999",
+				 s->c.time_field);
 			*why = s->why;
 			return SX_REJECT;
 		}

@@ -53,6 +53,7 @@ struct sx_winstage {
 	sx_time_t wm;               /* watermark; SX_TIME_NONE before any event */
 	sx_time_t max_t;            /* largest event time seen */
 	uint64_t seq;               /* input ordinal of the next event */
+	int64_t reach;              /* sx_window_reach: event times must keep bounds in range */
 	int64_t last_input;         /* monotonic time of the last record */
 	struct sx_out late;
 	int late_open;
