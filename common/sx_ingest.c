@@ -37,7 +37,13 @@ struct sx_ingest {
 	int skipping;              /* before the resume offset: read, do not emit */
 	int started;               /* the format is known and its reader set up */
 	uint64_t last_bytes;
+	uint64_t lineno;           /* the line being converted */
 	uint64_t rec_line;         /* line where the current record began */
+	/* -f auto: a first line that may be a broken NDJSON record or the start
+	 * of a pretty-printed JSON object, held until the next line decides */
+	int first_pending;
+	struct sx_buf first;
+	uint64_t first_lineno, first_end;
 
 	struct sx_rec rec, inner;
 	struct sx_buf out, scratch, payload, elem, raw, hash_scratch;
@@ -130,6 +136,7 @@ void sx_ingest_free(struct sx_ingest *g)
 	sx_buf_free(&g->raw);
 	sx_buf_free(&g->keys);
 	sx_buf_free(&g->hash_scratch);
+	sx_buf_free(&g->first);
 	for (int i = 0; i < NOV; i++)
 		sx_buf_free(&g->ov[i].val);
 	free(g);
@@ -438,7 +445,7 @@ static void ndjson_line(struct sx_ingest *g, const char *p, size_t n)
 	n = strip_eol(p, n);
 	if (n == 0 || (p[0] != '{' && is_blank(p, n)))
 		return;
-	g->rec_line = g->in->lineno;
+	g->rec_line = g->lineno;
 	parse_and_finish(g, p, n);
 }
 
@@ -457,7 +464,7 @@ static void js_element_done(struct sx_ingest *g)
 
 static void js_error(struct sx_ingest *g, const char *why, const char *p, size_t n)
 {
-	g->rec_line = g->in->lineno;
+	g->rec_line = g->lineno;
 	sx_stats.records_in++;
 	data_error(g, why, p, strip_eol(p, n));
 }
@@ -536,7 +543,7 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 			g->js_elem_open = 1;
 			g->js_elems++;
 			g->js_depth = 0;
-			g->rec_line = g->in->lineno;
+			g->rec_line = g->lineno;
 			continue;
 		case JS_ARRAY_AFTER:
 			if (c == ',') {
@@ -556,7 +563,7 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 			}
 			g->js_elem_open = 1;
 			g->js_depth = 0;
-			g->rec_line = g->in->lineno;
+			g->rec_line = g->lineno;
 			continue;
 		case JS_DONE:
 			js_error(g, "unexpected data after the closing ']'", line, n);
@@ -739,7 +746,7 @@ static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 {
 	if (!sx_csv_in_row(&g->csv)) {
 		sx_buf_reset(&g->raw);
-		g->rec_line = g->in->lineno;
+		g->rec_line = g->lineno;
 	}
 	sx_buf_append(&g->raw, p, n);
 	if (sx_csv_feed(&g->csv, p, n) < 0) {
@@ -787,6 +794,16 @@ static enum sx_format format_by_name(const char *name)
 	return SX_FMT_AUTO;
 }
 
+/* Content detection (-f auto, no known extension), from the first non-blank
+ * line: "[" starts a JSON array.  A "{" line is NDJSON when it is one whole
+ * value (balanced braces; it need not parse: a malformed record is one data
+ * error and the lines after it still flow) or breaks off inside a string
+ * (JSON text never breaks a line there); it is concatenated JSON when a
+ * second object follows on the same line.  A "{" line left open is decided by
+ * the next non-blank line: NDJSON when that one also starts with "{" (a
+ * record cut short), JSON otherwise (a pretty-printed object).  Anything else
+ * is CSV (TSV with -d tab).  Returns the format, or SX_FMT_AUTO for "open:
+ * ask the next line". */
 static enum sx_format format_by_content(struct sx_ingest *g, const char *p, size_t n)
 {
 	size_t i = 0;
@@ -794,11 +811,34 @@ static enum sx_format format_by_content(struct sx_ingest *g, const char *p, size
 		i++;
 	if (i < n && p[i] == '[')
 		return SX_FMT_JSON;
-	if (i < n && p[i] == '{') {
-		const char *why;
-		return sx_rec_parse(&g->rec, p, strip_eol(p, n), &why) == 0 ? SX_FMT_NDJSON : SX_FMT_JSON;
+	if (i >= n || p[i] != '{')
+		return g->cfg.delim == '\t' ? SX_FMT_TSV : SX_FMT_CSV;
+	int depth = 0, in_str = 0, esc = 0;
+	for (; i < n; i++) {
+		char c = p[i];
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			break;
+		}
 	}
-	return g->cfg.delim == '\t' ? SX_FMT_TSV : SX_FMT_CSV;
+	if (i < n) {
+		/* one value closed: another object after it on this line? */
+		for (i++; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'); i++)
+			;
+		return i < n && p[i] == '{' ? SX_FMT_JSON : SX_FMT_NDJSON;
+	}
+	/* the line ends inside a string (NDJSON), or with braces left open */
+	return in_str ? SX_FMT_NDJSON : SX_FMT_AUTO;
 }
 
 static void start_format(struct sx_ingest *g)
@@ -833,12 +873,49 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	g->name = name;
 	g->skip_to = skip_to;
 	g->last_bytes = 0;
+	g->first_pending = 0;
 	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
 	if (g->fmt == SX_FMT_AUTO && g->cfg.delim && g->cfg.delim != '\t')
 		g->fmt = SX_FMT_CSV;
 	g->started = g->fmt != SX_FMT_AUTO;
 	if (g->started)
 		start_format(g);
+}
+
+/* Convert one raw line (terminator included) that ends at byte offset END. */
+static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lineno, uint64_t end)
+{
+	g->lineno = lineno;
+	g->skipping = end <= g->skip_to;
+	switch (g->fmt) {
+	case SX_FMT_CSV:
+	case SX_FMT_TSV:
+		csv_line(g, line, len);
+		break;
+	case SX_FMT_JSON:
+		json_line(g, line, len);
+		break;
+	default:
+		ndjson_line(g, line, len);
+		break;
+	}
+	if (g->progress && between_records(g))
+		g->progress(g->progress_ctx, end, lineno);
+}
+
+static void set_format(struct sx_ingest *g, enum sx_format fmt)
+{
+	g->fmt = fmt;
+	start_format(g);
+	g->started = 1;
+}
+
+/* The held first line, once the format is known. */
+static void feed_first(struct sx_ingest *g, enum sx_format fmt)
+{
+	set_format(g, fmt);
+	g->first_pending = 0;
+	feed(g, g->first.data, g->first.len, g->first_lineno, g->first_end);
 }
 
 int sx_ingest_pump(struct sx_ingest *g)
@@ -850,28 +927,25 @@ int sx_ingest_pump(struct sx_ingest *g)
 	while ((r = sx_in_getrawline(in, &line, &len)) > 0) {
 		sx_stats.bytes_in += in->bytes_read - g->last_bytes;
 		g->last_bytes = in->bytes_read;
-		g->skipping = in->offset <= g->skip_to;
 		if (!g->started) {
 			if (is_blank(line, len))
 				continue;
-			g->fmt = format_by_content(g, line, len);
-			start_format(g);
-			g->started = 1;
+			if (g->first_pending) {
+				feed_first(g, line[0] == '{' ? SX_FMT_NDJSON : SX_FMT_JSON);
+			} else {
+				enum sx_format fmt = format_by_content(g, line, len);
+				if (fmt == SX_FMT_AUTO) {
+					sx_buf_reset(&g->first);
+					sx_buf_append(&g->first, line, len);
+					g->first_lineno = in->lineno;
+					g->first_end = in->offset;
+					g->first_pending = 1;
+					continue;
+				}
+				set_format(g, fmt);
+			}
 		}
-		switch (g->fmt) {
-		case SX_FMT_CSV:
-		case SX_FMT_TSV:
-			csv_line(g, line, len);
-			break;
-		case SX_FMT_JSON:
-			json_line(g, line, len);
-			break;
-		default:
-			ndjson_line(g, line, len);
-			break;
-		}
-		if (g->progress && between_records(g))
-			g->progress(g->progress_ctx, in->offset, in->lineno);
+		feed(g, line, len, in->lineno, in->offset);
 		sx_progress_tick();
 	}
 	sx_stats.bytes_in += in->bytes_read - g->last_bytes;
@@ -884,6 +958,9 @@ int sx_ingest_pump(struct sx_ingest *g)
 
 void sx_ingest_end(struct sx_ingest *g)
 {
+	if (!g->started && g->first_pending)
+		feed_first(g, SX_FMT_NDJSON); /* one open line and nothing after it */
+	g->skipping = 0;
 	if (g->started) {
 		if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV) {
 			csv_end(g);

@@ -257,6 +257,39 @@ START_TEST(json_concatenated_objects)
 }
 END_TEST
 
+/* -f auto by content: a broken first NDJSON line is one data error, not a
+ * switch to concatenated JSON that swallows the rest. */
+START_TEST(auto_detection_by_content)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .source_field = "at" };
+	/* open braces, and the next line starts a record: NDJSON */
+	expect(&cfg, "a", "{\"a\":1\n{\"a\":2}\n\n{\"a\":3}\n",
+	       "{\"a\":2,\"at\":\"a:2\"}\n{\"a\":3,\"at\":\"a:4\"}\n");
+	expect_errors("sx-ingest: a:1: unterminated object\n");
+	/* balanced but invalid, or cut inside a string: NDJSON */
+	expect(&cfg, "b", "{\"a\":1,}\n{\"a\":2}\n", "{\"a\":2,\"at\":\"b:2\"}\n");
+	expect_errors("sx-ingest: b:1: expected a string key\n");
+	expect(&cfg, "c", "{\"a\":\"x\n{\"a\":2}\n", "{\"a\":2,\"at\":\"c:2\"}\n");
+	expect_errors("sx-ingest: c:1: unterminated string\n");
+	/* one open line and nothing else: one error */
+	expect(&cfg, "d", "\n{\"a\":\n\n", "");
+	expect_errors("sx-ingest: d:2: unexpected end of input\n");
+	/* pretty-printed objects, and objects back to back on a line: JSON */
+	expect(&cfg, "e", "{\n  \"a\": {\"b\": 1}\n}\n{\"a\":2}\n",
+	       "{\"a\":{\"b\":1},\"at\":\"e:1\"}\n{\"a\":2,\"at\":\"e:4\"}\n");
+	expect(&cfg, "f", "{\"a\":1,\n \"b\":2}\n", "{\"a\":1,\"b\":2,\"at\":\"f:1\"}\n");
+	expect(&cfg, "g", "  {\"a\":1} {\"a\":2}\n", "{\"a\":1,\"at\":\"g:1\"}\n{\"a\":2,\"at\":\"g:1\"}\n");
+	expect_errors("");
+	/* a resume offset applies to the held first line too */
+	const char *h = "{\"a\":1\n{\"a\":2}\n{\"a\":3}\n";
+	char *got = ingest_n(&cfg, "h", h, strlen(h), 15);
+	ck_assert_str_eq(got, "{\"a\":3,\"at\":\"h:3\"}\n");
+	free(got);
+	expect_errors("");
+}
+END_TEST
+
 /* ---- envelopes ---------------------------------------------------------- */
 
 START_TEST(kcat_envelope)
@@ -485,6 +518,7 @@ Suite *sx_ingest_suite(void)
 	tcase_add_test(tc, json_arrays_streamed);
 	tcase_add_test(tc, json_array_errors);
 	tcase_add_test(tc, json_concatenated_objects);
+	tcase_add_test(tc, auto_detection_by_content);
 	tcase_add_test(tc, kcat_envelope);
 	tcase_add_test(tc, mosquitto_envelope);
 	tcase_add_test(tc, time_rewrite);
