@@ -662,6 +662,24 @@ static int scale_exact(uint64_t m, int e, int s, uint64_t *q, u128 *rem, u128 *d
 	return 1;
 }
 
+/* The PREC decimal digits of V (zero-padded), two at a time: the chain of
+ * divisions by 10 was the larger part of formatting a double. */
+static void put_digits(char *d, int prec, uint64_t v)
+{
+	static const char two[] =
+		"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+		"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+	int i = prec;
+	while (i >= 2) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		i -= 2;
+		memcpy(d + i, two + 2 * r, 2);
+	}
+	if (i)
+		d[0] = (char)('0' + v);
+}
+
 static size_t fmt_double_exact(double v, char buf[32])
 {
 	uint64_t bits;
@@ -690,8 +708,19 @@ static size_t fmt_double_exact(double v, char buf[32])
 		else
 			break;
 	}
+	/* v * 10^(16-e10) = q + rem/den, with 10^16 <= q < 10^17, and the gap
+	 * between v and its neighbours is unit/den there.  The 15- and 16-digit
+	 * candidates come from the same scaling, divided by 10^k:
+	 * v * 10^(16-e10-k) = q / 10^k + ((q mod 10^k) * den + rem) / (den * 10^k),
+	 * where the gap is unit / (den * 10^k) (one scale_exact, not three). */
+	const uint64_t q17 = q;
+	const u128 rem17 = rem, den17 = den;
 	for (int prec = 15; prec <= 17; prec++) {
-		if (!scale_exact(m, e, prec - 1 - e10, &q, &rem, &den, &unit))
+		uint64_t p10 = pow10_u64[17 - prec];
+		q = q17 / p10;
+		if (__builtin_mul_overflow(den17, (u128)p10, &den) ||
+		    __builtin_mul_overflow((u128)(q17 % p10), den17, &rem) ||
+		    __builtin_add_overflow(rem, rem17, &rem) || den >> 126)
 			return 0;
 		/* round to PREC digits, ties to even, as printf does */
 		int up = 2 * rem > den || (2 * rem == den && (q & 1));
@@ -707,10 +736,7 @@ static size_t fmt_double_exact(double v, char buf[32])
 			x++;
 		}
 		char d[17];
-		for (int i = prec - 1; i >= 0; i--) {
-			d[i] = (char)('0' + digits % 10);
-			digits /= 10;
-		}
+		put_digits(d, prec, digits);
 		int nd = prec;
 		while (nd > 1 && d[nd - 1] == '0')
 			nd--;
