@@ -32,7 +32,7 @@ static const char usage[] =
 	"      --add-source FIELD    add \"FILE:LINE\"\n"
 	"\n"
 	"Live sources and progress:\n"
-	"      --follow              keep reading files as they grow (survives rotation)\n"
+	"      --follow              keep reading the FILEs as they grow, like tail -F\n"
 	"      --glob PATTERN        ingest the files matching PATTERN, in name order\n"
 	"      --watch               keep watching DIR operands and --glob for new files\n"
 	"      --poll DUR            how often --follow/--watch look for data (default 250ms)\n"

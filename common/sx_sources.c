@@ -469,6 +469,19 @@ int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg
 	sx_in_before_block = sx_run_flush;
 	if (!cfg->follow && !cfg->watch)
 		return run_batch(icfg, cfg); /* a signal ends a batch run: nothing saved */
+	if (cfg->follow && !cfg->watch) {
+		/* tail -F follows files; a folder's new files are --watch's job */
+		if (cfg->glob)
+			sx_usage_error("--follow follows the files named; for the files matching "
+				       "--glob as they arrive, use --watch");
+		for (int i = 0; i < cfg->noperands; i++) {
+			struct stat st;
+			const char *op = cfg->operands[i];
+			if (strcmp(op, "-") && stat(op, &st) == 0 && S_ISDIR(st.st_mode))
+				sx_usage_error("--follow follows files, and %s is a directory: use --watch "
+					       "for a landing folder, or name the files to follow", op);
+		}
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
