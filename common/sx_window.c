@@ -249,18 +249,23 @@ size_t sx_window_groups(const struct sx_window *w)
 
 /* ---- accumulators ---- */
 
+/* Pooled accumulators are reset when taken, not when returned: a returned
+ * one is usually cold (an old pane), and resetting it then cost a cache miss
+ * that the next use pays again. */
 static struct sx_acc *acc_get(struct sx_window *w)
 {
 	w->open++;
-	if (w->npool)
-		return w->pool[--w->npool];
+	if (w->npool) {
+		struct sx_acc *a = w->pool[--w->npool];
+		sx_acc_reset(w->c.aggs, a);
+		return a;
+	}
 	return sx_acc_new(w->c.aggs);
 }
 
 static void acc_put(struct sx_window *w, struct sx_acc *a)
 {
 	w->open--;
-	sx_acc_reset(w->c.aggs, a);
 	if (w->npool == w->poolcap) {
 		w->poolcap = w->poolcap ? 2 * w->poolcap : 64;
 		w->pool = sx_xreallocarray(w->pool, w->poolcap, sizeof *w->pool);
