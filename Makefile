@@ -30,7 +30,7 @@ TOOLS := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/sx-*.c)))
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 
-.PHONY: all deps deps-test deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
+.PHONY: all deps deps-test deps-node deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
 .DELETE_ON_ERROR:
 
 all: deps $(TOOL_BINS)
@@ -94,7 +94,14 @@ conformance: all deps-test
 # network the test prints SKIP instead.
 NPM_DIR ?= $(CURDIR)/build/npm
 
+# npm itself comes from Debian's nodejs and npm packages when there is no npm
+# (a fresh Debian 12 has none); that is soft too.
+deps-node:
+	$(call ensure_debs,nodejs npm)
+
 deps-npm:
+	@command -v npm >/dev/null 2>&1 || [ -f $(NPM_DIR)/node_modules/antlr4ts-sql/package.json ] || \
+		$(MAKE) --no-print-directory deps-node || echo "sx: no npm; test_emit_sql_tsql.sh will SKIP"
 	@bash tests/integration/tsql_deps.sh $(NPM_DIR) || \
 		echo "sx: T-SQL parser not installed; test_emit_sql_tsql.sh will SKIP"
 
