@@ -56,6 +56,7 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 		e->offset = u64(f, "offset");
 		e->line = u64(f, "line");
 		e->done = json_is_true(json_object_get(f, "done"));
+		e->tail_rejected = json_is_true(json_object_get(f, "tail_rejected"));
 	}
 	json_decref(root);
 	return 0;
@@ -96,6 +97,7 @@ struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const s
 		e->dev = (uint64_t)st->st_dev;
 		e->ino = (uint64_t)st->st_ino;
 		e->size = e->offset = e->line = 0;
+		e->tail_rejected = 0;
 	}
 	e->done = 0;
 	return e;
@@ -112,6 +114,8 @@ int sx_ckpt_save(struct sx_ckpt *c)
 				      "dev", (json_int_t)e->dev, "ino", (json_int_t)e->ino,
 				      "size", (json_int_t)e->size, "offset", (json_int_t)e->offset,
 				      "line", (json_int_t)e->line, "done", e->done);
+		if (o && e->tail_rejected)
+			json_object_set_new(o, "tail_rejected", json_true());
 		if (!o || json_array_append_new(files, o) < 0)
 			sx_die(SX_EXIT_FAIL, "out of memory");
 	}

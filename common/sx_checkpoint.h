@@ -19,6 +19,10 @@ struct sx_ckpt_entry {
 	char *path;               /* absolute */
 	uint64_t dev, ino, size, offset, line;
 	int done;                 /* read to the end at `size` */
+	/* The file ended without a line end and that unterminated last line
+	 * (just before `offset`) was rejected as a data error, not emitted: if
+	 * the line is completed later, the completed record is ingested then. */
+	int tail_rejected;
 };
 
 struct sx_ckpt {

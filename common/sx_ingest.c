@@ -35,6 +35,12 @@ struct sx_ingest {
 	enum sx_format fmt;
 	uint64_t skip_to;
 	int skipping;              /* before the resume offset: read, do not emit */
+	int skip_record;           /* the record in progress continues one already ingested */
+	int resume_tail_rejected;  /* the line at skip_to was rejected, not emitted */
+	uint64_t rejected;         /* data errors reported for this source */
+	int open_line;             /* the last line fed had no line end */
+	uint64_t open_out, open_rejected; /* counters before it */
+	int tail_rejected;         /* sx_ingest_rejected_tail() */
 	int started;               /* the format is known and its reader set up */
 	uint64_t last_bytes;
 	uint64_t lineno;           /* the line being converted */
@@ -146,6 +152,7 @@ static void data_error(struct sx_ingest *g, const char *why, const char *raw, si
 {
 	if (g->skipping)
 		return; /* reported by the run that first read it */
+	g->rejected++;
 	sx_data_error(g->name, g->rec_line, why, raw, rawlen);
 }
 
@@ -874,6 +881,8 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	g->skip_to = skip_to;
 	g->last_bytes = 0;
 	g->first_pending = 0;
+	g->skip_record = g->resume_tail_rejected = g->open_line = g->tail_rejected = 0;
+	g->rejected = 0;
 	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
 	if (g->fmt == SX_FMT_AUTO && g->cfg.delim && g->cfg.delim != '\t')
 		g->fmt = SX_FMT_CSV;
@@ -882,11 +891,44 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 		start_format(g);
 }
 
+/* A line that starts before the resume offset and ends after it: an earlier
+ * run read it at the end of the file, before its line end was written, and
+ * ingested it as the last line (a batch run emits an unterminated last line).
+ * If only the line end has been added since, nothing is new.  Otherwise the
+ * line was still being written: what that run ingested cannot be taken back,
+ * and emitting the whole line now would ingest it twice, so the record is not
+ * emitted again and the line is reported (it is in a dead-letter file with
+ * --on-error dead-letter). */
+static void resume_inside_line(struct sx_ingest *g, const char *line, size_t len, uint64_t end)
+{
+	size_t have = (size_t)(len - (end - g->skip_to));
+	const char *rest = line + have;
+	size_t n = len - have;
+	g->skipping = 1;
+	if ((n == 1 && rest[0] == '\n') || (n == 2 && rest[0] == '\r' && rest[1] == '\n'))
+		return;
+	if (g->resume_tail_rejected) {
+		g->skipping = 0; /* nothing of it was emitted: the whole line is new */
+		return;
+	}
+	g->skip_record = 1;
+	sx_stats.records_in++;
+	sx_data_error(g->name, g->lineno, "line was extended after an earlier run ingested it as the "
+		      "unterminated last line of the file; not ingested again", line, strip_eol(line, len));
+}
+
 /* Convert one raw line (terminator included) that ends at byte offset END. */
 static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lineno, uint64_t end)
 {
 	g->lineno = lineno;
-	g->skipping = end <= g->skip_to;
+	g->skipping = end <= g->skip_to || g->skip_record;
+	if (!g->skipping && end - len < g->skip_to)
+		resume_inside_line(g, line, len, end);
+	g->open_line = len == 0 || line[len - 1] != '\n';
+	if (g->open_line) {
+		g->open_out = sx_stats.records_out;
+		g->open_rejected = g->rejected;
+	}
 	switch (g->fmt) {
 	case SX_FMT_CSV:
 	case SX_FMT_TSV:
@@ -899,8 +941,11 @@ static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lin
 		ndjson_line(g, line, len);
 		break;
 	}
-	if (g->progress && between_records(g))
-		g->progress(g->progress_ctx, end, lineno);
+	if (between_records(g)) {
+		g->skip_record = 0;
+		if (g->progress)
+			g->progress(g->progress_ctx, end, lineno);
+	}
 }
 
 static void set_format(struct sx_ingest *g, enum sx_format fmt)
@@ -960,7 +1005,8 @@ void sx_ingest_end(struct sx_ingest *g)
 {
 	if (!g->started && g->first_pending)
 		feed_first(g, SX_FMT_NDJSON); /* one open line and nothing after it */
-	g->skipping = 0;
+	/* A last CSV row without a line end is completed here: it ends at EOF. */
+	g->skipping = g->in->offset <= g->skip_to || g->skip_record;
 	if (g->started) {
 		if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV) {
 			csv_end(g);
@@ -970,8 +1016,21 @@ void sx_ingest_end(struct sx_ingest *g)
 		}
 	}
 	g->started = 0;
+	g->skipping = g->skip_record = 0;
+	g->tail_rejected = g->open_line && sx_stats.records_out == g->open_out &&
+			   g->rejected > g->open_rejected;
 	if (g->progress)
 		g->progress(g->progress_ctx, g->in->offset, g->in->lineno);
+}
+
+void sx_ingest_resume_after_rejected_tail(struct sx_ingest *g)
+{
+	g->resume_tail_rejected = 1;
+}
+
+int sx_ingest_rejected_tail(const struct sx_ingest *g)
+{
+	return g->tail_rejected;
 }
 
 int sx_ingest_source(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to)

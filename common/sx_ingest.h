@@ -68,6 +68,19 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 int sx_ingest_pump(struct sx_ingest *g);
 void sx_ingest_end(struct sx_ingest *g);
 
+/* Resuming inside a line.  A batch run ingests a last line without a line
+ * end at EOF; if the file then grows, the line that straddles SKIP_TO is
+ * looked at again: when only its line end was added, nothing is new; when it
+ * was extended, it was still being written, and the record is not emitted a
+ * second time: the line is reported as a data error instead, unless that
+ * earlier run rejected the unterminated line (sx_ingest_rejected_tail, kept
+ * in the checkpoint): then the completed line is converted as any other.
+ * Call sx_ingest_resume_after_rejected_tail after begin for that case. */
+void sx_ingest_resume_after_rejected_tail(struct sx_ingest *g);
+/* After end: 1 if the source ended with an unterminated line that was
+ * rejected (a data error) and nothing of it was emitted. */
+int sx_ingest_rejected_tail(const struct sx_ingest *g);
+
 /* Convert IN to EOF (begin + pump + end).  NAME is used for format detection (extension) and
  * messages.  Records before byte offset SKIP_TO are read but not emitted
  * (resuming from a checkpoint; the CSV header is still read).  0, or -1 on

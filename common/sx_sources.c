@@ -143,6 +143,7 @@ static void on_progress(void *ctx, uint64_t offset, uint64_t lineno)
 	if (offset > e->offset) {
 		e->offset = offset;
 		e->line = lineno;
+		e->tail_rejected = 0;
 	}
 }
 
@@ -193,6 +194,8 @@ static int open_src(struct src *s, int following)
 	s->reopen = s->rotated = 0;
 	sx_ingest_set_progress(s->g, on_progress, s);
 	sx_ingest_begin(s->g, &s->in, s->name, skip_to);
+	if (s->ck >= 0 && skip_to && s->ckpt->e[s->ck].tail_rejected)
+		sx_ingest_resume_after_rejected_tail(s->g);
 	return 1;
 }
 
@@ -201,6 +204,8 @@ static void close_src(struct src *s, int done)
 	if (!s->open)
 		return;
 	sx_ingest_end(s->g);
+	if (s->ck >= 0 && sx_ingest_rejected_tail(s->g))
+		s->ckpt->e[s->ck].tail_rejected = 1;
 	if (s->ck >= 0 && done) {
 		struct stat st;
 		struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];

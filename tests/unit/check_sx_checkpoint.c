@@ -47,6 +47,7 @@ START_TEST(round_trip)
 	e->line = 99;
 	e->size = (uint64_t)b.st_size;
 	e->done = 1;
+	e->tail_rejected = 1;
 	ck_assert_int_eq(sx_ckpt_save(&c), 0);
 	sx_ckpt_free(&c);
 	ck_assert_uint_eq(c.n, 0);
@@ -79,6 +80,8 @@ START_TEST(round_trip)
 	ck_assert_uint_eq(e->offset, UINT64_C(12000000000));
 	ck_assert_uint_eq(e->size, UINT64_C(5000000000));
 	ck_assert_int_eq(e->done, 1);
+	ck_assert_int_eq(e->tail_rejected, 1);
+	ck_assert_int_eq(sx_ckpt_find(&d, "/data/a.csv")->tail_rejected, 0);
 	sx_ckpt_free(&d);
 }
 END_TEST

@@ -192,6 +192,51 @@ START_TEST(checkpoint_continues_where_it_stopped)
 }
 END_TEST
 
+/* A batch run emits a last line without a line end at EOF; when the file
+ * grows, that line is neither emitted twice nor lost. */
+START_TEST(checkpoint_unterminated_last_line)
+{
+	ck_assert_int_eq(chdir(tu_dir), 0);
+	ck_assert_int_eq(sx_onerror_set("skip"), 0);
+	put("a.ndjson", "{\"n\":1}\n{\"n\":2}");
+	put("b.csv", "n,m\n1,2\n3,");
+	put("c.ndjson", "{\"n\":1}\n{\"n\":");
+	struct run r = { { "a.ndjson", "b.csv", "c.ndjson" }, 3, NULL, "u.ckpt", 0, 0 };
+	ck_assert_int_eq(tu_run_child(run_sources, &r, "out.txt", "err.txt"), 0);
+	tu_assert_file_eq("out.txt", "{\"n\":1,\"src\":\"a.ndjson:1\"}\n{\"n\":2,\"src\":\"a.ndjson:2\"}\n"
+				     "{\"n\":1,\"m\":2,\"src\":\"b.csv:2\"}\n{\"n\":3,\"m\":null,\"src\":\"b.csv:3\"}\n"
+				     "{\"n\":1,\"src\":\"c.ndjson:1\"}\n");
+	struct sx_ckpt ck;
+	ck_assert_int_eq(sx_ckpt_load(&ck, "u.ckpt", 0), 0);
+	ck_assert_uint_eq(ck.n, 3);
+	ck_assert_uint_eq(ck.e[0].offset, 15);
+	ck_assert_int_eq(ck.e[0].tail_rejected, 0);
+	ck_assert_int_eq(ck.e[1].tail_rejected, 0);
+	ck_assert_uint_eq(ck.e[2].offset, 13);
+	ck_assert_int_eq(ck.e[2].tail_rejected, 1); /* {"n": was rejected */
+	sx_ckpt_free(&ck);
+	/* a: the line end only; b: the line was extended (reported, not emitted
+	 * again); c: the rejected line completed (emitted now) */
+	append("a.ndjson", "\n{\"n\":3}\n");
+	append("b.csv", "4\n5,6\n");
+	append("c.ndjson", "2}\n");
+	ck_assert_int_eq(tu_run_child(run_sources, &r, "out.txt", "err.txt"), 0);
+	tu_assert_file_eq("out.txt", "{\"n\":3,\"src\":\"a.ndjson:3\"}\n{\"n\":5,\"m\":6,\"src\":\"b.csv:4\"}\n"
+				     "{\"n\":2,\"src\":\"c.ndjson:2\"}\n");
+	char *err = tu_slurp("err.txt");
+	ck_assert_ptr_nonnull(strstr(err, "sx-ingest: b.csv:3: line was extended after an earlier run"));
+	ck_assert_int_eq(tu_count(err, "b.csv"), 1);
+	free(err);
+	ck_assert_int_eq(sx_ckpt_load(&ck, "u.ckpt", 0), 0);
+	ck_assert_int_eq(ck.e[2].tail_rejected, 0);
+	sx_ckpt_free(&ck);
+	/* nothing new */
+	ck_assert_int_eq(tu_run_child(run_sources, &r, "out.txt", "err.txt"), 0);
+	tu_assert_file_eq("out.txt", "");
+	tu_assert_file_eq("err.txt", "");
+}
+END_TEST
+
 /* ---- --follow: a live child, stopped with SIGTERM ------------------------ */
 
 /* Wait (at most 5 s) until tu_dir/out.txt holds WANT exactly. */
@@ -368,6 +413,7 @@ Suite *sx_sources_suite(void)
 	tcase_add_test(tc, glob_in_name_order);
 	tcase_add_test(tc, batch_dir_file_and_glob);
 	tcase_add_test(tc, checkpoint_continues_where_it_stopped);
+	tcase_add_test(tc, checkpoint_unterminated_last_line);
 	tcase_add_test(tc, follow_growth_truncation_rotation);
 	tcase_add_test(tc, follow_stdin_and_a_file);
 	tcase_add_test(tc, follow_waits_for_a_missing_file);
