@@ -52,7 +52,7 @@ const char *sx_sql_type_label(enum sx_sql_type t)
 const char *sx_sql_type_decl(enum sx_sql_dialect d, enum sx_sql_type t, int is_key)
 {
 	static const char *decl[3][7] = {
-		{ "TEXT", "INTEGER", "REAL", "BOOLEAN", "TEXT", "TEXT", "TEXT" },
+		{ "", "INTEGER", "REAL", "BOOLEAN", "TEXT", "TEXT", "TEXT" },
 		{ "text", "bigint", "double precision", "boolean", "timestamptz", "text", "jsonb" },
 		{ "NVARCHAR(MAX)", "BIGINT", "FLOAT", "BIT", "DATETIMEOFFSET", "NVARCHAR(MAX)", "NVARCHAR(MAX)" },
 	};
@@ -639,8 +639,11 @@ void sx_sql_create(struct sx_buf *b, const struct sx_sql_target *t)
 	for (size_t i = 0; i < t->ncols; i++) {
 		sx_buf_puts(b, "  ");
 		col_name(b, t, i);
-		sx_buf_putc(b, ' ');
-		sx_buf_puts(b, sx_sql_type_decl(t->d, t->cols[i].type, t->cols[i].is_key));
+		const char *decl = sx_sql_type_decl(t->d, t->cols[i].type, t->cols[i].is_key);
+		if (*decl) {
+			sx_buf_putc(b, ' ');
+			sx_buf_puts(b, decl);
+		}
 		if (t->cols[i].is_key)
 			sx_buf_puts(b, " NOT NULL");
 		if (i + 1 < t->ncols || t->nkeys)
@@ -688,6 +691,109 @@ void sx_sql_add_column(struct sx_buf *b, const struct sx_sql_target *t, size_t i
 		sx_buf_puts(b, " NULL;\nGO\n");
 		break;
 	}
+}
+
+/* PostgreSQL: BODY (a statement) run only when COND (an SQL condition)
+ * holds, as DO $tag$BEGIN IF COND THEN BODY END IF; END$tag$; with a
+ * dollar-quote tag that occurs in neither (names are arbitrary text). */
+static void pg_do_if(struct sx_buf *b, const char *cond, size_t clen, const char *body, size_t blen)
+{
+	char tag[32];
+	for (unsigned n = 0;; n++) {
+		if (n)
+			snprintf(tag, sizeof tag, "$sx%u$", n);
+		else
+			snprintf(tag, sizeof tag, "$sx$");
+		size_t tl = strlen(tag);
+		struct sx_buf all = SX_BUF_INIT;
+		sx_buf_append(&all, cond, clen);
+		sx_buf_putc(&all, '\n');
+		sx_buf_append(&all, body, blen);
+		sx_buf_putc(&all, '\0');
+		int clash = 0;
+		for (const char *q = all.data; (q = strchr(q, '$')) != NULL; q++)
+			if (!strncmp(q, tag, tl)) {
+				clash = 1;
+				break;
+			}
+		sx_buf_free(&all);
+		if (!clash)
+			break;
+	}
+	sx_buf_puts(b, "DO ");
+	sx_buf_puts(b, tag);
+	sx_buf_puts(b, "BEGIN IF ");
+	sx_buf_append(b, cond, clen);
+	sx_buf_puts(b, " THEN ");
+	sx_buf_append(b, body, blen);
+	sx_buf_puts(b, " END IF; END");
+	sx_buf_puts(b, tag);
+	sx_buf_puts(b, ";\n");
+}
+
+/* T-SQL: the catalog view sys.columns of the table's database
+ * ([db].sys.columns for a db.schema.table name). */
+static void tsql_sys_columns(struct sx_buf *b, const char *table)
+{
+	size_t parts = 1;
+	for (const char *p = table; (p = strchr(p, '.')) != NULL; p++)
+		parts++;
+	/* every part before schema.table: [db]. (or [server].[db].) */
+	const char *p = table;
+	for (size_t k = 0; k + 2 < parts; k++) {
+		const char *dot = strchr(p, '.');
+		sx_sql_ident(b, SX_SQL_TSQL, p, (size_t)(dot - p));
+		sx_buf_putc(b, '.');
+		p = dot + 1;
+	}
+	sx_buf_puts(b, "sys.columns");
+}
+
+void sx_sql_widen_column(struct sx_buf *b, const struct sx_sql_target *t, size_t i)
+{
+	const char *decl = sx_sql_type_decl(t->d, t->cols[i].type, 0);
+	struct sx_buf cond = SX_BUF_INIT, body = SX_BUF_INIT, q = SX_BUF_INIT;
+	switch (t->d) {
+	case SX_SQL_SQLITE:
+		break; /* INTEGER affinity stores a REAL as it is */
+	case SX_SQL_POSTGRES:
+		sx_sql_table(&q, t->d, t->table);
+		sx_buf_puts(&cond, "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(");
+		sx_sql_str(&cond, t->d, q.data, q.len);
+		sx_buf_puts(&cond, ") AND attname = ");
+		sx_sql_str(&cond, t->d, t->cols[i].name, t->cols[i].len);
+		sx_buf_puts(&cond, " AND NOT attisdropped AND atttypid IN "
+			    "('bigint'::regtype, 'integer'::regtype, 'smallint'::regtype))");
+		sx_buf_puts(&body, "ALTER TABLE ");
+		sx_buf_append(&body, q.data, q.len);
+		sx_buf_puts(&body, " ALTER COLUMN ");
+		col_name(&body, t, i);
+		sx_buf_puts(&body, " TYPE ");
+		sx_buf_puts(&body, decl);
+		sx_buf_putc(&body, ';');
+		pg_do_if(b, cond.data, cond.len, body.data, body.len);
+		break;
+	case SX_SQL_TSQL:
+		sx_buf_puts(b, "IF EXISTS (SELECT 1 FROM ");
+		tsql_sys_columns(b, t->table);
+		sx_buf_puts(b, " WHERE object_id = OBJECT_ID(");
+		tsql_name_literal(b, t);
+		sx_buf_puts(b, ") AND name = ");
+		sx_sql_str(b, t->d, t->cols[i].name, t->cols[i].len);
+		sx_buf_puts(b, " AND TYPE_NAME(system_type_id) IN (N'bigint', N'int', N'smallint', N'tinyint'))"
+			    " ALTER TABLE ");
+		sx_sql_table(b, t->d, t->table);
+		sx_buf_puts(b, " ALTER COLUMN ");
+		col_name(b, t, i);
+		sx_buf_putc(b, ' ');
+		sx_buf_puts(b, decl);
+		/* GO: later statements must compile against the new type */
+		sx_buf_puts(b, " NULL;\nGO\n");
+		break;
+	}
+	sx_buf_free(&cond);
+	sx_buf_free(&body);
+	sx_buf_free(&q);
 }
 
 static int has_non_key(const struct sx_sql_target *t)
@@ -808,15 +914,6 @@ void sx_sql_stage_create(struct sx_buf *b, const struct sx_sql_target *t)
 	sx_buf_puts(b, " INCLUDING DEFAULTS) ON COMMIT DROP;\n");
 }
 
-void sx_sql_stage_add_column(struct sx_buf *b, const struct sx_sql_target *t, size_t i)
-{
-	sx_buf_puts(b, "ALTER TABLE \"" SX_SQL_STAGE "\" ADD COLUMN IF NOT EXISTS ");
-	col_name(b, t, i);
-	sx_buf_putc(b, ' ');
-	sx_buf_puts(b, sx_sql_type_decl(t->d, t->cols[i].type, 0));
-	sx_buf_puts(b, ";\n");
-}
-
 void sx_sql_stage_merge(struct sx_buf *b, const struct sx_sql_target *t)
 {
 	sx_buf_puts(b, "INSERT INTO ");
@@ -828,4 +925,10 @@ void sx_sql_stage_merge(struct sx_buf *b, const struct sx_sql_target *t)
 	sx_buf_puts(b, " FROM \"" SX_SQL_STAGE "\"\n");
 	on_conflict(b, t);
 	sx_buf_puts(b, ";\nTRUNCATE \"" SX_SQL_STAGE "\";\n");
+}
+
+void sx_sql_stage_drop(struct sx_buf *b)
+{
+	/* pg_temp: never a table of the same name in another schema */
+	sx_buf_puts(b, "DROP TABLE pg_temp.\"" SX_SQL_STAGE "\";\n");
 }

@@ -47,8 +47,10 @@ const char *sx_sql_dialect_name(enum sx_sql_dialect d);
 int sx_sql_type_parse(const char *s, enum sx_sql_type *out);
 /* The generic name ("integer", "float", ...). */
 const char *sx_sql_type_label(enum sx_sql_type t);
-/* The column type in DDL; NONE is text.  A T-SQL key column of text type is
- * NVARCHAR(450) (index keys are limited to 900 bytes). */
+/* The column type in DDL.  NONE (only nulls seen) is "" on SQLite (a column
+ * declared without a type, which stores each value as written) and text
+ * elsewhere.  A T-SQL key column of text type is NVARCHAR(450) (index keys
+ * are limited to 900 bytes). */
 const char *sx_sql_type_decl(enum sx_sql_dialect d, enum sx_sql_type t, int is_key);
 
 /* Most columns a table may have (SQLite 2000, PostgreSQL 1600, T-SQL 1024). */
@@ -121,6 +123,14 @@ void sx_sql_rollback(struct sx_buf *b, enum sx_sql_dialect d);
 void sx_sql_create(struct sx_buf *b, const struct sx_sql_target *t);
 /* ALTER TABLE ... ADD COLUMN for cols[i] (guarded on PostgreSQL and T-SQL). */
 void sx_sql_add_column(struct sx_buf *b, const struct sx_sql_target *t, size_t i);
+/* Change integer column cols[i] to cols[i].type (float), only while the
+ * table's column still has an integer type, so a rerun never narrows or
+ * recasts a column: PostgreSQL DO $sx$BEGIN IF <its type is bigint, integer
+ * or smallint> THEN ALTER TABLE ... ALTER COLUMN ... TYPE double precision;
+ * END IF; END$sx$; T-SQL IF EXISTS (<sys.columns says bigint, int, smallint
+ * or tinyint>) ALTER TABLE ... ALTER COLUMN ... FLOAT NULL; GO.  SQLite:
+ * nothing (INTEGER affinity stores a REAL as it is). */
+void sx_sql_widen_column(struct sx_buf *b, const struct sx_sql_target *t, size_t i);
 /* The text before the first row tuple and after the last one.  upsert: ON
  * CONFLICT DO UPDATE (SQLite, PostgreSQL) or MERGE WITH (HOLDLOCK) (T-SQL).
  * Rows are written "(v,v,...)" separated by ",\n". */
@@ -130,10 +140,11 @@ void sx_sql_insert_tail(struct sx_buf *b, const struct sx_sql_target *t, int ups
  * lines follow, then sx_sql_copy_end. */
 void sx_sql_copy_head(struct sx_buf *b, const struct sx_sql_target *t, int stage);
 void sx_sql_copy_end(struct sx_buf *b);
-/* PostgreSQL: create the stage table (dropped at commit), add a column to it,
- * merge it into the table (ON CONFLICT DO UPDATE) and empty it. */
+/* PostgreSQL: create the stage table (dropped at commit), merge it into the
+ * table (ON CONFLICT DO UPDATE) and empty it. */
 void sx_sql_stage_create(struct sx_buf *b, const struct sx_sql_target *t);
-void sx_sql_stage_add_column(struct sx_buf *b, const struct sx_sql_target *t, size_t i);
 void sx_sql_stage_merge(struct sx_buf *b, const struct sx_sql_target *t);
+/* Drop the stage table (to make it again after the table changed). */
+void sx_sql_stage_drop(struct sx_buf *b);
 
 #endif

@@ -45,16 +45,27 @@ static int is_key(const struct sx_sqlsink *e, size_t col)
 	return 0;
 }
 
+/* The statement builders' view: the placed columns, in order. */
 static struct sx_sql_target target(struct sx_sqlsink *e)
 {
-	e->tcols = sx_xreallocarray(e->tcols, e->ncols ? e->ncols : 1, sizeof *e->tcols);
+	size_t cap = e->ncols ? e->ncols : 1;
+	e->tcols = sx_xreallocarray(e->tcols, cap, sizeof *e->tcols);
+	e->tmap = sx_xreallocarray(e->tmap, cap, sizeof *e->tmap);
+	e->tkeys = sx_xreallocarray(e->tkeys, e->nkeys ? e->nkeys : 1, sizeof *e->tkeys);
+	size_t n = 0;
 	for (size_t i = 0; i < e->ncols; i++) {
-		e->tcols[i].name = e->cols[i].name;
-		e->tcols[i].len = e->cols[i].len;
-		e->tcols[i].type = e->cols[i].type;
-		e->tcols[i].is_key = is_key(e, i);
+		if (!e->cols[i].placed)
+			continue;
+		e->tcols[n].name = e->cols[i].name;
+		e->tcols[n].len = e->cols[i].len;
+		e->tcols[n].type = e->cols[i].type;
+		e->tcols[n].is_key = is_key(e, i);
+		for (size_t k = 0; k < e->nkeys; k++)
+			if (e->keys[k] == i)
+				e->tkeys[k] = n;
+		e->tmap[n++] = i;
 	}
-	struct sx_sql_target t = { e->c.dialect, e->c.table, e->tcols, e->ncols, e->keys, e->nkeys };
+	struct sx_sql_target t = { e->c.dialect, e->c.table, e->tcols, n, e->tkeys, e->nkeys };
 	return t;
 }
 
@@ -97,9 +108,7 @@ static void commit(struct sx_sqlsink *e)
 	sx_sql_commit(&e->out, e->c.dialect);
 	emit_out(e);
 	e->txn_open = 0;
-	e->stage_exists = 0;
-	for (size_t i = 0; i < e->ncols; i++)
-		e->cols[i].in_stage = 0;
+	e->stage_exists = 0; /* ON COMMIT DROP */
 	e->rows_committed += e->txn_rows;
 	e->txn_rows = 0;
 	settle_marks(e);
@@ -168,7 +177,9 @@ static struct sx_field field_of(const struct sx_sqlsink *e, const struct sx_sqls
 	return f;
 }
 
-/* Widen the undecided columns' types over this batch's values. */
+/* Widen the undecided columns' types over this batch's values (on T-SQL,
+ * columns of an existing table are never decided: every value of a column
+ * in one VALUES list must be of one kind, see flush_batch). */
 static void infer_types(struct sx_sqlsink *e)
 {
 	for (size_t i = 0; i < e->nrows; i++) {
@@ -195,6 +206,7 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 	if (rec->n > e->fmap_cap) {
 		e->fmap_cap = rec->n;
 		e->fmap = sx_xreallocarray(e->fmap, e->fmap_cap, sizeof *e->fmap);
+		e->fwiden = sx_xreallocarray(e->fwiden, e->fmap_cap, 1);
 	}
 	if (rec->n > e->nhint) {
 		e->hint = sx_xreallocarray(e->hint, rec->n, sizeof *e->hint);
@@ -218,6 +230,7 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 				e->hint[i] = c;
 		}
 		e->fmap[i] = c;
+		e->fwiden[i] = 0;
 		if (c == SIZE_MAX) {
 			if (e->columns_fixed)
 				continue; /* ignored */
@@ -290,13 +303,27 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 			return SX_REJECT;
 		}
 		if (c != SIZE_MAX && e->cols[c].strict) {
+			const struct sx_sqlsink_column *col = &e->cols[c];
+			enum sx_sql_type ct = col->pending_widen ? SX_SQLT_FLOAT : col->type;
 			const char *vwhy;
 			sx_buf_reset(&e->val);
-			if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, e->cols[c].type, f, &e->scratch, &vwhy) < 0) {
-				snprintf(reason, reason_size, "field \"%.*s\": %s (column type %s)",
-					 len > 64 ? 64 : (int)len, name, vwhy, sx_sql_type_label(e->cols[c].type));
-				*why = reason;
-				return SX_REJECT;
+			if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, ct, f, &e->scratch, &vwhy) < 0) {
+				/* integer then float widens a column we made (not a key:
+				 * its primary key would have to be rebuilt) */
+				int key = is_key(e, c);
+				if (ct == SX_SQLT_INT && !col->forced && !key &&
+				    sx_sql_infer(f, &e->scratch) == SX_SQLT_FLOAT) {
+					e->fwiden[i] = 1;
+				} else {
+					const char *hint = col->forced ? "from --schema"
+						: key ? "a key column's type does not change"
+						: "from its first values; only integer widens, to float";
+					snprintf(reason, reason_size, "field \"%.*s\": %s (%scolumn type %s, %s)",
+						 len > 64 ? 64 : (int)len, name, vwhy, key ? "key " : "",
+						 sx_sql_type_label(ct), hint);
+					*why = reason;
+					return SX_REJECT;
+				}
 			}
 		}
 	}
@@ -332,10 +359,13 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 				sx_buf_reset(&e->scratch);
 				sx_json_unescape(f->key, f->key_len, f->key_esc, &e->scratch, &name, &len);
 				col_add(e, name, len);
-				e->cols[c].pending_add = e->first_flushed;
+				/* --evolve: we add it (once its type is known) */
+				e->cols[c].owned = e->first_flushed;
 			}
 			e->hint[i] = c;
 		}
+		if (e->fwiden[i])
+			e->cols[c].pending_widen = 1;
 		if (e->nkf == e->kf_cap) {
 			e->kf_cap = e->kf_cap ? 2 * e->kf_cap : 256;
 			e->kf = sx_xreallocarray(e->kf, e->kf_cap, sizeof *e->kf);
@@ -406,25 +436,62 @@ static void collapse_duplicates(struct sx_sqlsink *e, unsigned char *dead)
 	}
 }
 
+/* After this batch's values are inferred: which columns are now typed, owned,
+ * in the table.  FIRST: the run's first batch (the table is made now with
+ * --create).  Every column with a non-null value in the batch ends up placed. */
+static void decide_columns(struct sx_sqlsink *e, int first)
+{
+	int create_now = first && e->c.create;
+	for (size_t c = 0; c < e->ncols; c++) {
+		struct sx_sqlsink_column *col = &e->cols[c];
+		if (first) {
+			if (e->c.create)
+				col->owned = 1;  /* CREATE TABLE, or ADD COLUMN later */
+			else if (!col->owned)
+				col->placed = 1; /* the existing table has it, or the database says so */
+		}
+		if (col->type == SX_SQLT_NONE) {
+			/* Only nulls so far: a column we make waits for its first value
+			 * (nulls are what a missing column reads as).  SQLite cannot
+			 * guard ADD COLUMN, so a rerun would fail on it: there the column
+			 * is made now, without a type, and stores values as written. */
+			if (create_now && e->c.dialect == SX_SQL_SQLITE)
+				col->placed = 1;
+			continue;
+		}
+		if (col->owned) {
+			if (!col->decided)
+				col->decided = col->strict = 1;
+			if (create_now)
+				col->placed = 1;
+			else if (!col->placed)
+				col->pending_add = 1;
+		} else if (e->c.dialect != SX_SQL_TSQL) {
+			col->decided = 1;
+		}
+	}
+}
+
+/* The table changed under the --copy --upsert stage: make it again. */
+static void stage_invalidate(struct sx_sqlsink *e)
+{
+	if (!e->stage_exists)
+		return;
+	copy_end(e);
+	sx_sql_stage_drop(&e->out);
+	e->stage_exists = 0;
+}
+
 static void flush_batch(struct sx_sqlsink *e)
 {
 	if (e->nrows == 0)
 		return;
 	infer_types(e);
 	int first = !e->first_flushed;
-	for (size_t c = 0; c < e->ncols; c++) {
-		struct sx_sqlsink_column *col = &e->cols[c];
-		if (col->decided)
-			continue;
-		if ((first && e->c.create) || col->pending_add) {
-			/* we create it: it is typed now, nulls only make text */
-			if (col->type == SX_SQLT_NONE)
-				col->type = SX_SQLT_TEXT;
-			col->decided = col->strict = 1;
-		} else if (col->type != SX_SQLT_NONE) {
-			col->decided = 1;
-		}
-	}
+	decide_columns(e, first);
+	for (size_t c = 0; c < e->ncols; c++)
+		if (e->cols[c].pending_add)
+			e->cols[c].placed = 1;
 	struct sx_sql_target t = target(e);
 	if (first && e->c.create) {
 		sx_sql_create(&e->out, &t);
@@ -435,15 +502,22 @@ static void flush_batch(struct sx_sqlsink *e)
 		sx_sql_begin(&e->out, e->c.dialect);
 		e->txn_open = 1;
 	}
-	for (size_t c = 0; c < e->ncols; c++) {
-		if (!e->cols[c].pending_add)
-			continue;
-		copy_end(e); /* the next COPY names the new column */
-		sx_sql_add_column(&e->out, &t, c);
-		e->cols[c].pending_add = 0;
-		if (e->stage_exists && !e->cols[c].in_stage) {
-			sx_sql_stage_add_column(&e->out, &t, c);
-			e->cols[c].in_stage = 1;
+	for (size_t i = 0; i < t.ncols; i++) {
+		struct sx_sqlsink_column *col = &e->cols[e->tmap[i]];
+		if (col->pending_add) {
+			copy_end(e); /* the next COPY names the new column */
+			stage_invalidate(e);
+			sx_sql_add_column(&e->out, &t, i);
+			col->pending_add = 0;
+		}
+		if (col->pending_widen) {
+			col->type = e->tcols[i].type = SX_SQLT_FLOAT;
+			col->pending_widen = 0;
+			if (e->c.dialect != SX_SQL_SQLITE) {
+				copy_end(e);
+				stage_invalidate(e);
+				sx_sql_widen_column(&e->out, &t, i);
+			}
 		}
 	}
 	unsigned char *dead = sx_xcalloc(e->nrows, 1);
@@ -453,8 +527,6 @@ static void flush_batch(struct sx_sqlsink *e)
 		if (e->c.upsert && !e->stage_exists) {
 			sx_sql_stage_create(&e->out, &t);
 			e->stage_exists = 1;
-			for (size_t c = 0; c < e->ncols; c++)
-				e->cols[c].in_stage = 1;
 		}
 		/* Plain --copy streams one COPY per transaction: a COPY statement is
 		 * a round trip for psql, so one per batch cost as much as the load.
@@ -474,8 +546,9 @@ static void flush_batch(struct sx_sqlsink *e)
 		fill_slots(e, r);
 		if (!e->c.copy)
 			sx_buf_puts(&e->out, live ? ",\n(" : "(");
-		for (size_t c = 0; c < e->ncols; c++) {
-			if (c)
+		for (size_t ti = 0; ti < t.ncols; ti++) {
+			size_t c = e->tmap[ti];
+			if (ti)
 				sx_buf_putc(&e->out, e->c.copy ? '\t' : ',');
 			if (e->slots[c] == SIZE_MAX) {
 				sx_buf_puts(&e->out, e->c.copy ? "\\N" : "NULL");
@@ -532,6 +605,7 @@ static void sink_finish(void *st)
 		for (size_t c = 0; c < e->ncols; c++)
 			all_typed &= e->cols[c].decided;
 		if (all_typed) {
+			decide_columns(e, 1);
 			struct sx_sql_target t = target(e);
 			sx_sql_create(&e->out, &t);
 			emit_out(e);
@@ -604,7 +678,7 @@ static int add_schema(struct sx_sqlsink *e, char *item, char *err, size_t errsz)
 		return -1;
 	}
 	e->cols[c].type = t;
-	e->cols[c].decided = e->cols[c].strict = 1;
+	e->cols[c].decided = e->cols[c].strict = e->cols[c].forced = 1;
 	return 0;
 }
 
@@ -689,6 +763,9 @@ void sx_sqlsink_free(struct sx_sqlsink *e)
 	free(e->keys);
 	free(e->hint);
 	free(e->tcols);
+	free(e->tmap);
+	free(e->tkeys);
+	free(e->fwiden);
 	free(e->rows);
 	free(e->kf);
 	free(e->fmap);

@@ -4,9 +4,12 @@
  * psql, sqlcmd).  SQL syntax itself lives in sx_sql.h.
  *
  * Records are kept (raw bytes plus where each value lies) until their batch
- * is written, because the first batch decides column types (--create infers
- * them), --evolve infers the type of a new column from its batch, and
- * --upsert collapses duplicate keys within a batch (the last row wins).  A
+ * is written, because a column's type is inferred from the batch holding its
+ * first non-null values, and --upsert collapses duplicate keys within a
+ * batch (the last row wins).  Columns the sink makes (--create, --evolve)
+ * enter the table only with their first value (ADD COLUMN, or SQLite's
+ * untyped column at CREATE), and an integer one widens to float (ALTER)
+ * before the batch that needs it: types do not depend on batch timing.  A
  * batch is written when it holds `batch` rows or would complete a
  * transaction of `commit_every` rows; a transaction is committed every
  * `commit_every` rows, when input goes quiet (tick) and at the end (finish).
@@ -52,14 +55,21 @@ struct sx_sqlsink_cfg {
 	const char *key;            /* "A,B" or NULL */
 };
 
+/* A column: known from --columns, --schema, --key or a field.  "Owned" columns
+ * are made by sx-emit-sql (--create's CREATE TABLE, or ADD COLUMN), so their
+ * types are ours to decide and widen; the others belong to an existing table
+ * whose types we cannot see. */
 struct sx_sqlsink_column {
 	char *name;
 	size_t len;
-	enum sx_sql_type type;   /* forced, decided, or inferred so far */
-	int decided;             /* the type no longer changes */
+	enum sx_sql_type type;   /* forced, decided, or inferred so far (NONE: only nulls) */
+	int decided;             /* inference no longer changes the type */
 	int strict;              /* a value that does not convert is a data error */
-	int pending_add;         /* --evolve: ALTER TABLE before the next rows */
-	int in_stage;            /* --copy --upsert: the stage table has it */
+	int forced;              /* --schema gave the type: it never widens */
+	int owned;               /* we make it: typed by its first non-null values */
+	int placed;              /* in the table: named in CREATE, INSERT and COPY */
+	int pending_add;         /* ADD COLUMN before the next rows */
+	int pending_widen;       /* integer column: widen to float before the next rows */
 };
 
 /* One kept value: where it lies in the batch's copy of its line. */
@@ -90,7 +100,9 @@ struct sx_sqlsink {
 	size_t nkeys;
 	size_t *hint;            /* field position -> column it matched last time */
 	size_t nhint;
-	struct sx_sql_col *tcols; /* the statement builders' view of cols */
+	struct sx_sql_col *tcols; /* the statement builders' view of the placed cols */
+	size_t *tmap;            /* tcols[i] is cols[tmap[i]] */
+	size_t *tkeys;           /* keys as indexes into tcols */
 	/* the batch being gathered */
 	struct sx_buf lines;
 	struct sx_sqlsink_kept_row *rows;
@@ -99,6 +111,7 @@ struct sx_sqlsink {
 	size_t nkf, kf_cap;
 	/* per-record scratch */
 	size_t *fmap;            /* field index -> column (>= ncols: new), SIZE_MAX: ignored */
+	unsigned char *fwiden;   /* field index -> its float widens an integer column */
 	size_t fmap_cap;
 	struct sx_buf scratch, val;
 	char why[256];           /* the reason of the last SX_REJECT */

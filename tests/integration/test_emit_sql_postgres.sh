@@ -82,15 +82,73 @@ for args in "" "--copy"; do
 		from information_schema.columns where table_name = 'ty' and column_name <> 'n'" 2>&1)
 	expect_eq "emit-sql-postgres: inferred column types (${args:-INSERT})" "$want_types" "$got_types"
 	expect_eq "emit-sql-postgres: values read back (${args:-INSERT})" \
-		"9223372036854775807|1.5|t|1714564800.123|t|t|text|1|1||1
--42|-2.5e-10|f|1714564800.000|t|t||2.5|1|abc|x
-||||||||1||" \
+		"9223372036854775807|1.5|t|1714564800.123|t|t|text|1||1
+-42|-2.5e-10|f|1714564800.000|t|t||2.5|abc|x
+|||||||||" \
 		"$(psql_q "select i, f, b, to_char(extract(epoch from ts), 'FM9999999999.000'),
 			o = '{\"a\":[1,2],\"q\":\"it''s \\\\ \\\"x\\\"\"}'::jsonb or o = '{}'::jsonb,
-			a = '[1,\"x\"]'::jsonb or a = '[]'::jsonb, s, w, (n is null)::int, late, mix from ty order by i desc nulls last" 2>&1)"
-	expect_eq "emit-sql-postgres: JSON null is NULL and the empty string is not (${args:-INSERT})" "3|1" \
-		"$(psql_q "select count(*) filter (where n is null), count(*) filter (where s = '') from ty" 2>&1)"
+			a = '[1,\"x\"]'::jsonb or a = '[]'::jsonb, s, w, late, mix from ty order by i desc nulls last" 2>&1)"
+	expect_eq "emit-sql-postgres: JSON null is NULL and the empty string is not (${args:-INSERT})" "1|1" \
+		"$(psql_q "select count(*) filter (where s is null), count(*) filter (where s = '') from ty" 2>&1)"
+	expect_eq "emit-sql-postgres: a column with only nulls is not made (${args:-INSERT})" 0 \
+		"$(psql_q "select count(*) from information_schema.columns where table_name = 'ty' and column_name = 'n'" 2>&1)"
 done
+
+# --- types do not depend on batch timing ----------------------------------------------
+# A live pipeline flushes when input goes quiet, often one-row batches (--batch
+# 1 makes that deterministic): a null-first column is added at its first value
+# with the type it decides, an integer column widens to float, and a rerun's
+# guarded DDL changes nothing.
+printf '{"id":1,"temp":21,"hum":null}\n{"id":2,"temp":21.5,"hum":40.2}\n{"id":3,"temp":22,"hum":41}\n' >"$tmp/live.ndjson"
+for args in "--batch 1" "--batch 1 --copy" "--batch 1 --key id --upsert" "--batch 1 --copy --key id --upsert"; do
+	reset
+	ok=1
+	for run in 1 2; do
+		# shellcheck disable=SC2086
+		pipe_to x "$tmp/live.ndjson" "$PSQL" -- --dialect postgres --table live --create $args
+		[ "$EMIT_RC" = 0 ] && [ "$DB_RC" = 0 ] || { ok=0; pipe_ok "emit-sql-postgres: one-row batches load (run $run, $args)"; }
+	done
+	[ $ok = 1 ] && echo "ok emit-sql-postgres: one-row batches load, and rerun ($args)"
+	expect_eq "emit-sql-postgres: temp widened to float, hum typed by its first value ($args)" \
+		"id:bigint temp:double precision hum:double precision" \
+		"$(psql_q "select string_agg(column_name || ':' || data_type, ' ' order by ordinal_position)
+			from information_schema.columns where table_name = 'live'" 2>&1)"
+	want="1|21|,2|21.5|40.2,3|22|41"
+	case $args in *upsert*) ;; *) want="1|21|,1|21|,2|21.5|40.2,2|21.5|40.2,3|22|41,3|22|41" ;; esac
+	expect_eq "emit-sql-postgres: every value landed ($args)" "$want" \
+		"$(psql_q "select string_agg(id || '|' || temp || '|' || coalesce(hum::text, ''), ',' order by id) from live" 2>&1)"
+done
+# The same without --batch, with the pause of a live source between the rows.
+reset
+{ echo '{"temp":21,"hum":null}'; sleep 0.5; echo '{"temp":21.5,"hum":40.2}'; } |
+	timeout 60 sx-emit-sql --dialect postgres --table r --create 2>"$tmp/emit.err" | timeout 60 $PSQL 2>"$tmp/db.err"
+expect_eq "emit-sql-postgres: a pause between rows changes nothing (both rows, floats)" \
+	"21|,21.5|40.2 double precision,double precision" \
+	"$(psql_q "select string_agg(temp || '|' || coalesce(hum::text, ''), ',' order by temp)
+		|| ' ' || (select string_agg(data_type, ',' order by ordinal_position) from information_schema.columns
+		where table_name = 'r') from r" 2>&1)"
+# Only integer widens; another mix in a column we made is a data error.
+reset
+printf '{"id":1,"code":7}\n{"id":2,"code":"A12"}\n{"id":3,"code":8}\n' >"$tmp/mix.ndjson"
+pipe_to x "$tmp/mix.ndjson" "$PSQL" -- --dialect postgres --table mix --create --batch 1 --on-error skip "$tmp/mix.ndjson"
+pipe_ok "emit-sql-postgres: a string in an integer column is skipped (--on-error skip)"
+check "emit-sql-postgres: ... as a data error naming FILE:LINE and the column type" \
+	grep -q 'mix.ndjson:2: field "code": value is not an integer (column type integer' "$tmp/emit.err"
+expect_eq "emit-sql-postgres: ... the column stays bigint and the other rows land" "bigint 1|7,3|8" \
+	"$(psql_q "select (select data_type from information_schema.columns where table_name = 'mix' and column_name = 'code')
+		|| ' ' || string_agg(id || '|' || code, ',' order by id) from mix" 2>&1)"
+# The widening is guarded: a rerun against a column that is not an integer
+# (here text, made by hand) leaves it alone.
+reset
+psql_q "create table g (id bigint, v text)"
+printf '{"id":1,"v":1}\n{"id":2,"v":2.5}\n' >"$tmp/g.ndjson"
+for args in "" "--copy"; do
+	pipe_to x "$tmp/g.ndjson" "$PSQL" -- --dialect postgres --table g --create --batch 1 $args
+	pipe_ok "emit-sql-postgres: widening skips a column that is not an integer (${args:-INSERT})"
+done
+expect_eq "emit-sql-postgres: ... it is still text, with every value" "text 1,1,2.5,2.5" \
+	"$(psql_q "select (select data_type from information_schema.columns where table_name = 'g' and column_name = 'v')
+		|| ' ' || string_agg(v, ',' order by v) from g" 2>&1)"
 
 # --- a new field: data error, or ADD COLUMN IF NOT EXISTS with --evolve ---------------
 printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n{"a":3,"b":"z","c":4}\n' >"$tmp/ev.ndjson"

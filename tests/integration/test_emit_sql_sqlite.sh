@@ -85,6 +85,43 @@ expect_eq "emit-sql-sqlite: integer then string becomes text" "text|1,text|x" \
 expect_eq "emit-sql-sqlite: JSON null is SQL NULL, empty string is not" "3|1" \
 	"$(q "select count(*) filter (where n is null), count(*) filter (where s = '') from ty")"
 
+# --- types do not depend on batch timing ------------------------------------------
+# One-row batches (what a live pipeline's quiet-input flush makes; --batch 1
+# is the deterministic form): an integer column takes a later float (INTEGER
+# affinity keeps the REAL), a column only null when the table is made is
+# declared without a type and keeps each value as written, and a rerun with
+# -bail needs no ALTER TABLE.
+printf '{"id":1,"temp":21,"hum":null}\n{"id":2,"temp":21.5,"hum":40.2}\n{"id":3,"temp":22,"hum":41}\n' >"$tmp/live.ndjson"
+for args in "--batch 1" "--batch 1 --key id --upsert"; do
+	db="$tmp/live1.db"; rm -f "$db"
+	for run in 1 2; do
+		# shellcheck disable=SC2086
+		pipe_to x "$tmp/live.ndjson" "sqlite3 -bail '$db'" -- --table live --create $args
+		pipe_ok "emit-sql-sqlite: one-row batches load (run $run, $args)"
+	done
+	want="1|integer|21|null|,2|real|21.5|real|40.2,3|integer|22|integer|41"
+	case $args in *upsert*) ;; *) want="$want,$want" ;; esac
+	expect_eq "emit-sql-sqlite: every value kept as sent ($args)" "$want" \
+		"$(sqlite3 "$db" "select group_concat(id || '|' || typeof(temp) || '|' || temp || '|' || typeof(hum) || '|' || coalesce(hum, ''), ',') from (select * from live order by rowid)")"
+done
+db="$tmp/pause.db"
+{ echo '{"temp":21,"hum":null}'; sleep 0.5; echo '{"temp":21.5,"hum":40.2}'; } |
+	timeout 60 sx-emit-sql --table r --create 2>"$tmp/emit.err" | timeout 60 sqlite3 -bail "$db" 2>"$tmp/db.err"
+expect_eq "emit-sql-sqlite: a pause between rows changes nothing (both rows load)" "21|,21.5|40.2" \
+	"$(sqlite3 "$db" "select group_concat(temp || '|' || coalesce(hum, ''), ',') from (select * from r order by rowid)" 2>&1)"
+# Only integer widens; another mix in a column we made is a data error.
+db="$tmp/mix.db"
+printf '{"id":1,"code":7}\n{"id":2,"code":"A12"}\n{"id":3,"code":8}\n' >"$tmp/mix.ndjson"
+pipe_to x "$tmp/mix.ndjson" "sqlite3 -bail '$db'" -- --table mix --create --batch 1 "$tmp/mix.ndjson"
+expect_eq "emit-sql-sqlite: a string in an integer column is a data error (exit 1)" 1 "$EMIT_RC"
+check "emit-sql-sqlite: ... naming FILE:LINE and the column type" \
+	grep -q 'mix.ndjson:2: field "code": value is not an integer (column type integer' "$tmp/emit.err"
+expect_eq "emit-sql-sqlite: ... and the open transaction rolled back" 0 "$(sqlite3 "$db" "select count(*) from mix")"
+pipe_to x "$tmp/mix.ndjson" "sqlite3 -bail '$db'" -- --table mix --create --batch 1 --on-error skip "$tmp/mix.ndjson"
+pipe_ok "emit-sql-sqlite: ... skipped with --on-error skip"
+expect_eq "emit-sql-sqlite: ... the other rows land as integers" "1|integer|7,3|integer|8" \
+	"$(sqlite3 "$db" "select group_concat(id || '|' || typeof(code) || '|' || code, ',') from (select * from mix order by id)")"
+
 # --- --schema overrides, --columns fixes the list -------------------------------
 db="$tmp/sc.db"
 printf '{"id":7,"code":"0042","extra":"x"}\n{"id":8,"code":"17","extra":"y"}\n' >"$tmp/sc.ndjson"

@@ -77,6 +77,12 @@ gen ev_noevolve --table ev --create --batch 1 "$tmp/ev.ndjson"
 window_rows "$tmp/w.ndjson" 1
 gen up0 --table win --create --key window_end,deviceId --upsert <"$tmp/w.ndjson"
 gen up2 --table win --create --key window_end,deviceId --upsert --batch 2 <"$tmp/w.ndjson"
+printf '{"id":1,"temp":21,"hum":null}\n{"id":2,"temp":21.5,"hum":40.2}\n{"id":3,"temp":22,"hum":"x"}\n' >"$tmp/live.ndjson"
+gen live --table db.s.live --create --batch 1 --on-error skip <"$tmp/live.ndjson"
+gen liveup --table live --create --batch 1 --key id --upsert --on-error skip <"$tmp/live.ndjson"
+printf '{"a":1,"b":1}\n{"a":2,"b":2}\n{"a":3,"b":2.5}\n{"a":"abc","b":4}\n{"a":5,"b":true}\n{"a":null,"b":{"j":1}}\n' >"$tmp/kinds.ndjson"
+gen kinds --table t --batch 2 <"$tmp/kinds.ndjson"
+gen kindsup --table t --batch 3 --key a --upsert --on-error skip <"$tmp/kinds.ndjson"
 python3 "$here/emit_sql_data.py" rows "$tmp" 2500
 gen r5000 --table r --create --batch 5000 <"$tmp/rows.ndjson"
 gen r1000 --table r --create --batch 1000 <"$tmp/rows.ndjson"
@@ -154,6 +160,37 @@ check "emit-sql-tsql: --evolve adds c under a COL_LENGTH guard" \
 check "emit-sql-tsql: the ALTER TABLE parsed as alter_table" grep -q 'alter_table=1' "$tmp/parse.out"
 expect_eq "emit-sql-tsql: without --evolve a new field is a data error (exit 1)" 1 "$(rc_of ev_noevolve)"
 check "emit-sql-tsql: the data error names FILE:LINE" grep -q 'ev.ndjson:2:' "$tmp/ev_noevolve.err"
+
+# --- types independent of batch timing: ADD at a column's first value, widening --------------
+for g in live liveup; do
+	expect_eq "emit-sql-tsql: one-row batches exit 0 ($g)" 0 "$(rc_of $g)"
+	parse_ok "emit-sql-tsql: one-row batches parse, ADD and ALTER COLUMN included ($g)" "$tmp/$g.sql"
+	check "emit-sql-tsql: ... the ALTERs parsed as alter_table ($g)" grep -qE 'alter_table=2( |$)' "$tmp/parse.out"
+done
+check "emit-sql-tsql: hum is added under COL_LENGTH at its first value, as FLOAT" \
+	grep -qF "IF COL_LENGTH(N'[db].[s].[live]', N'hum') IS NULL ALTER TABLE [db].[s].[live] ADD [hum] FLOAT NULL;" "$tmp/live.sql"
+check "emit-sql-tsql: temp widens to FLOAT only while sys.columns says it is an integer" \
+	grep -qF "IF EXISTS (SELECT 1 FROM [db].sys.columns WHERE object_id = OBJECT_ID(N'[db].[s].[live]') AND name = N'temp' AND TYPE_NAME(system_type_id) IN (N'bigint', N'int', N'smallint', N'tinyint')) ALTER TABLE [db].[s].[live] ALTER COLUMN [temp] FLOAT NULL;" "$tmp/live.sql"
+check "emit-sql-tsql: a string in the float column is a data error" grep -q -- '-:3: field "hum": value is not a float' "$tmp/live.err"
+# SQL Server types a VALUES column by precedence over its rows: (N'abc'),(3)
+# fails.  No statement of any script here may mix literal kinds in a column.
+for f in "$tmp"/*.sql; do
+	case $f in */bad*.sql) continue ;; esac
+	cp "$f.parse" "$tmp/parse.out" 2>/dev/null || continue
+	mixed=$(python3 -c '
+import json, sys
+kinds = {}
+for l in open(sys.argv[1]):
+    if not l.startswith("{"): continue
+    r = json.loads(l)
+    for i, k in enumerate(r["lit"]):
+        if k: kinds.setdefault((r["stmt"], i), set()).add(k)
+print(sum(len(v) > 1 for v in kinds.values()))' "$tmp/parse.out")
+	expect_eq "emit-sql-tsql: no VALUES column mixes strings and numbers ($(basename "$f"))" 0 "$mixed"
+done
+rows_of() { grep '^{' "$tmp/$1.sql.parse" | python3 -c 'import json,sys; print(" ".join(",".join("NULL" if v is None else v for v in json.loads(l)["row"]) for l in sys.stdin))'; }
+expect_eq "emit-sql-tsql: an existing table gets each value as sent, one kind per statement" \
+	"1,1 2,2 3,2.5E0 abc,4E0 5,true NULL,{\"j\":1}" "$(rows_of kinds)"
 
 # --- --key --upsert: MERGE WITH (HOLDLOCK) ----------------------------------------------------
 for up in up0:defaults "up2:--batch 2"; do

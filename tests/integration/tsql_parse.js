@@ -21,7 +21,10 @@
 //    INSERT ... VALUES and MERGE ... USING (VALUES ...)): N'..' literals,
 //    NCHAR(n), CHAR(n), +, CONVERT(type, x), CAST(x AS type), NULL, numbers,
 //    and prints one JSON line per row: {"stmt":K,"kind":"insert"|"merge",
-//    "row":[...]} (strings as strings, numbers as their literal text).
+//    "row":[...],"lit":[...]} (row: strings as strings, numbers as their
+//    literal text; lit: each value's literal kind, "s" string, "n" number,
+//    null for NULL, since SQL Server types a VALUES column by precedence
+//    over all its rows and (N'abc'),(3) fails).
 // Exit status: 0 all batches parse, 1 an error was found, 2 usage or the
 // parser module is missing.
 //
@@ -157,25 +160,26 @@ function collectRows(toks, out, nextStmt) {
 		for (;;) {
 			if (!toks[j] || toks[j].sym !== 'LR_BRACKET') break;
 			const start = j;
-			const row = [];
+			const row = [], lit = [];
 			j++;
 			let ok = true;
 			for (;;) {
 				const r = expr(toks, j);
 				if (!r) { ok = false; break; }
-				row.push(r.v); j = r.j;
+				row.push(r.v); lit.push(r.v === null ? null : r.k); j = r.j;
 				if (toks[j] && toks[j].sym === 'COMMA') { j++; continue; }
 				if (toks[j] && toks[j].sym === 'RR_BRACKET') { j++; break; }
 				ok = false; break;
 			}
 			if (!ok) { j = start; break; }
-			out.push({ stmt, kind, row });
+			out.push({ stmt, kind, row, lit });
 			if (toks[j] && toks[j].sym === 'COMMA') j++; else break;
 		}
 		i = j - 1;
 	}
 }
-// expr: term ('+' term)*; returns {v, j} or null when not a literal expression.
+// expr: term ('+' term)*; returns {v, k, j} (k: "s" or "n") or null when not
+// a literal expression.
 function expr(t, j) {
 	let r = term(t, j);
 	if (!r) return null;
@@ -183,7 +187,7 @@ function expr(t, j) {
 		const r2 = term(t, r.j + 1);
 		if (!r2) return null;
 		if (r.v === null || r2.v === null) r = { v: null, j: r2.j };
-		else r = { v: String(r.v) + String(r2.v), j: r2.j };
+		else r = { v: String(r.v) + String(r2.v), k: 's', j: r2.j };
 	}
 	return r;
 }
@@ -192,22 +196,22 @@ function term(t, j) {
 	if (!k) return null;
 	if (k.sym === 'STRING') {
 		const s = k.text.replace(/^N/i, '');
-		return { v: s.slice(1, -1).replace(/''/g, "'"), j: j + 1 };
+		return { v: s.slice(1, -1).replace(/''/g, "'"), k: 's', j: j + 1 };
 	}
 	if (k.sym === 'NULL') return { v: null, j: j + 1 };
-	if (['DECIMAL', 'FLOAT', 'REAL'].includes(k.sym)) return { v: k.text, j: j + 1 };
+	if (['DECIMAL', 'FLOAT', 'REAL'].includes(k.sym)) return { v: k.text, k: 'n', j: j + 1 };
 	if (k.sym === 'MINUS' && t[j + 1] && ['DECIMAL', 'FLOAT', 'REAL'].includes(t[j + 1].sym))
-		return { v: '-' + t[j + 1].text, j: j + 2 };
+		return { v: '-' + t[j + 1].text, k: 'n', j: j + 2 };
 	if (k.sym === 'LR_BRACKET') {
 		const r = expr(t, j + 1);
 		if (!r || !t[r.j] || t[r.j].sym !== 'RR_BRACKET') return null;
-		return { v: r.v, j: r.j + 1 };
+		return { v: r.v, k: r.k, j: r.j + 1 };
 	}
 	const fn = k.text.toUpperCase();
 	if ((fn === 'NCHAR' || fn === 'CHAR') && t[j + 1] && t[j + 1].sym === 'LR_BRACKET') {
 		const r = expr(t, j + 2);
 		if (!r || !t[r.j] || t[r.j].sym !== 'RR_BRACKET') return null;
-		return { v: String.fromCharCode(Number(r.v)), j: r.j + 1 };
+		return { v: String.fromCharCode(Number(r.v)), k: 's', j: r.j + 1 };
 	}
 	if (fn === 'CONVERT' && t[j + 1] && t[j + 1].sym === 'LR_BRACKET') {
 		// CONVERT(type, expr): skip the type up to the first top-level comma.
@@ -219,7 +223,7 @@ function term(t, j) {
 		}
 		const r = expr(t, m + 1);
 		if (!r || !t[r.j] || t[r.j].sym !== 'RR_BRACKET') return null;
-		return { v: r.v, j: r.j + 1 };
+		return { v: r.v, k: 's', j: r.j + 1 };
 	}
 	if (fn === 'CAST' && t[j + 1] && t[j + 1].sym === 'LR_BRACKET') {
 		const r = expr(t, j + 2);
@@ -229,7 +233,7 @@ function term(t, j) {
 			if (t[m].sym === 'LR_BRACKET') d++;
 			else if (t[m].sym === 'RR_BRACKET') { if (d === 0) break; d--; }
 		}
-		return { v: r.v, j: m + 1 };
+		return { v: r.v, k: 's', j: m + 1 };
 	}
 	return null;
 }

@@ -207,7 +207,9 @@ START_TEST(type_names)
 	ck_assert_str_eq(sx_sql_type_decl(SX_SQL_TSQL, SX_SQLT_TEXT, 0), "NVARCHAR(MAX)");
 	ck_assert_str_eq(sx_sql_type_decl(SX_SQL_TSQL, SX_SQLT_TEXT, 1), "NVARCHAR(450)");
 	ck_assert_str_eq(sx_sql_type_decl(SX_SQL_SQLITE, SX_SQLT_TIME, 0), "TEXT");
-	ck_assert_str_eq(sx_sql_type_decl(SX_SQL_SQLITE, SX_SQLT_NONE, 0), "TEXT");
+	/* only nulls: SQLite declares no type (values stored as written) */
+	ck_assert_str_eq(sx_sql_type_decl(SX_SQL_SQLITE, SX_SQLT_NONE, 0), "");
+	ck_assert_str_eq(sx_sql_type_decl(SX_SQL_POSTGRES, SX_SQLT_NONE, 0), "text");
 }
 END_TEST
 

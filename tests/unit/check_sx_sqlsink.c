@@ -213,8 +213,207 @@ START_TEST(create_types_from_the_first_batch)
 	ck_assert_ptr_nonnull(strstr(h.why, "field \"i\""));
 	ck_assert_ptr_nonnull(strstr(h.why, "column type float"));
 	sx_sqlsink_stage.finish(&h.s);
-	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"i\" REAL,\n  \"x\" TEXT\n);\n"
+	/* x: only nulls when SQLite's table is made: no declared type */
+	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"i\" REAL,\n  \"x\"\n);\n"
 		   "BEGIN;\nINSERT INTO \"t\" (\"i\",\"x\") VALUES\n(1,NULL),\n(2.5,NULL);\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* A column made by --create that is only null so far is left out of CREATE
+ * TABLE and of the INSERTs until its first value, then added (guarded) with
+ * the type that value decides: the same table whatever the batch timing. */
+START_TEST(null_first_column_added_at_its_first_value)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.create = 1;
+	c.batch = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":1,\"n\":null}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":2}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":3,\"n\":2.5}"), SX_OK);
+	/* now a float column: an integer converts, a string does not */
+	ck_assert_int_eq(sk_line(&h, "{\"a\":4,\"n\":7}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":5,\"n\":\"x\"}"), SX_REJECT);
+	ck_assert_str_eq(h.why, "field \"n\": value is not a float (column type float, from its first "
+			 "values; only integer widens, to float)");
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"a\" bigint\n);\n"
+		   "BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\n"
+		   "INSERT INTO \"t\" (\"a\") VALUES\n(2);\n"
+		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"n\" double precision;\n"
+		   "INSERT INTO \"t\" (\"a\",\"n\") VALUES\n(3,2.5);\n"
+		   "INSERT INTO \"t\" (\"a\",\"n\") VALUES\n(4,7);\nCOMMIT;\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* T-SQL: the same, under the COL_LENGTH guard (and GO, so the next INSERT
+ * compiles against the new column); a column that never has a value is
+ * never added. */
+START_TEST(null_first_column_tsql)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_TSQL;
+	c.create = 1;
+	c.batch = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":1,\"n\":null,\"never\":null}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"n\":\"x\",\"never\":null}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\n"
+		   "IF OBJECT_ID(N'[t]', N'U') IS NULL\nCREATE TABLE [t] (\n  [a] BIGINT\n);\nGO\n"
+		   "BEGIN TRANSACTION;\nINSERT INTO [t] ([a]) VALUES\n(1);\n"
+		   "IF COL_LENGTH(N'[t]', N'n') IS NULL ALTER TABLE [t] ADD [n] NVARCHAR(MAX) NULL;\nGO\n"
+		   "INSERT INTO [t] ([a],[n]) VALUES\n(2,N'x');\nCOMMIT TRANSACTION;\nGO\n");
+	sk_close(&h);
+}
+END_TEST
+
+/* An integer column we made widens to float at its first float: guarded
+ * ALTER on PostgreSQL and T-SQL (once, before the batch that needs it),
+ * nothing on SQLite, whose INTEGER affinity stores the REAL.  (A loop test:
+ * _i is the dialect's case.) */
+START_TEST(integer_column_widens_to_float)
+{
+	static const struct {
+		enum sx_sql_dialect d;
+		const char *ddl;
+	} cases[] = {
+		{ SX_SQL_SQLITE, "" },
+		{ SX_SQL_POSTGRES, "DO $sx$BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+		  "to_regclass('\"s\".\"t\"') AND attname = 'v' AND NOT attisdropped AND atttypid IN "
+		  "('bigint'::regtype, 'integer'::regtype, 'smallint'::regtype)) THEN ALTER TABLE "
+		  "\"s\".\"t\" ALTER COLUMN \"v\" TYPE double precision; END IF; END$sx$;\n" },
+		{ SX_SQL_TSQL, "IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'[s].[t]') "
+		  "AND name = N'v' AND TYPE_NAME(system_type_id) IN (N'bigint', N'int', N'smallint', "
+		  "N'tinyint')) ALTER TABLE [s].[t] ALTER COLUMN [v] FLOAT NULL;\nGO\n" },
+	};
+	{
+		size_t i = (size_t)_i;
+		struct sk h;
+		struct sx_sqlsink_cfg c = cfg("s.t");
+		c.dialect = cases[i].d;
+		c.create = 1;
+		c.batch = 3;
+		c.key = "id";
+		sk_open(&h, &c);
+		ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"v\":1}"), SX_OK);
+		sx_sqlsink_stage.tick(&h.s);
+		char *before = sk_out();
+		ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"v\":2}"), SX_OK);
+		ck_assert_int_eq(sk_line(&h, "{\"id\":3,\"v\":2.5}"), SX_OK);
+		ck_assert_int_eq(sk_line(&h, "{\"id\":4,\"v\":1e3}"), SX_OK);
+		/* a key never widens */
+		ck_assert_int_eq(sk_line(&h, "{\"id\":5.5,\"v\":1}"), SX_REJECT);
+		ck_assert_str_eq(h.why, "field \"id\": value is not an integer (key column type integer, "
+				 "a key column's type does not change)");
+		/* after the widening: no second ALTER */
+		ck_assert_int_eq(sk_line(&h, "{\"id\":6,\"v\":0.5}"), SX_OK);
+		sx_sqlsink_stage.finish(&h.s);
+		char *got = sk_out();
+		const char *rest = got + strlen(before);
+		const char *begin = cases[i].d == SX_SQL_TSQL ? "BEGIN TRANSACTION;\n" : "BEGIN;\n";
+		ck_assert_msg(!strncmp(rest, begin, strlen(begin)), "%s", rest);
+		rest += strlen(begin);
+		ck_assert_msg(!strncmp(rest, cases[i].ddl, strlen(cases[i].ddl)), "%s", rest);
+		rest += strlen(cases[i].ddl);
+		ck_assert_msg(!strncmp(rest, "INSERT INTO", 11), "%s", rest);
+		ck_assert_int_eq(tu_count(got, "ALTER TABLE"), (cases[i].d == SX_SQL_SQLITE ? 0 : 1));
+		ck_assert_ptr_nonnull(strstr(got, cases[i].d == SX_SQL_TSQL ? "(2,2E0),\n(3,2.5E0),\n(4,1e3);"
+								: "(2,2),\n(3,2.5),\n(4,1e3);"));
+		free(before);
+		free(got);
+		sk_close(&h);
+	}
+}
+END_TEST
+
+/* Other mixes in a column we made are data errors (the column keeps its
+ * type); --schema columns never widen, not even integer to float. */
+START_TEST(other_mixes_are_data_errors)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.create = 1;
+	c.batch = 1;
+	c.schema = "f:int";
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"f\":1,\"i\":1,\"b\":true,\"ts\":\"2026-01-01T00:00:00Z\"}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"i\":\"abc\"}"), SX_REJECT);
+	ck_assert_str_eq(h.why, "field \"i\": value is not an integer (column type integer, from its "
+			 "first values; only integer widens, to float)");
+	ck_assert_int_eq(sk_line(&h, "{\"i\":\"2.5\"}"), SX_REJECT);
+	ck_assert_int_eq(sk_line(&h, "{\"b\":2}"), SX_REJECT);
+	ck_assert_int_eq(sk_line(&h, "{\"ts\":\"soon\"}"), SX_REJECT);
+	ck_assert_int_eq(sk_line(&h, "{\"f\":1.5}"), SX_REJECT);
+	ck_assert_str_eq(h.why, "field \"f\": value is not an integer (column type integer, from --schema)");
+	/* what converts still does: "7" is an integer, 0 a boolean */
+	ck_assert_int_eq(sk_line(&h, "{\"i\":\"7\",\"b\":0}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	char *got = sk_out();
+	ck_assert_ptr_nonnull(strstr(got, "(NULL,7,0,NULL);"));
+	free(got);
+	sk_close(&h);
+}
+END_TEST
+
+/* --copy --upsert: a widened or added column remakes the stage table, whose
+ * columns follow the table's. */
+START_TEST(copy_upsert_stage_follows_the_table)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.copy = 1;
+	c.upsert = 1;
+	c.create = 1;
+	c.key = "id";
+	c.batch = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"v\":1,\"n\":null}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"v\":1.5,\"n\":\"x\"}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	char *got = sk_out();
+	const char *widen = strstr(got, "DO $sx$");
+	const char *add = strstr(got, "ADD COLUMN IF NOT EXISTS \"n\" text;\n");
+	const char *drop = strstr(got, "DROP TABLE pg_temp.\"sx_emit_sql_stage\";\n");
+	ck_assert_ptr_nonnull(widen);
+	ck_assert_ptr_nonnull(add);
+	ck_assert_ptr_nonnull(drop);
+	ck_assert(drop < widen && widen < add);
+	ck_assert_int_eq(tu_count(got, "DROP TABLE"), 1);
+	ck_assert_int_eq(tu_count(got, "CREATE TEMPORARY TABLE"), 2);
+	ck_assert_ptr_nonnull(strstr(add, "\"n\") FROM STDIN;\n2\t1.5\tx\n\\.\n"));
+	free(got);
+	sk_close(&h);
+}
+END_TEST
+
+/* An existing table (no --create): values are written as they are, but
+ * T-SQL types each VALUES column by precedence over all its rows, so
+ * (N'abc'),(3) fails: one batch writes a column's values as one kind. */
+START_TEST(tsql_values_one_kind_per_column)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_TSQL;
+	c.batch = 2;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":1,\"b\":1}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":2}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":3,\"b\":2.5}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":\"abc\",\"b\":4}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":5,\"b\":true}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\n"
+		   "BEGIN TRANSACTION;\nINSERT INTO [t] ([a],[b]) VALUES\n(1,1),\n(2,2);\n"
+		   "INSERT INTO [t] ([a],[b]) VALUES\n(N'3',2.5E0),\n(N'abc',4E0);\n"
+		   "INSERT INTO [t] ([a],[b]) VALUES\n(N'5',N'true');\n"
+		   "COMMIT TRANSACTION;\nGO\n");
 	sk_close(&h);
 }
 END_TEST
@@ -575,6 +774,12 @@ Suite *sx_sqlsink_suite(void)
 	tcase_add_test(tc, tick_commits_a_partial_batch);
 	tcase_add_test(tc, finish_writes_the_rest);
 	tcase_add_test(tc, create_types_from_the_first_batch);
+	tcase_add_test(tc, null_first_column_added_at_its_first_value);
+	tcase_add_test(tc, null_first_column_tsql);
+	tcase_add_loop_test(tc, integer_column_widens_to_float, 0, 3);
+	tcase_add_test(tc, other_mixes_are_data_errors);
+	tcase_add_test(tc, copy_upsert_stage_follows_the_table);
+	tcase_add_test(tc, tsql_values_one_kind_per_column);
 	tcase_add_test(tc, upsert_collapses_duplicates_last_wins);
 	tcase_add_test(tc, upsert_keys_compare_as_sql_values);
 	tcase_add_test(tc, missing_or_null_key_is_rejected);
