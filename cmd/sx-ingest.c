@@ -35,6 +35,7 @@ static const char usage[] =
 	"      --follow              keep reading the FILEs as they grow, like tail -F\n"
 	"      --glob PATTERN        ingest the files matching PATTERN, in name order\n"
 	"      --watch               keep watching DIR operands and --glob for new files\n"
+	"      --settle DUR          --watch reads a file once unchanged this long (default 1s)\n"
 	"      --poll DUR            how often --follow/--watch look for data (default 250ms)\n"
 	"      --checkpoint FILE     remember what was emitted; a rerun continues from there\n"
 	"      --defer-commit        stage the checkpoint in FILE.pending until --commit\n"
@@ -57,7 +58,7 @@ static const char usage[] =
 enum {
 	OPT_NO_HEADER = SX_OPT_TOOL, OPT_COLUMNS, OPT_TYPES, OPT_SCHEMA, OPT_ENVELOPE,
 	OPT_TIME_FORMAT, OPT_ARRIVAL, OPT_SOURCE, OPT_FOLLOW, OPT_GLOB, OPT_WATCH,
-	OPT_POLL, OPT_CHECKPOINT, OPT_SHARD, OPT_SHARD_KEY
+	OPT_POLL, OPT_SETTLE, OPT_CHECKPOINT, OPT_SHARD, OPT_SHARD_KEY
 };
 
 static int parse_delim(const char *s)
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 		{ "glob", required_argument, NULL, OPT_GLOB },
 		{ "watch", no_argument, NULL, OPT_WATCH },
 		{ "poll", required_argument, NULL, OPT_POLL },
+		{ "settle", required_argument, NULL, OPT_SETTLE },
 		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "shard-key", required_argument, NULL, OPT_SHARD_KEY },
@@ -103,10 +105,11 @@ int main(int argc, char **argv)
 	struct sx_sources_cfg src;
 	const char *checkpoint = NULL, *why;
 	char **schema_items = NULL;
-	int nschema_items = 0, opt;
+	int nschema_items = 0, opt, settle_given = 0;
 	memset(&cfg, 0, sizeof cfg);
 	memset(&src, 0, sizeof src);
 	src.poll_us = 250000;
+	src.settle_us = 1000000;
 	sx_cli_init(&cli, argv[0], usage);
 	while ((opt = getopt_long(argc, argv, "hf:d:t:", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -146,6 +149,7 @@ int main(int argc, char **argv)
 			if (src.poll_us <= 0)
 				sx_usage_error("--poll: must be greater than zero");
 			break;
+		case OPT_SETTLE: src.settle_us = sx_cli_duration("--settle", optarg, 0); settle_given = 1; break;
 		case OPT_CHECKPOINT: checkpoint = optarg; break;
 		case OPT_SHARD: {
 			int i, n, used = 0;
@@ -166,6 +170,8 @@ int main(int argc, char **argv)
 		sx_usage_error("--shard-key needs --shard I/N");
 	if (cli.defer_commit && !checkpoint)
 		sx_usage_error("--defer-commit needs --checkpoint FILE");
+	if (settle_given && !src.watch)
+		sx_usage_error("--settle needs --watch");
 	if (cfg.no_header && cfg.ncolumns)
 		sx_usage_error("--no-header and --columns: choose one");
 	cfg.nschema = nschema_items;

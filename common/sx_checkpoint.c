@@ -13,6 +13,7 @@ static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
 		c->cap = c->cap ? c->cap * 2 : 16;
 		c->e = sx_xreallocarray(c->e, c->cap, sizeof *c->e);
 	}
+	sx_strmap_put(&c->idx, path, strlen(path), NULL); /* entry number == c->n */
 	struct sx_ckpt_entry *e = &c->e[c->n++];
 	memset(e, 0, sizeof *e);
 	e->path = sx_xstrdup(path);
@@ -25,9 +26,15 @@ static uint64_t u64(json_t *o, const char *k)
 	return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v) : 0;
 }
 
-int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
+void sx_ckpt_init_memory(struct sx_ckpt *c)
 {
 	memset(c, 0, sizeof *c);
+	sx_strmap_init(&c->idx, 0);
+}
+
+int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
+{
+	sx_ckpt_init_memory(c);
 	c->file = file;
 	c->defer = defer;
 	char *data;
@@ -47,7 +54,7 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 	json_t *f;
 	json_array_foreach(files, i, f) {
 		const char *path = json_string_value(json_object_get(f, "path"));
-		if (!path)
+		if (!path || sx_ckpt_find(c, path))
 			continue;
 		struct sx_ckpt_entry *e = add(c, path);
 		e->dev = u64(f, "dev");
@@ -64,10 +71,8 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 
 struct sx_ckpt_entry *sx_ckpt_find(struct sx_ckpt *c, const char *path)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->e[i].path, path))
-			return &c->e[i];
-	return NULL;
+	size_t i = sx_strmap_find(&c->idx, path, strlen(path));
+	return i == SX_STRMAP_NONE ? NULL : &c->e[i];
 }
 
 static int same_file(const struct sx_ckpt_entry *e, const struct stat *st)
@@ -142,4 +147,5 @@ void sx_ckpt_free(struct sx_ckpt *c)
 	free(c->e);
 	c->e = NULL;
 	c->n = c->cap = 0;
+	sx_strmap_free(&c->idx);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include "sx_hash.h"
 
 struct sx_ckpt_entry {
 	char *path;               /* absolute */
@@ -26,14 +27,17 @@ struct sx_ckpt_entry {
 };
 
 struct sx_ckpt {
-	const char *file;         /* NULL: no --checkpoint */
+	const char *file;         /* NULL: in memory only (never saved) */
 	int defer;
 	struct sx_ckpt_entry *e;
 	size_t n, cap;
+	struct sx_strmap idx;     /* path -> entry number */
 };
 
 /* Load FILE (a missing file is an empty checkpoint); 0 or -1 (reported). */
 int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer);
+/* An empty checkpoint kept in memory (--watch without --checkpoint). */
+void sx_ckpt_init_memory(struct sx_ckpt *c);
 /* The entry for PATH (absolute), or NULL. */
 struct sx_ckpt_entry *sx_ckpt_find(struct sx_ckpt *c, const char *path);
 /* Where to resume reading PATH, given its current stat: returns 1 if the file

@@ -7,6 +7,7 @@
 #include "sx_stats.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct sx_ingest {
 	int open_line;             /* the last line fed had no line end */
 	uint64_t open_out, open_rejected; /* counters before it */
 	int tail_rejected;         /* sx_ingest_rejected_tail() */
+	int failed;                /* the source cannot be converted (reported) */
 	int started;               /* the format is known and its reader set up */
 	uint64_t last_bytes;
 	uint64_t lineno;           /* the line being converted */
@@ -612,7 +614,23 @@ static const char *column_name(struct sx_ingest *g, struct sx_csv *c, char **nam
 	return s ? s : "";
 }
 
-static void csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_t n)
+/* The source cannot be converted (a CSV header problem): report it; the
+ * rest of the source is ignored and sx_ingest_pump/end return -1. */
+static int source_error(struct sx_ingest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int source_error(struct sx_ingest *g, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!g->failed)
+		sx_error("%s", msg);
+	g->failed = 1;
+	return -1;
+}
+
+static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_t n)
 {
 	g->ncols = n;
 	g->key_off = sx_xcalloc(n, sizeof *g->key_off);
@@ -623,7 +641,7 @@ static void csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size
 		const char *name = column_name(g, c, names, i);
 		size_t len = strlen(name);
 		if (!sx_utf8_valid(name, len))
-			sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": column name is not valid UTF-8", g->name, g->rec_line);
+			return source_error(g, "%s:%" PRIu64 ": column name is not valid UTF-8", g->name, g->rec_line);
 		for (size_t k = 0; k < i; k++) {
 			/* compare with the earlier quoted keys */
 			struct sx_buf t = SX_BUF_INIT;
@@ -631,7 +649,8 @@ static void csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size
 			int dup = t.len + 1 == g->key_len[k] && !memcmp(t.data, g->keys.data + g->key_off[k], t.len);
 			sx_buf_free(&t);
 			if (dup)
-				sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": duplicate column name '%s'", g->name, g->rec_line, name);
+				return source_error(g, "%s:%" PRIu64 ": duplicate column name '%s'", g->name,
+						    g->rec_line, name);
 		}
 		g->key_off[i] = g->keys.len;
 		sx_json_quote_buf(&g->keys, name, len);
@@ -651,12 +670,13 @@ static void csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size
 		while (i < n && strcmp(g->cfg.schema[s].name, column_name(g, c, names, i)) != 0)
 			i++;
 		if (i == n)
-			sx_die(SX_EXIT_FAIL, "%s: --schema names column '%s', which the input does not have",
-			       g->name, g->cfg.schema[s].name);
+			return source_error(g, "%s: --schema names column '%s', which the input does not have",
+					    g->name, g->cfg.schema[s].name);
 	}
 	if (g->cfg.time_field && g->time_col < 0)
-		sx_die(SX_EXIT_FAIL, "%s: no column '%s' (-t) in the header", g->name, g->cfg.time_field);
+		return source_error(g, "%s: no column '%s' (-t) in the header", g->name, g->cfg.time_field);
 	g->have_header = 1;
+	return 0;
 }
 
 /* A CSV time value: --time-format, else RFC 3339, else an epoch number. */
@@ -675,9 +695,11 @@ static void csv_row(struct sx_csv *c, void *ctx)
 {
 	struct sx_ingest *g = ctx;
 	const char *why;
+	if (g->failed)
+		return;
 	if (!g->have_header) {
 		csv_header(g, c, g->cfg.ncolumns ? g->cfg.columns : NULL, g->cfg.ncolumns ? (size_t)g->cfg.ncolumns : c->n);
-		if (!g->cfg.no_header && !g->cfg.ncolumns)
+		if (g->failed || (!g->cfg.no_header && !g->cfg.ncolumns))
 			return; /* the header row itself */
 	}
 	sx_stats.records_in++;
@@ -751,14 +773,18 @@ static void csv_row(struct sx_csv *c, void *ctx)
 
 static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 {
+	if (g->failed)
+		return;
 	if (!sx_csv_in_row(&g->csv)) {
 		sx_buf_reset(&g->raw);
 		g->rec_line = g->lineno;
 	}
 	sx_buf_append(&g->raw, p, n);
 	if (sx_csv_feed(&g->csv, p, n) < 0) {
-		if (!g->have_header && !g->cfg.no_header && !g->cfg.ncolumns)
-			sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": malformed CSV header", g->name, g->rec_line);
+		if (!g->have_header && !g->cfg.no_header && !g->cfg.ncolumns) {
+			source_error(g, "%s:%" PRIu64 ": malformed CSV header", g->name, g->rec_line);
+			return;
+		}
 		sx_stats.records_in++;
 		data_error(g, "malformed CSV (a quote inside an unquoted field, or text after a closing quote)",
 			   g->raw.data, strip_eol(g->raw.data, g->raw.len));
@@ -882,6 +908,7 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	g->last_bytes = 0;
 	g->first_pending = 0;
 	g->skip_record = g->resume_tail_rejected = g->open_line = g->tail_rejected = 0;
+	g->failed = 0;
 	g->rejected = 0;
 	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
 	if (g->fmt == SX_FMT_AUTO && g->cfg.delim && g->cfg.delim != '\t')
@@ -992,17 +1019,35 @@ int sx_ingest_pump(struct sx_ingest *g)
 		}
 		feed(g, line, len, in->lineno, in->offset);
 		sx_progress_tick();
+		if (g->failed)
+			break;
 	}
 	sx_stats.bytes_in += in->bytes_read - g->last_bytes;
 	g->last_bytes = in->bytes_read;
 	g->skipping = 0;
+	if (g->failed)
+		return -1;
 	if (r == SX_IN_AGAIN)
 		return SX_IN_AGAIN; /* a followed file with nothing new yet: not an error */
 	return r < 0 ? -1 : 0;
 }
 
-void sx_ingest_end(struct sx_ingest *g)
+void sx_ingest_abandon(struct sx_ingest *g)
 {
+	if (g->csv_open)
+		reset_csv(g);
+	g->js_elem_open = 0;
+	sx_buf_reset(&g->elem);
+	g->started = g->first_pending = g->failed = 0;
+	g->skipping = g->skip_record = g->open_line = 0;
+}
+
+int sx_ingest_end(struct sx_ingest *g)
+{
+	if (g->failed) {
+		sx_ingest_abandon(g);
+		return -1;
+	}
 	if (!g->started && g->first_pending)
 		feed_first(g, SX_FMT_NDJSON); /* one open line and nothing after it */
 	/* A last CSV row without a line end is completed here: it ends at EOF. */
@@ -1019,8 +1064,13 @@ void sx_ingest_end(struct sx_ingest *g)
 	g->skipping = g->skip_record = 0;
 	g->tail_rejected = g->open_line && sx_stats.records_out == g->open_out &&
 			   g->rejected > g->open_rejected;
+	if (g->failed) { /* a header-only CSV without a line end */
+		sx_ingest_abandon(g);
+		return -1;
+	}
 	if (g->progress)
 		g->progress(g->progress_ctx, g->in->offset, g->in->lineno);
+	return 0;
 }
 
 void sx_ingest_resume_after_rejected_tail(struct sx_ingest *g)
@@ -1038,6 +1088,7 @@ int sx_ingest_source(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	sx_ingest_begin(g, in, name, skip_to);
 	int r = sx_ingest_pump(g);
 	if (r == 0)
-		sx_ingest_end(g);
+		return sx_ingest_end(g);
+	sx_ingest_abandon(g);
 	return r;
 }

@@ -63,10 +63,16 @@ void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void 
  * call again when the file has grown), end (completes a last CSV row or
  * reports an unterminated JSON value).  pump returns 0 at EOF,
  * SX_IN_AGAIN when the source's at_eof hook says "no data now" (followed
- * files: call again later), or -1 on an I/O error (reported). */
+ * files: call again later), or -1 when the source cannot be read or
+ * converted (an I/O error, bad gzip data, a CSV header that is malformed,
+ * has a duplicate column or lacks the -t or a --schema column: reported);
+ * then call abandon, not end.  end returns 0, or -1 for a CSV header
+ * problem found at the end (reported).  abandon forgets a source part-read
+ * (emitting nothing more), so the engine can take the next one. */
 void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
 int sx_ingest_pump(struct sx_ingest *g);
-void sx_ingest_end(struct sx_ingest *g);
+int sx_ingest_end(struct sx_ingest *g);
+void sx_ingest_abandon(struct sx_ingest *g);
 
 /* Resuming inside a line.  A batch run ingests a last line without a line
  * end at EOF; if the file then grows, the line that straddles SKIP_TO is
@@ -83,8 +89,8 @@ int sx_ingest_rejected_tail(const struct sx_ingest *g);
 
 /* Convert IN to EOF (begin + pump + end).  NAME is used for format detection (extension) and
  * messages.  Records before byte offset SKIP_TO are read but not emitted
- * (resuming from a checkpoint; the CSV header is still read).  0, or -1 on
- * an I/O error (reported). */
+ * (resuming from a checkpoint; the CSV header is still read).  0, or -1 when
+ * the source cannot be read or converted (reported). */
 int sx_ingest_source(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
 
 /* FNV-1a 64 of a byte string (the --shard hash). */

@@ -49,8 +49,8 @@ static int skipped_name(const char *n)
 	size_t len = strlen(n);
 	if (n[0] == '.')
 		return 1;
-	static const char *const suffixes[] = { ".tmp", ".part", ".partial" };
-	for (size_t i = 0; i < 3; i++) {
+	static const char *const suffixes[] = { ".tmp", ".part", ".partial", ".filepart" };
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
 		size_t k = strlen(suffixes[i]);
 		if (len > k && !strcmp(n + len - k, suffixes[i]))
 			return 1;
@@ -199,35 +199,54 @@ static int open_src(struct src *s, int following)
 	return 1;
 }
 
-static void close_src(struct src *s, int done)
+/* End S after its EOF: 0, or -1 if the source failed (reported). */
+static int close_src(struct src *s, int done)
 {
 	if (!s->open)
-		return;
-	sx_ingest_end(s->g);
-	if (s->ck >= 0 && sx_ingest_rejected_tail(s->g))
+		return 0;
+	int rc = sx_ingest_end(s->g);
+	if (rc == 0 && s->ck >= 0 && sx_ingest_rejected_tail(s->g))
 		s->ckpt->e[s->ck].tail_rejected = 1;
-	if (s->ck >= 0 && done) {
-		struct stat st;
+	if (rc == 0 && s->ck >= 0 && done) {
+		/* Read to the end at the bytes actually read, not the size now:
+		 * bytes written since the last read are for the next run. */
 		struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
-		if (fstat(s->in.fd, &st) == 0)
-			e->size = (uint64_t)st.st_size;
+		e->size = s->in.bytes_read;
 		e->done = 1;
 	}
 	sx_in_close(&s->in);
 	s->open = 0;
+	return rc;
 }
 
-/* Read one whole (non-followed) source. */
-static void ingest_whole(struct src *s)
+/* After an error (reported): forget S, emitting nothing more of it. */
+static void abandon_src(struct src *s)
+{
+	if (!s->open)
+		return;
+	sx_ingest_abandon(s->g);
+	sx_in_close(&s->in);
+	s->open = 0;
+}
+
+/* Read one whole (non-followed) source: 0, or -1 if it failed (reported). */
+static int ingest_src(struct src *s)
 {
 	int r = open_src(s, 0);
-	if (r < 0)
+	if (r <= 0)
+		return r;
+	if (sx_ingest_pump(s->g) < 0) {
+		abandon_src(s);
+		return -1;
+	}
+	return close_src(s, 1);
+}
+
+/* Batch: a source that fails ends the run (exit 1, checkpoint unchanged). */
+static void ingest_whole(struct src *s)
+{
+	if (ingest_src(s) < 0)
 		sx_exit(SX_EXIT_FAIL);
-	if (r == 0)
-		return;
-	if (sx_ingest_pump(s->g) < 0)
-		sx_exit(SX_EXIT_FAIL);
-	close_src(s, 1);
 }
 
 static int follow_at_eof(struct sx_in *in, void *arg)
@@ -318,11 +337,66 @@ static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 	return 0;
 }
 
-struct pending_file {
-	char *path;
-	int64_t size;
-	int64_t mtime;
+/* A file seen in a watched folder or glob (the value of `watched`, keyed by
+ * its path as listed). */
+struct watched {
+	char *abs;                /* absolute path: the checkpoint key */
+	uint64_t dev, ino;
+	int64_t size, mtime_ns;   /* as last seen */
+	int64_t since;            /* monotonic time it was first seen so */
+	int failed;               /* reading it failed as it is: wait for a change */
 };
+
+/* One poll of a watched folder or glob: each listed file that is complete
+ * (unchanged in identity, size and modification time for cfg->settle_us and
+ * over one poll at least) and has data not ingested yet is read from where
+ * CKPT says it was left.  A file that cannot be read is reported and waited
+ * on until it changes; the watcher goes on with the others. */
+static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_ckpt *ckpt,
+		       struct sx_ingest *g, const struct sx_sources_cfg *cfg)
+{
+	for (size_t k = 0; k < n && !stop_signal; k++) {
+		struct stat st;
+		if (stat(list[k], &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		int fresh;
+		size_t id = sx_strmap_put(seen, list[k], strlen(list[k]), &fresh);
+		struct watched *w = sx_strmap_value(seen, id);
+		int64_t now = sx_mono_now();
+		int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		if (fresh)
+			w->abs = absolute_path(list[k]);
+		if (fresh || w->dev != (uint64_t)st.st_dev || w->ino != (uint64_t)st.st_ino ||
+		    w->size != (int64_t)st.st_size || w->mtime_ns != mt) {
+			w->dev = (uint64_t)st.st_dev;
+			w->ino = (uint64_t)st.st_ino;
+			w->size = (int64_t)st.st_size;
+			w->mtime_ns = mt;
+			w->since = now;
+			w->failed = 0;
+			continue; /* changed (or new) since the last poll */
+		}
+		uint64_t skip;
+		if (w->failed || sx_ckpt_resume(ckpt, w->abs, &st, &skip))
+			continue; /* failed as it is, or nothing new */
+		if (now - w->since < cfg->settle_us)
+			continue; /* maybe still being written */
+		struct src s;
+		struct sx_sources_cfg c = *cfg;
+		c.ckpt = ckpt;
+		init_src(&s, list[k], g, &c);
+		if (ingest_src(&s) < 0)
+			w->failed = 1;
+		free_src(&s);
+	}
+}
+
+static void free_watched(struct sx_strmap *seen)
+{
+	for (size_t i = 0; i < sx_strmap_count(seen); i++)
+		free(((struct watched *)sx_strmap_value(seen, i))->abs);
+	sx_strmap_free(seen);
+}
 
 /* Live: followed files and watched folders until SIGINT/SIGTERM. */
 static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
@@ -344,8 +418,14 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 	}
 	nlive = nfol;
 	struct sx_ingest *batch = sx_ingest_new(icfg);
-	struct pending_file *pend = NULL;
-	size_t npend = 0, cappend = 0;
+	/* What was ingested from watched files: the checkpoint, or without one
+	 * the same bookkeeping in memory (a file that grows after it was
+	 * ingested is read on from where it was left). */
+	struct sx_ckpt memck;
+	sx_ckpt_init_memory(&memck);
+	struct sx_ckpt *wckpt = cfg->ckpt ? cfg->ckpt : &memck;
+	struct sx_strmap seen;
+	sx_strmap_init(&seen, sizeof(struct watched));
 	int64_t last_save = sx_mono_now();
 	while (!stop_signal) {
 		/* Followed files: read what is there, rotation and truncation included. */
@@ -369,7 +449,8 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 				sx_exit(SX_EXIT_FAIL);
 			if (r == 0) {
 				int again = s->reopen;
-				close_src(s, !again || !s->abs);
+				if (close_src(s, !again || !s->abs) < 0)
+					sx_exit(SX_EXIT_FAIL);
 				if (!again && (!cfg->follow || !s->abs)) {
 					/* stdin, or a non-followed file: done with it */
 					/* Not moved out of the array: its sx_in and
@@ -383,13 +464,13 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 				} else if (again && s->ck >= 0) {
 					struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
 					e->offset = e->line = 0; /* a new file under this name */
+					e->tail_rejected = 0;
 				}
 			}
 		}
-		/* Watched folders and globs: ingest each new file once it is complete,
-		 * i.e. its size and mtime did not change over one poll interval. */
+		/* Watched folders and globs: each new file once it is complete. */
 		if (cfg->watch) {
-			for (int d = 0; d <= ndirs; d++) {
+			for (int d = 0; d <= ndirs && !stop_signal; d++) {
 				size_t n;
 				char **list;
 				if (d < ndirs)
@@ -398,46 +479,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 					list = sx_sources_glob(cfg->glob, &n);
 				else
 					break;
-				for (size_t k = 0; k < n && !stop_signal; k++) {
-					char *abs = absolute_path(list[k]);
-					struct stat st;
-					uint64_t skip;
-					int known = stat(list[k], &st) == 0 &&
-						    (!cfg->ckpt || sx_ckpt_resume(cfg->ckpt, abs, &st, &skip));
-					size_t p = 0;
-					while (p < npend && strcmp(pend[p].path, abs))
-						p++;
-					if (known && !cfg->ckpt) {
-						/* without a checkpoint: remember what this run ingested */
-						known = p < npend && pend[p].size == -1;
-					}
-					if (known) {
-						free(abs);
-						continue;
-					}
-					if (p < npend && pend[p].size == (int64_t)st.st_size &&
-					    pend[p].mtime == (int64_t)st.st_mtime) {
-						struct src s;
-						init_src(&s, list[k], batch, cfg);
-						ingest_whole(&s);
-						free_src(&s);
-						pend[p].size = -1; /* done */
-						free(abs);
-					} else if (p < npend) {
-						pend[p].size = (int64_t)st.st_size;
-						pend[p].mtime = (int64_t)st.st_mtime;
-						free(abs);
-					} else {
-						if (npend == cappend) {
-							cappend = cappend ? cappend * 2 : 16;
-							pend = sx_xreallocarray(pend, cappend, sizeof *pend);
-						}
-						pend[npend].path = abs;
-						pend[npend].size = (int64_t)st.st_size;
-						pend[npend].mtime = (int64_t)st.st_mtime;
-						npend++;
-					}
-				}
+				watch_poll(list, n, &seen, wckpt, batch, cfg);
 				sx_sources_free_list(list, n);
 			}
 		}
@@ -459,9 +501,8 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 		sx_ingest_free(fol[i].g);
 		free_src(&fol[i]);
 	}
-	for (size_t p = 0; p < npend; p++)
-		free(pend[p].path);
-	free(pend);
+	free_watched(&seen);
+	sx_ckpt_free(&memck);
 	free(fol);
 	free(dirs);
 	sx_ingest_free(batch);

@@ -2,7 +2,10 @@
  * sx_sources.h - where sx-ingest's input comes from: file operands, stdin,
  * DIR operands and --glob patterns (their files in name order), followed
  * files (--follow: growth, truncation and rotation, like tail -F) and watched
- * landing folders (--watch: each new file once it is complete), with the
+ * landing folders (--watch: each new file once it is complete, i.e. unchanged
+ * for the settle time; a file that grows later is read on from where it was
+ * left; a file that cannot be read is reported and skipped until it changes),
+ * with the
  * --checkpoint bookkeeping that lets a rerun continue where the last stopped.
  *
  * Each followed file gets its own conversion engine (a CSV file keeps its own
@@ -24,13 +27,17 @@ struct sx_sources_cfg {
 	int follow, watch;
 	int64_t poll_us;          /* --poll */
 	struct sx_ckpt *ckpt;     /* NULL: no --checkpoint */
+	int64_t settle_us;        /* --settle: --watch reads a file once it is unchanged
+				   * this long (and over one poll at least) */
 };
 
 /* Ingest everything; returns the exit status (0 or 1, or 128+signal). */
 int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg);
 
-/* Files of DIR (regular, not hidden, not *.tmp, *.part or *.partial) in name order, or the
- * matches of a glob pattern; malloc'd array of malloc'd paths. */
+/* Files of DIR (regular, not hidden, not *.tmp, *.part, *.partial or
+ * *.filepart: names writers use until a file is complete) in name order, or
+ * the matches of a glob pattern (the same names left out); malloc'd array of
+ * malloc'd paths. */
 char **sx_sources_list_dir(const char *dir, size_t *n);
 char **sx_sources_glob(const char *pattern, size_t *n);
 void sx_sources_free_list(char **list, size_t n);

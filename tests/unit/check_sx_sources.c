@@ -115,6 +115,7 @@ struct run {
 	const char *glob;
 	const char *ckpt;
 	int follow, watch;
+	int64_t settle_us;
 };
 
 static int run_sources(void *arg)
@@ -126,7 +127,7 @@ static int run_sources(void *arg)
 	if (r->ckpt && sx_ckpt_load(&ck, r->ckpt, 0) < 0)
 		return 90;
 	struct sx_ingest_cfg icfg = { .source_field = "src" };
-	struct sx_sources_cfg cfg = { r->ops, r->nops, r->glob, r->follow, r->watch, 10000, r->ckpt ? &ck : NULL };
+	struct sx_sources_cfg cfg = { r->ops, r->nops, r->glob, r->follow, r->watch, 10000, r->ckpt ? &ck : NULL, r->settle_us };
 	int rc = sx_sources_run(&icfg, &cfg);
 	if (r->ckpt)
 		sx_ckpt_free(&ck);
@@ -144,7 +145,7 @@ START_TEST(batch_dir_file_and_glob)
 	put("x.ndjson", "{\"n\":0}\n");
 	put("g-b.ndjson", "{\"n\":6}\n");
 	put("g-a.ndjson", "{\"n\":5}\n");
-	struct run r = { { "x.ndjson", "in" }, 2, "g-*.ndjson", NULL, 0, 0 };
+	struct run r = { { "x.ndjson", "in" }, 2, "g-*.ndjson", NULL, 0, 0, 0 };
 	ck_assert_int_eq(tu_run_child(run_sources, &r, "out.txt", "err.txt"), 0);
 	tu_assert_file_eq("out.txt",
 			  "{\"n\":0,\"src\":\"x.ndjson:1\"}\n"
@@ -155,7 +156,7 @@ START_TEST(batch_dir_file_and_glob)
 			  "{\"n\":6,\"src\":\"g-b.ndjson:1\"}\n");
 	tu_assert_file_eq("err.txt", "");
 	/* a missing operand: the error, exit 1 (what came before is out) */
-	struct run m = { { "x.ndjson", "missing.ndjson" }, 2, NULL, NULL, 0, 0 };
+	struct run m = { { "x.ndjson", "missing.ndjson" }, 2, NULL, NULL, 0, 0, 0 };
 	ck_assert_int_eq(tu_run_child(run_sources, &m, "out.txt", "err.txt"), 1);
 	tu_assert_file_eq("out.txt", "{\"n\":0,\"src\":\"x.ndjson:1\"}\n");
 	tu_assert_file_eq("err.txt", "sx-ingest: missing.ndjson: No such file or directory\n");
@@ -167,7 +168,7 @@ START_TEST(checkpoint_continues_where_it_stopped)
 	ck_assert_int_eq(chdir(tu_dir), 0);
 	put("a.ndjson", "{\"n\":1}\n{\"n\":2}\n");
 	put("b.csv", "n\n10\n");
-	struct run r = { { "a.ndjson", "b.csv" }, 2, NULL, "run.ckpt", 0, 0 };
+	struct run r = { { "a.ndjson", "b.csv" }, 2, NULL, "run.ckpt", 0, 0, 0 };
 	ck_assert_int_eq(tu_run_child(run_sources, &r, "out.txt", "err.txt"), 0);
 	tu_assert_file_eq("out.txt", "{\"n\":1,\"src\":\"a.ndjson:1\"}\n{\"n\":2,\"src\":\"a.ndjson:2\"}\n"
 				     "{\"n\":10,\"src\":\"b.csv:2\"}\n");
@@ -201,7 +202,7 @@ START_TEST(checkpoint_unterminated_last_line)
 	put("a.ndjson", "{\"n\":1}\n{\"n\":2}");
 	put("b.csv", "n,m\n1,2\n3,");
 	put("c.ndjson", "{\"n\":1}\n{\"n\":");
-	struct run r = { { "a.ndjson", "b.csv", "c.ndjson" }, 3, NULL, "u.ckpt", 0, 0 };
+	struct run r = { { "a.ndjson", "b.csv", "c.ndjson" }, 3, NULL, "u.ckpt", 0, 0, 0 };
 	ck_assert_int_eq(tu_run_child(run_sources, &r, "out.txt", "err.txt"), 0);
 	tu_assert_file_eq("out.txt", "{\"n\":1,\"src\":\"a.ndjson:1\"}\n{\"n\":2,\"src\":\"a.ndjson:2\"}\n"
 				     "{\"n\":1,\"m\":2,\"src\":\"b.csv:2\"}\n{\"n\":3,\"m\":null,\"src\":\"b.csv:3\"}\n"
@@ -239,10 +240,10 @@ END_TEST
 
 /* ---- --follow: a live child, stopped with SIGTERM ------------------------ */
 
-/* Wait (at most 5 s) until tu_dir/out.txt holds WANT exactly. */
+/* Wait (at most 20 s: a loaded machine) until tu_dir/out.txt holds WANT exactly. */
 static void wait_output(const char *want)
 {
-	long long deadline = tu_now_us() + 5000000;
+	long long deadline = tu_now_us() + 20000000;
 	char *got = NULL;
 	for (;;) {
 		free(got);
@@ -288,7 +289,7 @@ START_TEST(follow_growth_truncation_rotation)
 	ck_assert_int_eq(chdir(tu_dir), 0);
 	put("log.ndjson", "{\"n\":1}\n");
 	put("out.txt", "");
-	struct run r = { { "log.ndjson" }, 1, NULL, "f.ckpt", 1, 0 };
+	struct run r = { { "log.ndjson" }, 1, NULL, "f.ckpt", 1, 0, 0 };
 	pid_t pid = start_follow(&r);
 	struct sx_buf want = SX_BUF_INIT;
 	sx_buf_puts(&want, "{\"n\":1,\"src\":\"log.ndjson:1\"}\n");
@@ -342,7 +343,7 @@ START_TEST(follow_stdin_and_a_file)
 	close(in);
 	put("log.ndjson", "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
 	put("out.txt", "");
-	struct run r = { { "-", "log.ndjson" }, 2, NULL, "f.ckpt", 1, 0 };
+	struct run r = { { "-", "log.ndjson" }, 2, NULL, "f.ckpt", 1, 0, 0 };
 	pid_t pid = start_follow(&r);
 	const char *first = "{\"n\":0,\"src\":\"-:1\"}\n{\"n\":1,\"src\":\"log.ndjson:1\"}\n"
 			    "{\"n\":2,\"src\":\"log.ndjson:2\"}\n{\"n\":3,\"src\":\"log.ndjson:3\"}\n";
@@ -371,7 +372,7 @@ START_TEST(follow_waits_for_a_missing_file)
 {
 	ck_assert_int_eq(chdir(tu_dir), 0);
 	put("out.txt", "");
-	struct run r = { { "later.ndjson" }, 1, NULL, NULL, 1, 0 };
+	struct run r = { { "later.ndjson" }, 1, NULL, NULL, 1, 0, 0 };
 	pid_t pid = start_follow(&r);
 	tu_sleep_ms(50);
 	put("later.ndjson", "{\"n\":1}\n");
@@ -390,7 +391,7 @@ START_TEST(watch_folder)
 	put("land/a.ndjson", "{\"n\":1}\n");
 	put("once.ndjson", "{\"n\":0}\n");
 	put("out.txt", "");
-	struct run r = { { "once.ndjson", "land" }, 2, NULL, NULL, 0, 1 };
+	struct run r = { { "once.ndjson", "land" }, 2, NULL, NULL, 0, 1, 0 };
 	pid_t pid = start_follow(&r);
 	wait_output("{\"n\":0,\"src\":\"once.ndjson:1\"}\n{\"n\":1,\"src\":\"land/a.ndjson:1\"}\n");
 	put("land/b.ndjson.tmp", "{\"n\":2}\n");
@@ -402,13 +403,68 @@ START_TEST(watch_folder)
 }
 END_TEST
 
+/* Wait (at most 20 s) until tu_dir/err.txt contains WANT. */
+static void wait_error(const char *want)
+{
+	long long deadline = tu_now_us() + 20000000;
+	char *got = NULL;
+	for (;;) {
+		free(got);
+		got = tu_slurp("err.txt");
+		if (strstr(got, want) || tu_now_us() > deadline)
+			break;
+		tu_sleep_ms(10);
+	}
+	ck_assert_msg(strstr(got, want) != NULL, "stderr: got\n%s\nwant\n%s", got, want);
+	free(got);
+}
+
+/* --watch: a file is read once unchanged for the settle time, so a row
+ * written in two pieces is one row; a file that grows after it was read is
+ * read on from there; a truncated gzip file is reported and the watcher goes
+ * on with the other files. */
+START_TEST(watch_settle_growth_and_bad_files)
+{
+	ck_assert_int_eq(chdir(tu_dir), 0);
+	ck_assert_int_eq(mkdir("land", 0755), 0);
+	put("out.txt", "");
+	struct run r = { { "land" }, 1, NULL, NULL, 0, 1, 2000000 };
+	pid_t pid = start_follow(&r);
+	put("land/d.csv", "a,b\n1,2\n3,");
+	tu_sleep_ms(200); /* 20 polls: the old rule (one unchanged poll) read it here */
+	append("land/d.csv", "4\n5,6\n");
+	const char *d1 = "{\"a\":1,\"b\":2,\"src\":\"land/d.csv:2\"}\n{\"a\":3,\"b\":4,\"src\":\"land/d.csv:3\"}\n"
+			 "{\"a\":5,\"b\":6,\"src\":\"land/d.csv:4\"}\n";
+	wait_output(d1);
+	append("land/d.csv", "7,8\n");
+	struct sx_buf want = SX_BUF_INIT;
+	sx_buf_puts(&want, d1);
+	sx_buf_puts(&want, "{\"a\":7,\"b\":8,\"src\":\"land/d.csv:5\"}\n");
+	wait_output(want.data);
+	/* a gzip file cut short, then a good file */
+	static const unsigned char cut_gz[] = { 0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab };
+	tu_write_file(tu_path("land/e.ndjson.gz"), cut_gz, sizeof cut_gz);
+	put("land/f.ndjson", "{\"n\":1}\n");
+	sx_buf_puts(&want, "{\"n\":1,\"src\":\"land/f.ndjson:1\"}\n");
+	wait_output(want.data);
+	wait_error("sx-ingest: land/e.ndjson.gz: unexpected end of gzip data\n");
+	tu_sleep_ms(100); /* reported once, not at every poll */
+	ck_assert_int_eq(stop(pid), 128 + SIGTERM);
+	char *err = tu_slurp("err.txt");
+	ck_assert_int_eq(tu_count(err, "\n"), 1);
+	free(err);
+	tu_assert_file_eq("out.txt", want.data);
+	sx_buf_free(&want);
+}
+END_TEST
+
 Suite *sx_sources_suite(void)
 {
 	Suite *s = suite_create("sx_sources");
 	TCase *tc = tcase_create("core");
 	tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_checked_fixture(tc, tu_subdir_setup, NULL);
-	tcase_set_timeout(tc, 20);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, list_dir_in_name_order);
 	tcase_add_test(tc, glob_in_name_order);
 	tcase_add_test(tc, batch_dir_file_and_glob);
@@ -418,6 +474,7 @@ Suite *sx_sources_suite(void)
 	tcase_add_test(tc, follow_stdin_and_a_file);
 	tcase_add_test(tc, follow_waits_for_a_missing_file);
 	tcase_add_test(tc, watch_folder);
+	tcase_add_test(tc, watch_settle_growth_and_bad_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
