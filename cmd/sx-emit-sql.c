@@ -21,7 +21,8 @@ static const char usage[] =
 	"      --dialect D           sqlite (default), postgres or tsql\n"
 	"      --batch N             rows per INSERT statement (default 500; T-SQL at most 1000)\n"
 	"      --commit-every N      rows per transaction (default 10000); also commits when\n"
-	"                            input goes quiet and at the end\n"
+	"                            input goes quiet, when rows have waited 200 ms, and at\n"
+	"                            the end\n"
 	"      --copy                PostgreSQL: load with COPY ... FROM STDIN\n"
 	"\n"
 	"Columns:\n"
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 	sx_cli_start(&cli, 0, argc - optind, argv + optind);
 	sx_sqlsink_start(&sink);
 	struct sx_run_opts ro = { argv + optind, argc - optind, SX_SQLSINK_IDLE_FLUSH_MS };
-	sx_run(&sx_sqlsink_stage, &sink, &ro);
+	sx_run_blocking(&sx_sqlsink_stage, sx_sqlsink_before_block, &sink, &ro);
 	/* deliver (or report) everything while the accounting still exists */
 	sx_out_flush(&sx_stdout);
 	sx_sqlsink_free(&sink);

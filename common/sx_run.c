@@ -13,6 +13,18 @@ void sx_run_flush(void)
 	sx_out_flush(&sx_stdout);
 }
 
+/* sx_run_blocking's hook, for the duration of the run (sx_in_before_block
+ * takes no argument). */
+static void (*block_fn)(void *st);
+static void *block_st;
+
+static void before_block(void)
+{
+	if (block_fn)
+		block_fn(block_st);
+	sx_run_flush();
+}
+
 struct tick_ctx {
 	const struct sx_stage *stage;
 	void *st;
@@ -65,13 +77,21 @@ static int run_one(const struct sx_stage *stage, void *st, const char *path,
 
 int sx_run(const struct sx_stage *stage, void *st, const struct sx_run_opts *o)
 {
+	return sx_run_blocking(stage, NULL, st, o);
+}
+
+int sx_run_blocking(const struct sx_stage *stage, void (*before_block_fn)(void *st), void *st,
+		    const struct sx_run_opts *o)
+{
 	static char *stdin_only[] = { "-" };
 	char **files = o->nfiles ? o->files : stdin_only;
 	int nfiles = o->nfiles ? o->nfiles : 1;
 	struct sx_rec rec;
 	struct tick_ctx tc = { stage, st };
 	sx_rec_init(&rec);
-	sx_in_before_block = sx_run_flush;
+	block_fn = before_block_fn;
+	block_st = st;
+	sx_in_before_block = before_block;
 	for (int i = 0; i < nfiles; i++) {
 		if (run_one(stage, st, files[i], &rec, &tc, o->tick_ms) < 0) {
 			/* An unreadable input fails the run before finish(), so
@@ -81,6 +101,9 @@ int sx_run(const struct sx_stage *stage, void *st, const struct sx_run_opts *o)
 		}
 	}
 	sx_rec_free(&rec);
+	block_fn = NULL;
+	block_st = NULL;
+	sx_in_before_block = sx_run_flush;
 	if (stage->finish)
 		stage->finish(st);
 	return 0;

@@ -7,7 +7,8 @@
  * blank ones, validates each as a JSON object (sx_rec_parse) and hands it to
  * stage->record.  Lines that are not objects, and records the stage rejects
  * (returns SX_REJECT with a reason), go to the --on-error policy with their
- * FILE:LINE.  Output is flushed whenever the next read would block, and
+ * FILE:LINE.  Output is flushed whenever the next read would block (after
+ * the before_block function of sx_run_blocking, if any, has run), and
  * stage->tick runs every tick_ms while input is quiet.  At the end of all
  * inputs stage->finish runs.
  *
@@ -48,7 +49,17 @@ extern struct sx_run_pos sx_run_pos;
  * reported and exits 1 before finish() runs. */
 int sx_run(const struct sx_stage *stage, void *st, const struct sx_run_opts *o);
 
-/* Flush stdout: installed as sx_in_before_block by sx_run. */
+/* sx_run, and BEFORE_BLOCK(st) runs each time the reader is about to wait
+ * for input (a pipe or FIFO with nothing ready; also after each tick, before
+ * waiting again), just before stdout is flushed: a stage that holds rows can
+ * write what has waited too long, so a steady trickle of input, which never
+ * goes quiet for tick_ms, still lands.  It runs once per wait, not per
+ * record (a stage reading a clock there reads it once per wait). */
+int sx_run_blocking(const struct sx_stage *stage, void (*before_block)(void *st), void *st,
+		    const struct sx_run_opts *o);
+
+/* Flush stdout: installed as sx_in_before_block by sx_run (after the stage's
+ * before_block under sx_run_blocking). */
 void sx_run_flush(void);
 
 #endif

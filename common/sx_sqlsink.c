@@ -3,6 +3,7 @@
 #include "sx_err.h"
 #include "sx_out.h"
 #include "sx_stats.h"
+#include "sx_time.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -111,6 +112,7 @@ static void commit(struct sx_sqlsink *e)
 	e->stage_exists = 0; /* ON COMMIT DROP */
 	e->rows_committed += e->txn_rows;
 	e->txn_rows = 0;
+	e->waiting_since = 0;
 	settle_marks(e);
 	if (e->nmarks == e->marks_cap) {
 		e->marks_cap = e->marks_cap ? 2 * e->marks_cap : 16;
@@ -594,6 +596,22 @@ static void sink_tick(void *st)
 	settle_marks(e);
 }
 
+void sx_sqlsink_before_block(void *st)
+{
+	struct sx_sqlsink *e = st;
+	if (!e->nrows && !e->txn_open)
+		return;
+	int64_t now = e->clock();
+	if (!e->waiting_since) {
+		e->waiting_since = now ? now : 1;
+		return;
+	}
+	if (now - e->waiting_since < (int64_t)SX_SQLSINK_IDLE_FLUSH_MS * 1000)
+		return;
+	flush_batch(e);
+	commit(e); /* sx_run flushes stdout next */
+}
+
 static void sink_finish(void *st)
 {
 	struct sx_sqlsink *e = st;
@@ -727,6 +745,7 @@ int sx_sqlsink_init(struct sx_sqlsink *e, const struct sx_sqlsink_cfg *c, char *
 {
 	memset(e, 0, sizeof *e);
 	e->c = *c;
+	e->clock = sx_mono_now;
 	sx_strmap_init(&e->upsert_keys, sizeof(size_t));
 	if (c->columns) {
 		if (add_each(e, "--columns", c->columns, add_column, err, errsz) < 0)

@@ -12,7 +12,10 @@
  * before the batch that needs it: types do not depend on batch timing.  A
  * batch is written when it holds `batch` rows or would complete a
  * transaction of `commit_every` rows; a transaction is committed every
- * `commit_every` rows, when input goes quiet (tick) and at the end (finish).
+ * `commit_every` rows, when input goes quiet (tick), when the reader is
+ * about to wait for input and the oldest uncommitted row has waited
+ * SX_SQLSINK_IDLE_FLUSH_MS (sx_sqlsink_before_block: a steady trickle never
+ * goes quiet), and at the end (finish).
  * With --copy one COPY block streams a whole transaction's rows (with
  * --upsert, one COPY into a staging table and a merge per batch).  A field
  * that is not a column is a data error (SX_REJECT with a reason) unless the
@@ -41,7 +44,8 @@
 #include "sx_run.h"
 #include "sx_sql.h"
 
-/* How long input must be quiet before a partial batch is written and committed. */
+/* How long input must be quiet, or the oldest uncommitted row must have
+ * waited, before a partial batch is written and committed. */
 #define SX_SQLSINK_IDLE_FLUSH_MS 200
 
 struct sx_sqlsink_cfg {
@@ -131,10 +135,23 @@ struct sx_sqlsink {
 	size_t nmarks, marks_cap;
 	uint64_t delivered;      /* rows known to be in delivered commits */
 	int input_done;          /* every input was read to its end */
+	/* latency: when the reader first waited with rows uncommitted */
+	int64_t (*clock)(void);  /* monotonic microseconds (sx_mono_now; tests replace it) */
+	int64_t waiting_since;   /* 0: nothing uncommitted at the last wait */
 };
 
-/* record / tick / finish, for sx_run with SX_SQLSINK_IDLE_FLUSH_MS. */
+/* record / tick / finish, for sx_run_blocking with SX_SQLSINK_IDLE_FLUSH_MS
+ * and sx_sqlsink_before_block. */
 extern const struct sx_stage sx_sqlsink_stage;
+
+/* The reader is about to wait for input.  The first such wait with rows
+ * uncommitted starts their clock (the rows arrived just before it: the
+ * reader waits as soon as it has consumed what was ready); a wait at least
+ * SX_SQLSINK_IDLE_FLUSH_MS later writes and commits them.  One clock read
+ * per wait with rows pending, none per row.  So a row lands within about
+ * the flush interval plus one gap between records (or the quiet tick, when
+ * the gaps are longer). */
+void sx_sqlsink_before_block(void *st);
 
 /* Set up the columns of --columns, --schema and --key: 0, or -1 with the
  * usage error (without the program name) in ERR.  The option combinations

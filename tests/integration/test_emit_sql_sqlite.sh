@@ -195,6 +195,27 @@ expect_eq "emit-sql-sqlite: rows are committed while the input is quiet, before 
 wait $live
 expect_eq "emit-sql-sqlite: ... and nothing more at EOF" 3 "$(sqlite3 "$db" 'select count(*) from r')"
 
+# --- a steady trickle (never quiet) still lands before EOF ----------------------------
+# A row every 100 ms until rows are readable from the database (at most 30 s).
+db="$tmp/trickle.db"
+mkfifo "$tmp/trickle.fifo"
+timeout 60 sx-emit-sql --table r --create <"$tmp/trickle.fifo" 2>"$tmp/emit.err" |
+	timeout 60 sqlite3 -bail "$db" 2>"$tmp/db.err" &
+live=$!
+exec 3>"$tmp/trickle.fifo"
+n=0 seen=0
+while [ $n -lt 300 ] && [ "$seen" = 0 ]; do
+	n=$((n + 1))
+	echo "{\"id\":$n}" >&3
+	sleep 0.1
+	seen=$(sqlite3 -cmd '.timeout 2000' "$db" 'select count(*) from r' 2>/dev/null || echo 0)
+done
+exec 3>&-
+wait $live
+check "emit-sql-sqlite: a trickle's rows are committed while input still flows (after $n rows, $seen readable)" \
+	test "$seen" -gt 0 -a "$n" -lt 300
+expect_eq "emit-sql-sqlite: ... and every row is there at EOF" "$n" "$(sqlite3 "$db" 'select count(*) from r')"
+
 # --- --evolve reruns on SQLite behave as the man page says -------------------------
 db="$tmp/ev3.db"
 for run in 1 2; do

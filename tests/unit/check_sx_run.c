@@ -4,6 +4,7 @@
 #include <string.h>
 #include "sx_buf.h"
 #include "sx_err.h"
+#include "sx_in.h"
 #include "sx_json.h"
 #include "sx_onerror.h"
 #include "sx_out.h"
@@ -224,6 +225,63 @@ START_TEST(tick_while_idle_on_a_pipe)
 }
 END_TEST
 
+/* sx_run_blocking: the hook runs when the reader is about to wait, before
+ * stdout is flushed (so what it writes goes out with the rest), once per
+ * wait; not for regular files, which never block; and sx_run restores the
+ * plain flush afterwards. */
+struct blocker {
+	struct recorder r;
+	int calls;
+	int write_fd;
+	char stdout_at_call[256]; /* what stdout held when first called */
+};
+
+static void on_block(void *st)
+{
+	struct blocker *b = st;
+	if (b->calls++ == 0) {
+		char *out = tu_read_file(tu_path("out.txt"), NULL);
+		snprintf(b->stdout_at_call, sizeof b->stdout_at_call, "%s", out ? out : "");
+		free(out);
+		sx_out_puts(&sx_stdout, "about to wait\n");
+		const char *l = "{\"v\":2}\n";
+		ck_assert_int_eq(write(b->write_fd, l, strlen(l)), (ssize_t)strlen(l));
+		close(b->write_fd);
+		b->write_fd = -1;
+	}
+}
+
+START_TEST(before_block_hook)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(dup2(fds[0], 0), 0);
+	close(fds[0]);
+	stdout_to_file();
+	const char *l = "{\"v\":1}\n";
+	ck_assert_int_eq(write(fds[1], l, strlen(l)), (ssize_t)strlen(l));
+	struct blocker b;
+	memset(&b, 0, sizeof b);
+	b.write_fd = fds[1];
+	struct sx_run_opts o = { NULL, 0, 0 };
+	ck_assert_int_eq(sx_run_blocking(&stage, on_block, &b, &o), 0);
+	sx_out_flush(&sx_stdout);
+	ck_assert_int_eq(b.calls, 1);
+	ck_assert_str_eq(b.stdout_at_call, ""); /* called before the flush */
+	tu_assert_file_eq("out.txt", "-:1 v=1\nabout to wait\n-:2 v=2\nfinish\n");
+	ck_assert_ptr_eq(sx_in_before_block, sx_run_flush);
+	/* a regular file never waits */
+	char f[600];
+	snprintf(f, sizeof f, "%s", tu_path("in.ndjson"));
+	tu_write_file(f, "{\"v\":3}\n", 8);
+	char *files[] = { f };
+	struct sx_run_opts of = { files, 1, 0 };
+	b.calls = 0;
+	ck_assert_int_eq(sx_run_blocking(&stage, on_block, &b, &of), 0);
+	ck_assert_int_eq(b.calls, 0);
+}
+END_TEST
+
 /* No tick function, or a regular file: no ticks, and no waiting. */
 START_TEST(no_tick_on_files)
 {
@@ -269,6 +327,7 @@ Suite *sx_run_suite(void)
 	tcase_add_test(tc, fail_policy_stops_at_first_bad_line);
 	tcase_add_test(tc, unreadable_input_exits_1_without_finish);
 	tcase_add_test(tc, tick_while_idle_on_a_pipe);
+	tcase_add_test(tc, before_block_hook);
 	tcase_add_test(tc, no_tick_on_files);
 	tcase_add_test(tc, empty_input_still_finishes);
 	suite_add_tcase(s, tc);

@@ -178,6 +178,69 @@ START_TEST(tick_commits_a_partial_batch)
 }
 END_TEST
 
+/* A steady trickle never goes quiet: when the reader is about to wait and
+ * the rows have waited SX_SQLSINK_IDLE_FLUSH_MS since the first wait that
+ * saw them, they are written and committed.  The clock is read once per wait
+ * with rows pending, never per row. */
+static int64_t fake_now, fake_reads;
+static int64_t fake_clock(void)
+{
+	fake_reads++;
+	return fake_now;
+}
+
+START_TEST(waiting_rows_land_within_the_flush_interval)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	sk_open(&h, &c);
+	h.s.clock = fake_clock;
+	fake_now = 1000000;
+	fake_reads = 0;
+	sx_sqlsink_before_block(&h.s); /* nothing pending: no clock read */
+	ck_assert_int_eq(fake_reads, 0);
+	sk_ints(&h, "a", 1, 100);
+	ck_assert_int_eq(fake_reads, 0);
+	sx_sqlsink_before_block(&h.s); /* starts the rows' clock */
+	fake_now += (SX_SQLSINK_IDLE_FLUSH_MS - 1) * 1000;
+	sk_ints(&h, "a", 101, 101);
+	sx_sqlsink_before_block(&h.s);
+	assert_sql("");
+	ck_assert_int_eq(fake_reads, 2);
+	fake_now += 1000;
+	sx_sqlsink_before_block(&h.s);
+	char *got = sk_out();
+	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 1);
+	ck_assert_ptr_nonnull(strstr(got, "(101);\nCOMMIT;\n"));
+	free(got);
+	/* committed: the next rows start a new clock at their first wait */
+	sx_sqlsink_before_block(&h.s);
+	ck_assert_int_eq(fake_reads, 3);
+	sk_ints(&h, "a", 102, 102);
+	fake_now += 10 * 1000 * 1000;
+	sx_sqlsink_before_block(&h.s);
+	got = sk_out();
+	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 1);
+	free(got);
+	fake_now += SX_SQLSINK_IDLE_FLUSH_MS * 1000;
+	sx_sqlsink_before_block(&h.s);
+	got = sk_out();
+	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 2);
+	free(got);
+	/* a commit by the quiet tick restarts the clock too */
+	sk_ints(&h, "a", 103, 103);
+	sx_sqlsink_before_block(&h.s);
+	sx_sqlsink_stage.tick(&h.s);
+	fake_now += SX_SQLSINK_IDLE_FLUSH_MS * 1000;
+	sk_ints(&h, "a", 104, 104);
+	sx_sqlsink_before_block(&h.s);
+	got = sk_out();
+	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 3);
+	free(got);
+	sk_close(&h);
+}
+END_TEST
+
 /* finish at EOF: the last batch and its COMMIT; with no rows and --create,
  * the table is still made when --schema typed every column. */
 START_TEST(finish_writes_the_rest)
@@ -772,6 +835,7 @@ Suite *sx_sqlsink_suite(void)
 	tcase_add_test(tc, batch_bounds_each_insert);
 	tcase_add_test(tc, commit_every_ends_transactions);
 	tcase_add_test(tc, tick_commits_a_partial_batch);
+	tcase_add_test(tc, waiting_rows_land_within_the_flush_interval);
 	tcase_add_test(tc, finish_writes_the_rest);
 	tcase_add_test(tc, create_types_from_the_first_batch);
 	tcase_add_test(tc, null_first_column_added_at_its_first_value);
