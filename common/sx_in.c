@@ -151,6 +151,18 @@ static int start_gzip(struct sx_in *in)
 	return 0;
 }
 
+/* Bytes after the last gzip member that are not another member: every line
+ * before them is handed out first, then this is reported (once) as the error
+ * at EOF.  Zero bytes there (padding from tape or block devices) are
+ * ignored, as gzip(1) does. */
+static ssize_t trailing_garbage(struct sx_in *in)
+{
+	in->trailing_garbage = 1;
+	in->raw_eof = 1;
+	in->raw_pos = in->raw_len;
+	return 0;
+}
+
 /* Inflate into buf[end..cap); returns bytes produced, 0 at EOF, -1 on error. */
 static ssize_t inflate_some(struct sx_in *in)
 {
@@ -161,9 +173,25 @@ static ssize_t inflate_some(struct sx_in *in)
 		if (r < 0)
 			return -1;
 		if (r == 0) {
-			if (in->z->total_in == 0 && in->z->total_out == 0)
-				return 0; /* clean end between members */
+			if (in->gz_between)
+				return 0; /* clean end after a member (and any zero padding) */
+			if (in->gz_members > 0 && in->z->total_in < 2)
+				return trailing_garbage(in); /* a lone 0x1f after the data */
 			return sx_error("%s: unexpected end of gzip data", in->name);
+		}
+		if (in->gz_between) {
+			/* After a member: another one (gzip >> FILE, or a followed file
+			 * that grew by one), zero padding, or garbage. */
+			while (in->raw_pos < in->raw_len && in->raw[in->raw_pos] == 0) {
+				in->raw_pos++;
+				in->gz_zeros = 1;
+			}
+			if (in->raw_pos == in->raw_len)
+				continue;
+			if (in->gz_zeros || in->raw[in->raw_pos] != 0x1f)
+				return trailing_garbage(in);
+			inflateReset(in->z);
+			in->gz_between = 0;
 		}
 		in->z->next_in = in->raw + in->raw_pos;
 		in->z->avail_in = (uInt)(in->raw_len - in->raw_pos);
@@ -173,31 +201,17 @@ static ssize_t inflate_some(struct sx_in *in)
 		size_t produced = (in->cap - in->end) - in->z->avail_out;
 		in->raw_pos = in->raw_len - in->z->avail_in;
 		if (zr == Z_STREAM_END) {
-			/* Another gzip member may follow (concatenated .gz files). */
-			int more = refill_raw(in);
-			if (more == SX_IN_AGAIN) {
-				/* A followed file ends with this member for now; a
-				 * later one (gzip >> FILE) starts a fresh stream. */
-				inflateReset(in->z);
-				return produced > 0 ? (ssize_t)produced : SX_IN_AGAIN;
-			}
-			if (more < 0)
-				return -1;
-			if (more > 0) {
-				if (in->raw[in->raw_pos] != 0x1f)
-					return sx_error("%s: trailing garbage after gzip data", in->name);
-				inflateReset(in->z);
-			} else {
-				in->z->total_in = in->z->total_out = 0;
-			}
+			in->gz_between = 1;
+			in->gz_members++;
 		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			/* not a gzip header where a further member would start */
+			if (zr == Z_DATA_ERROR && in->gz_members > 0 && in->z->total_out == 0)
+				return trailing_garbage(in);
 			return sx_error("%s: invalid gzip data (%s)", in->name,
 					in->z->msg ? in->z->msg : "inflate failed");
 		}
 		if (produced > 0)
 			return (ssize_t)produced;
-		if (zr == Z_STREAM_END && in->raw_eof && in->raw_pos == in->raw_len)
-			return 0;
 	}
 }
 
@@ -275,6 +289,17 @@ static ssize_t fill(struct sx_in *in)
 	return r;
 }
 
+/* EOF: 0, or -1 once the data ended in garbage (reported once). */
+static int at_end(struct sx_in *in)
+{
+	if (!in->trailing_garbage)
+		return 0;
+	if (!in->garbage_said)
+		sx_error("%s: trailing garbage after gzip data", in->name);
+	in->garbage_said = 1;
+	return -1;
+}
+
 static void skip_bom(struct sx_in *in)
 {
 	if (in->offset == 0 && in->end - in->pos >= 3 &&
@@ -325,7 +350,7 @@ static int next_line(struct sx_in *in, const char **line, size_t *len, int keep_
 				skip_bom(in);
 			avail = in->end - in->pos;
 			if (avail == 0)
-				return 0;
+				return at_end(in);
 			s = in->buf + in->pos;
 			in->pos = in->end;
 			in->offset += avail;
@@ -353,7 +378,9 @@ ssize_t sx_in_chunk(struct sx_in *in, const char **p)
 {
 	if (in->pos == in->end) {
 		ssize_t r = fill(in);
-		if (r <= 0)
+		if (r == 0)
+			return at_end(in);
+		if (r < 0)
 			return r;
 	}
 	if (in->offset == 0) {
@@ -365,7 +392,7 @@ ssize_t sx_in_chunk(struct sx_in *in, const char **p)
 		}
 		skip_bom(in);
 		if (in->pos == in->end)
-			return in->eof ? 0 : sx_in_chunk(in, p);
+			return in->eof ? at_end(in) : sx_in_chunk(in, p);
 	}
 	size_t n = in->end - in->pos;
 	*p = in->buf + in->pos;

@@ -3,7 +3,11 @@
  *
  * Reads in large blocks, decompresses gzip transparently (detected by its
  * magic bytes, whatever the file is called; concatenated members are read as
- * one stream), and hands out lines (sx_in_getline) or raw chunks
+ * one stream; zero bytes after the last member are ignored, as gzip(1) does;
+ * other bytes there are "trailing garbage": every line decoded before them
+ * is handed out, then the readers return -1 once, with the message, where
+ * they would return 0 at EOF, and `trailing_garbage` is set), and hands out
+ * lines (sx_in_getline) or raw chunks
  * (sx_in_chunk, for the CSV and JSON-array readers).  A UTF-8 byte-order mark
  * at the very start is skipped.  Lines may be any length.
  *
@@ -35,6 +39,11 @@ struct sx_in {
 	unsigned char *raw;      /* compressed bytes not yet inflated */
 	size_t raw_pos, raw_len, raw_cap;
 	int raw_eof;
+	int gz_between;          /* at the end of a member: another may follow */
+	int gz_zeros;            /* zero padding seen after the last member */
+	uint64_t gz_members;     /* members read to their end */
+	int trailing_garbage;    /* bytes after the gzip data that are not a member */
+	int garbage_said;
 	char *buf;               /* decompressed bytes; [pos, end) not yet consumed */
 	size_t pos, end, cap;
 	uint64_t lineno;         /* number of the line last returned (1-based) */

@@ -43,6 +43,7 @@ struct sx_ingest {
 	uint64_t open_out, open_rejected; /* counters before it */
 	int tail_rejected;         /* sx_ingest_rejected_tail() */
 	int failed;                /* the source cannot be converted (reported) */
+	int input_failed;          /* its data ended in an error (reported): end returns -1 */
 	int started;               /* the format is known and its reader set up */
 	uint64_t last_bytes;
 	uint64_t lineno;           /* the line being converted */
@@ -908,7 +909,7 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	g->last_bytes = 0;
 	g->first_pending = 0;
 	g->skip_record = g->resume_tail_rejected = g->open_line = g->tail_rejected = 0;
-	g->failed = 0;
+	g->failed = g->input_failed = 0;
 	g->rejected = 0;
 	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
 	if (g->fmt == SX_FMT_AUTO && g->cfg.delim && g->cfg.delim != '\t')
@@ -1027,6 +1028,11 @@ int sx_ingest_pump(struct sx_ingest *g)
 	g->skipping = 0;
 	if (g->failed)
 		return -1;
+	if (r < 0 && in->trailing_garbage) {
+		/* every record before the garbage is converted, then end fails */
+		g->input_failed = 1;
+		return 0;
+	}
 	if (r == SX_IN_AGAIN)
 		return SX_IN_AGAIN; /* a followed file with nothing new yet: not an error */
 	return r < 0 ? -1 : 0;
@@ -1038,7 +1044,7 @@ void sx_ingest_abandon(struct sx_ingest *g)
 		reset_csv(g);
 	g->js_elem_open = 0;
 	sx_buf_reset(&g->elem);
-	g->started = g->first_pending = g->failed = 0;
+	g->started = g->first_pending = g->failed = g->input_failed = 0;
 	g->skipping = g->skip_record = g->open_line = 0;
 }
 
@@ -1070,7 +1076,9 @@ int sx_ingest_end(struct sx_ingest *g)
 	}
 	if (g->progress)
 		g->progress(g->progress_ctx, g->in->offset, g->in->lineno);
-	return 0;
+	int rc = g->input_failed ? -1 : 0;
+	g->input_failed = 0;
+	return rc;
 }
 
 void sx_ingest_resume_after_rejected_tail(struct sx_ingest *g)

@@ -67,7 +67,8 @@ void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void 
  * converted (an I/O error, bad gzip data, a CSV header that is malformed,
  * has a duplicate column or lacks the -t or a --schema column: reported);
  * then call abandon, not end.  end returns 0, or -1 for a CSV header
- * problem found at the end (reported).  abandon forgets a source part-read
+ * problem found at the end or trailing garbage after gzip data (reported;
+ * every record before it was converted).  abandon forgets a source part-read
  * (emitting nothing more), so the engine can take the next one. */
 void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
 int sx_ingest_pump(struct sx_ingest *g);

@@ -237,6 +237,72 @@ START_TEST(gzip_corrupt_is_error)
 }
 END_TEST
 
+/* After the last member: zero padding is ignored (as gzip does); other bytes
+ * are trailing garbage, reported after every decoded line was handed out. */
+START_TEST(gzip_trailing_zeros_and_garbage)
+{
+	struct sx_buf z = SX_BUF_INIT;
+	gz_append(&z, "one\ntwo\n", 8);
+	gz_append(&z, "three", 5); /* the last line has no line end */
+	size_t clean = z.len;
+	char p[512];
+	strcpy(p, tu_path("pad.gz"));
+	for (int i = 0; i < 512; i++)
+		sx_buf_putc(&z, '\0');
+	tu_write_file(p, z.data, z.len);
+	struct sx_buf b = SX_BUF_INIT;
+	int saved = tu_capture_stderr("err.txt");
+	ck_assert_int_eq(slurp_file(p, &b, 0), 0);
+	tu_restore_stderr(saved);
+	ck_assert_str_eq(b.data, "one|two|three|");
+	tu_assert_file_eq("err.txt", "");
+	/* garbage: after zeros, right after the member, a stray 0x1f, one that
+	 * looks like a header but is not one */
+	static const char *const tails[] = { "\0\0garbage", "garbage\n", "\x1f", "\x1f\x8b\x08\xff" };
+	static const size_t tlen[] = { 9, 8, 1, 4 };
+	for (size_t t = 0; t < 4; t++) {
+		z.len = clean;
+		sx_buf_append(&z, tails[t], tlen[t]);
+		tu_write_file(p, z.data, z.len);
+		struct sx_in in;
+		ck_assert_int_eq(sx_in_open(&in, p), 0);
+		sx_buf_reset(&b);
+		saved = tu_capture_stderr("err.txt");
+		int r = slurp(&in, &b, 1);
+		int again = slurp(&in, &b, 1);
+		tu_restore_stderr(saved);
+		ck_assert_msg(r == -1, "tail %zu: got %d", t, r);
+		ck_assert_int_eq(again, -1);
+		ck_assert_int_eq(in.trailing_garbage, 1);
+		ck_assert_msg(!strcmp(b.data, "one\n|two\n|three|"), "tail %zu: got '%s'", t, b.data);
+		char *err = tu_slurp("err.txt");
+		ck_assert_int_eq(tu_count(err, "pad.gz: trailing garbage after gzip data\n"), 1);
+		ck_assert_int_eq(tu_count(err, "\n"), 1);
+		free(err);
+		sx_in_close(&in);
+	}
+	/* the chunk reader too */
+	z.len = clean;
+	sx_buf_puts(&z, "garbage");
+	tu_write_file(p, z.data, z.len);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, p), 0);
+	sx_buf_reset(&b);
+	const char *c;
+	ssize_t n;
+	saved = tu_capture_stderr("err.txt");
+	while ((n = sx_in_chunk(&in, &c)) > 0)
+		sx_buf_append(&b, c, (size_t)n);
+	tu_restore_stderr(saved);
+	ck_assert_int_eq(n, -1);
+	ck_assert_uint_eq(b.len, 13);
+	ck_assert(!memcmp(b.data, "one\ntwo\nthree", 13));
+	sx_in_close(&in);
+	sx_buf_free(&b);
+	sx_buf_free(&z);
+}
+END_TEST
+
 START_TEST(empty_file)
 {
 	const char *p = tu_path("empty");
@@ -747,6 +813,7 @@ Suite *sx_in_suite(void)
 	tcase_add_test(tc, gzip_empty_member_only);
 	tcase_add_test(tc, gzip_truncated_is_error);
 	tcase_add_test(tc, gzip_corrupt_is_error);
+	tcase_add_test(tc, gzip_trailing_zeros_and_garbage);
 	tcase_add_test(tc, empty_file);
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, last_line_without_newline);
