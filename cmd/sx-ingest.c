@@ -76,6 +76,33 @@ static int parse_delim(const char *s)
 	return (unsigned char)s[0];
 }
 
+/* Fields sx-ingest writes: no two options may name the same one (the
+ * record would hold it twice).  -t EventEnqueuedUtcTime with an envelope is
+ * not a clash: the envelope's time is the event time. */
+static void check_added_fields(const struct sx_ingest_cfg *cfg)
+{
+	struct { const char *opt, *name; } f[8];
+	int n = 0;
+	const char *env = cfg->envelope == SX_ENV_KCAT ? "--envelope kcat" : "--envelope mosquitto";
+	if (cfg->time_field && !(cfg->envelope != SX_ENV_NONE && !strcmp(cfg->time_field, "EventEnqueuedUtcTime")))
+		f[n].opt = "-t", f[n++].name = cfg->time_field;
+	if (cfg->arrival_field)
+		f[n].opt = "--add-arrival-time", f[n++].name = cfg->arrival_field;
+	if (cfg->source_field)
+		f[n].opt = "--add-source", f[n++].name = cfg->source_field;
+	static const char *const kcat[] = { "EventEnqueuedUtcTime", "PartitionId", "Offset", "Key", NULL };
+	static const char *const mosq[] = { "EventEnqueuedUtcTime", "topic", NULL };
+	const char *const *added = cfg->envelope == SX_ENV_KCAT ? kcat : cfg->envelope == SX_ENV_MOSQUITTO ? mosq : NULL;
+	for (int i = 0; i < n; i++) {
+		for (int k = i + 1; k < n; k++)
+			if (!strcmp(f[i].name, f[k].name))
+				sx_usage_error("%s and %s both name the field '%s'", f[i].opt, f[k].opt, f[i].name);
+		for (int k = 0; added && added[k]; k++)
+			if (!strcmp(f[i].name, added[k]))
+				sx_usage_error("%s '%s': %s adds a field of that name", f[i].opt, f[i].name, env);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -187,6 +214,7 @@ int main(int argc, char **argv)
 	}
 	cfg.time_field = cli.time_field;
 	cfg.time_unit = cli.time_unit;
+	check_added_fields(&cfg);
 	if (cli.time_field == NULL && cfg.time_format)
 		sx_usage_error("--time-format needs -t FIELD");
 	src.operands = argv + optind;

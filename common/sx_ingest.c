@@ -55,7 +55,7 @@ struct sx_ingest {
 	uint64_t first_lineno, first_end;
 
 	struct sx_rec rec, inner;
-	struct sx_buf out, scratch, payload, elem, raw, hash_scratch;
+	struct sx_buf out, scratch, payload, elem, raw, hash_scratch, keyscratch;
 	struct override ov[NOV];
 	int nov_active;            /* any override configured at all */
 
@@ -66,6 +66,7 @@ struct sx_ingest {
 	struct sx_buf keys;        /* "\"name\":" texts, back to back */
 	size_t *key_off, *key_len;
 	enum sx_coltype *coltype;
+	signed char *colov;        /* the added field (OV_*) replacing the column, or -1 */
 	size_t ncols;
 	long time_col, shard_col;
 	int csv_bad_row;           /* the current row already reported */
@@ -126,8 +127,10 @@ static void reset_csv(struct sx_ingest *g)
 	free(g->key_off);
 	free(g->key_len);
 	free(g->coltype);
+	free(g->colov);
 	g->key_off = g->key_len = NULL;
 	g->coltype = NULL;
+	g->colov = NULL;
 	g->ncols = 0;
 }
 
@@ -145,6 +148,7 @@ void sx_ingest_free(struct sx_ingest *g)
 	sx_buf_free(&g->raw);
 	sx_buf_free(&g->keys);
 	sx_buf_free(&g->hash_scratch);
+	sx_buf_free(&g->keyscratch);
 	sx_buf_free(&g->first);
 	for (int i = 0; i < NOV; i++)
 		sx_buf_free(&g->ov[i].val);
@@ -278,10 +282,13 @@ static void write_record(struct sx_ingest *g, const struct sx_rec *r)
 		sx_buf_append(b, f->key, f->key_len);
 		sx_buf_append(b, "\":", 2);
 		struct override *o = NULL;
+		const char *key = f->key;
+		size_t klen = f->key_len;
+		if (any && f->key_esc) /* "t\u0073" is the key ts: replaced in place, spelling kept */
+			sx_json_unescape(f->key, f->key_len, 1, &g->keyscratch, &key, &klen);
 		for (int k = 0; k < NOV && any; k++) {
 			struct override *c = &g->ov[k];
-			if (c->set && !f->key_esc && c->nlen == f->key_len &&
-			    memcmp(c->name, f->key, f->key_len) == 0) {
+			if (c->set && c->nlen == klen && memcmp(c->name, key, klen) == 0) {
 				o = c;
 				break;
 			}
@@ -637,6 +644,7 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 	g->key_off = sx_xcalloc(n, sizeof *g->key_off);
 	g->key_len = sx_xcalloc(n, sizeof *g->key_len);
 	g->coltype = sx_xcalloc(n, sizeof *g->coltype);
+	g->colov = sx_xcalloc(n, sizeof *g->colov);
 	g->time_col = g->shard_col = -1;
 	for (size_t i = 0; i < n; i++) {
 		const char *name = column_name(g, c, names, i);
@@ -661,6 +669,10 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 		for (int s = 0; s < g->cfg.nschema; s++)
 			if (!strcmp(g->cfg.schema[s].name, name))
 				g->coltype[i] = g->cfg.schema[s].type;
+		g->colov[i] = -1;
+		for (int k = OV_ARRIVAL; k <= OV_SOURCE; k++)
+			if (g->ov[k].name && !strcmp(name, g->ov[k].name))
+				g->colov[i] = (signed char)k;
 		if (g->cfg.time_field && !strcmp(name, g->cfg.time_field))
 			g->time_col = (long)i;
 		if (g->cfg.shard_n && !strcmp(name, g->cfg.shard_key))
@@ -727,6 +739,11 @@ static void csv_row(struct sx_csv *c, void *ctx)
 	}
 	if (g->skipping)
 		return;
+	if (g->nov_active) {
+		for (int i = 0; i < NOV; i++)
+			g->ov[i].set = g->ov[i].used = 0;
+		set_common_overrides(g);
+	}
 	struct sx_buf *b = &g->out;
 	sx_buf_reset(b);
 	sx_buf_putc(b, '{');
@@ -734,7 +751,12 @@ static void csv_row(struct sx_csv *c, void *ctx)
 		const char *v = sx_csv_field_ptr(c, i);
 		size_t vn = c->f[i].len;
 		sx_buf_append(b, g->keys.data + g->key_off[i], g->key_len[i]);
-		if ((long)i == g->time_col) {
+		if (g->colov[i] >= 0) {
+			/* a column named like an added field: replaced in place */
+			struct override *o = &g->ov[g->colov[i]];
+			sx_buf_append(b, o->val.data, o->val.len);
+			o->used = 1;
+		} else if ((long)i == g->time_col) {
 			sx_time_t t;
 			if (!v || vn == 0) {
 				time_error(g, "missing event time", g->raw.data, rawlen);
@@ -762,12 +784,8 @@ static void csv_row(struct sx_csv *c, void *ctx)
 		if (i + 1 < g->ncols)
 			sx_buf_putc(b, ',');
 	}
-	if (g->nov_active) {
-		for (int i = 0; i < NOV; i++)
-			g->ov[i].set = g->ov[i].used = 0;
-		set_common_overrides(g);
+	if (g->nov_active)
 		append_unused_overrides(g, b, g->ncols == 0);
-	}
 	sx_buf_append(b, "}\n", 2);
 	emit_buf(b);
 }

@@ -510,6 +510,12 @@ START_TEST(added_fields_replace_or_append)
 	ck_assert_msg(strncmp(got, prefix, strlen(prefix)) == 0, "got %s", got);
 	ck_assert_int_eq(tu_count(got, "\"arr\""), 1);
 	free(got);
+	/* a key spelled with escapes is the same key: replaced, spelling kept */
+	struct sx_ingest_cfg t = { .time_field = "ts", .source_field = "src" };
+	expect(&t, "e.ndjson", "{\"t\\u0073\":0,\"\\u0073rc\":1}\n",
+	       "{\"t\\u0073\":\"1970-01-01T00:00:00.000Z\",\"\\u0073rc\":\"e.ndjson:1\"}\n");
+	/* a CSV column named like an added field: replaced in place */
+	expect(&t, "c.csv", "src,ts,v\nx,0,1\n", "{\"src\":\"c.csv:2\",\"ts\":\"1970-01-01T00:00:00.000Z\",\"v\":1}\n");
 	expect_errors("");
 }
 END_TEST
