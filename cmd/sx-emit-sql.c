@@ -11,6 +11,7 @@
 #include "sx_sqlsink.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char usage[] =
 	"Usage: sx-emit-sql --table NAME [OPTIONS] [FILE...] | sqlite3 DB  (or psql, sqlcmd)\n"
@@ -104,6 +105,13 @@ int main(int argc, char **argv)
 		sx_usage_error("--batch: T-SQL allows at most 1000 rows per INSERT, not %ld", c.batch);
 	if (c.upsert && !c.key)
 		sx_usage_error("--upsert needs --key COLUMNS");
+	if (c.copy && c.upsert) {
+		const char *last = strrchr(c.table, '.');
+		last = last ? last + 1 : c.table;
+		if (!strcmp(last, SX_SQL_STAGE))
+			sx_usage_error("--table: '%s' is the name of the temporary table --copy --upsert "
+				       "stages rows in; load it without --copy", c.table);
+	}
 	if (c.columns && c.evolve)
 		sx_usage_error("--columns fixes the column list; it cannot be combined with --evolve");
 	struct sx_sqlsink sink;

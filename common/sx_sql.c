@@ -894,7 +894,7 @@ void sx_sql_copy_head(struct sx_buf *b, const struct sx_sql_target *t, int stage
 {
 	sx_buf_puts(b, "COPY ");
 	if (stage)
-		sx_sql_ident(b, t->d, SX_SQL_STAGE, strlen(SX_SQL_STAGE));
+		sx_buf_puts(b, SX_SQL_STAGE_REF);
 	else
 		sx_sql_table(b, t->d, t->table);
 	sx_buf_puts(b, " (");
@@ -909,9 +909,13 @@ void sx_sql_copy_end(struct sx_buf *b)
 
 void sx_sql_stage_create(struct sx_buf *b, const struct sx_sql_target *t)
 {
-	sx_buf_puts(b, "CREATE TEMPORARY TABLE " "\"" SX_SQL_STAGE "\"" " (LIKE ");
+	/* Only our columns, with the table's types; no constraints, defaults or
+	 * identity (LIKE would copy NOT NULL of columns we do not load). */
+	sx_buf_puts(b, "CREATE TEMPORARY TABLE " SX_SQL_STAGE_REF " ON COMMIT DROP AS SELECT ");
+	col_list(b, t, NULL);
+	sx_buf_puts(b, " FROM ");
 	sx_sql_table(b, t->d, t->table);
-	sx_buf_puts(b, " INCLUDING DEFAULTS) ON COMMIT DROP;\n");
+	sx_buf_puts(b, " WITH NO DATA;\n");
 }
 
 void sx_sql_stage_merge(struct sx_buf *b, const struct sx_sql_target *t)
@@ -922,13 +926,12 @@ void sx_sql_stage_merge(struct sx_buf *b, const struct sx_sql_target *t)
 	col_list(b, t, NULL);
 	sx_buf_puts(b, ")\nSELECT ");
 	col_list(b, t, NULL);
-	sx_buf_puts(b, " FROM \"" SX_SQL_STAGE "\"\n");
+	sx_buf_puts(b, " FROM " SX_SQL_STAGE_REF "\n");
 	on_conflict(b, t);
-	sx_buf_puts(b, ";\nTRUNCATE \"" SX_SQL_STAGE "\";\n");
+	sx_buf_puts(b, ";\nTRUNCATE " SX_SQL_STAGE_REF ";\n");
 }
 
 void sx_sql_stage_drop(struct sx_buf *b)
 {
-	/* pg_temp: never a table of the same name in another schema */
-	sx_buf_puts(b, "DROP TABLE pg_temp.\"" SX_SQL_STAGE "\";\n");
+	sx_buf_puts(b, "DROP TABLE " SX_SQL_STAGE_REF ";\n");
 }

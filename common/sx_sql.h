@@ -109,8 +109,12 @@ struct sx_sql_target {
 	size_t nkeys;
 };
 
-/* Name of the PostgreSQL temporary table --copy --upsert stages rows in. */
+/* Name of the PostgreSQL temporary table --copy --upsert stages rows in,
+ * and how statements name it: always in pg_temp, so never a table of that
+ * name in another schema.  A --table of that name (unqualified, it would
+ * resolve to the temporary table) is refused by sx-emit-sql. */
 #define SX_SQL_STAGE "sx_emit_sql_stage"
+#define SX_SQL_STAGE_REF "pg_temp.\"" SX_SQL_STAGE "\""
 
 /* T-SQL: SET NOCOUNT ON, SET XACT_ABORT ON, GO.  Others: nothing. */
 void sx_sql_prologue(struct sx_buf *b, enum sx_sql_dialect d);
@@ -140,8 +144,10 @@ void sx_sql_insert_tail(struct sx_buf *b, const struct sx_sql_target *t, int ups
  * lines follow, then sx_sql_copy_end. */
 void sx_sql_copy_head(struct sx_buf *b, const struct sx_sql_target *t, int stage);
 void sx_sql_copy_end(struct sx_buf *b);
-/* PostgreSQL: create the stage table (dropped at commit), merge it into the
- * table (ON CONFLICT DO UPDATE) and empty it. */
+/* PostgreSQL: create the stage table (dropped at commit) as CREATE TEMPORARY
+ * TABLE ... AS SELECT <cols> FROM <table> WITH NO DATA: only the columns
+ * loaded, with the table's types and none of its constraints, defaults or
+ * identity; merge it into the table (ON CONFLICT DO UPDATE) and empty it. */
 void sx_sql_stage_create(struct sx_buf *b, const struct sx_sql_target *t);
 void sx_sql_stage_merge(struct sx_buf *b, const struct sx_sql_target *t);
 /* Drop the stage table (to make it again after the table changed). */

@@ -196,6 +196,32 @@ expect_eq "emit-sql-postgres: --create with --key makes the key the primary key"
 		from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
 		where i.indrelid = 'win'::regclass and i.indisprimary" 2>&1)"
 
+# --- --copy --upsert into a table with columns the input does not have --------------------
+# An identity column and a NOT NULL column with a default, neither in the
+# input: the stage table has only the loaded columns (LIKE would have copied
+# their NOT NULL and failed the COPY).
+reset
+psql_q "create table ident (id bigint generated always as identity, k text primary key,
+	v double precision, note text not null default 'none', seen timestamptz not null default now())"
+printf '{"k":"a","v":1}\n{"k":"b","v":2}\n{"k":"a","v":3}\n' >"$tmp/ident.ndjson"
+printf '{"k":"b","v":20}\n{"k":"c","v":30}\n' >"$tmp/ident2.ndjson"
+for input in ident ident2; do
+	for args in "--copy" "--copy --batch 1" ""; do
+		# shellcheck disable=SC2086
+		pipe_to x "$tmp/$input.ndjson" "$PSQL" -- --dialect postgres --table ident --key k --upsert $args
+		pipe_ok "emit-sql-postgres: upsert into a table with an identity and a defaulted NOT NULL column ($input ${args:-INSERT})"
+	done
+done
+expect_eq "emit-sql-postgres: ... one row per key, last value wins, identity and default filled in" \
+	"a|3|none|t,b|20|none|t,c|30|none|t" \
+	"$(psql_q "select string_agg(k || '|' || v || '|' || note || '|' || (id is not null)::text::char, ',' order by k) from ident" 2>&1)"
+expect_eq "emit-sql-postgres: ... and no stage table is left behind" 0 \
+	"$(psql_q "select count(*) from pg_class where relname = 'sx_emit_sql_stage'" 2>&1)"
+# A regular table named like the stage would be shadowed by it: refused.
+timeout 60 sx-emit-sql --dialect postgres --copy --upsert --key k --table sx_emit_sql_stage \
+	<"$tmp/ident.ndjson" >/dev/null 2>"$tmp/emit.err"
+expect_eq "emit-sql-postgres: --copy --upsert --table sx_emit_sql_stage is a usage error (exit 2)" 2 "$?"
+
 # --- psql stops mid-stream ---------------------------------------------------------------
 python3 "$here/emit_sql_data.py" rows "$tmp" 200000
 sed -i '25s/.*/{"id":25,"v":null}/' "$tmp/rows.ndjson"

@@ -389,10 +389,16 @@ START_TEST(statements)
 	sx_sql_copy_head(&out, &t, 1);
 	sx_sql_stage_merge(&out, &t);
 	ck_assert_str_eq(out.data,
-			 "CREATE TEMPORARY TABLE \"sx_emit_sql_stage\" (LIKE \"m\".\"t\" INCLUDING DEFAULTS) ON COMMIT DROP;\n"
-			 "COPY \"sx_emit_sql_stage\" (\"k\",\"t\",\"v\") FROM STDIN;\n"
-			 "INSERT INTO \"m\".\"t\" (\"k\",\"t\",\"v\")\nSELECT \"k\",\"t\",\"v\" FROM \"sx_emit_sql_stage\"\n"
-			 "ON CONFLICT (\"k\",\"t\") DO UPDATE SET \"v\"=excluded.\"v\";\nTRUNCATE \"sx_emit_sql_stage\";\n");
+			 "CREATE TEMPORARY TABLE pg_temp.\"sx_emit_sql_stage\" ON COMMIT DROP AS SELECT "
+			 "\"k\",\"t\",\"v\" FROM \"m\".\"t\" WITH NO DATA;\n"
+			 "COPY pg_temp.\"sx_emit_sql_stage\" (\"k\",\"t\",\"v\") FROM STDIN;\n"
+			 "INSERT INTO \"m\".\"t\" (\"k\",\"t\",\"v\")\nSELECT \"k\",\"t\",\"v\" FROM "
+			 "pg_temp.\"sx_emit_sql_stage\"\n"
+			 "ON CONFLICT (\"k\",\"t\") DO UPDATE SET \"v\"=excluded.\"v\";\n"
+			 "TRUNCATE pg_temp.\"sx_emit_sql_stage\";\n");
+	reset();
+	sx_sql_stage_drop(&out);
+	ck_assert_str_eq(out.data, "DROP TABLE pg_temp.\"sx_emit_sql_stage\";\n");
 
 	t.d = SX_SQL_TSQL;
 	t.table = "it's";
