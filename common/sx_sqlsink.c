@@ -440,16 +440,24 @@ static void collapse_duplicates(struct sx_sqlsink *e, unsigned char *dead)
 
 /* After this batch's values are inferred: which columns are now typed, owned,
  * in the table.  FIRST: the run's first batch (the table is made now with
- * --create).  Every column with a non-null value in the batch ends up placed. */
+ * --create).  Every column with a non-null value in the batch ends up placed.
+ *
+ * --evolve on PostgreSQL and T-SQL also makes sure that the first batch's
+ * columns exist (a rerun's input may have a field the table lacks, which
+ * CREATE TABLE IF NOT EXISTS does not add): a guarded ADD COLUMN for each,
+ * right after CREATE TABLE; without --create they stay the existing table's
+ * (not owned), and one that is only null waits for its first value. */
 static void decide_columns(struct sx_sqlsink *e, int first)
 {
 	int create_now = first && e->c.create;
+	int guard = e->c.evolve && e->c.dialect != SX_SQL_SQLITE;
 	for (size_t c = 0; c < e->ncols; c++) {
 		struct sx_sqlsink_column *col = &e->cols[c];
+		int key = is_key(e, c);
 		if (first) {
 			if (e->c.create)
 				col->owned = 1;  /* CREATE TABLE, or ADD COLUMN later */
-			else if (!col->owned)
+			else if (!col->owned && !(guard && !key))
 				col->placed = 1; /* the existing table has it, or the database says so */
 		}
 		if (col->type == SX_SQLT_NONE) {
@@ -464,12 +472,15 @@ static void decide_columns(struct sx_sqlsink *e, int first)
 		if (col->owned) {
 			if (!col->decided)
 				col->decided = col->strict = 1;
-			if (create_now)
-				col->placed = 1;
-			else if (!col->placed)
-				col->pending_add = 1;
 		} else if (e->c.dialect != SX_SQL_TSQL) {
 			col->decided = 1;
+		}
+		if (create_now) {
+			col->placed = 1;
+			if (guard && !key)
+				col->pending_add = 1;
+		} else if (!col->placed) {
+			col->pending_add = 1;
 		}
 	}
 }

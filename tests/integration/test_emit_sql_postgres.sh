@@ -172,6 +172,29 @@ for args in "" "--copy"; do
 		"$(psql_q "select count(*) from ev" 2>&1)"
 done
 
+# --- --evolve reruns: a field the table lacks, in the rerun's first batch -----------------
+for args in "" "--copy"; do
+	reset
+	echo '{"a":1}' >"$tmp/ev1.ndjson"
+	echo '{"a":2,"b":"new"}' >"$tmp/ev2.ndjson"
+	pipe_to x "$tmp/ev1.ndjson" "$PSQL" -- --dialect postgres --table t --create --evolve $args
+	pipe_to x "$tmp/ev2.ndjson" "$PSQL" -- --dialect postgres --table t --create --evolve $args
+	pipe_ok "emit-sql-postgres: --evolve rerun with a new field in its first batch (${args:-INSERT})"
+	expect_eq "emit-sql-postgres: ... added it (guarded ADD COLUMN after CREATE TABLE IF NOT EXISTS) (${args:-INSERT})" \
+		"1|,2|new" "$(psql_q "select string_agg(a || '|' || coalesce(b, ''), ',' order by a) from t" 2>&1)"
+done
+# Without --create: an existing table, a new typed field and a null-first one.
+reset
+psql_q "create table t (a bigint, keep text default 'k')"
+printf '{"a":1,"b":"x","n":null}\n{"a":2,"n":3}\n' >"$tmp/ev3.ndjson"
+pipe_to x "$tmp/ev3.ndjson" "$PSQL" -- --dialect postgres --table t --evolve --batch 1
+pipe_ok "emit-sql-postgres: --evolve without --create adds the first batch's new fields"
+expect_eq "emit-sql-postgres: ... b at once, n at its first value, types inferred" \
+	"a:bigint keep:text b:text n:bigint 1|k|x|,2|k||3" \
+	"$(psql_q "select (select string_agg(column_name || ':' || data_type, ' ' order by ordinal_position)
+		from information_schema.columns where table_name = 't') || ' ' ||
+		string_agg(a || '|' || keep || '|' || coalesce(b, '') || '|' || coalesce(n::text, ''), ',' order by a) from t" 2>&1)"
+
 # --- --key --upsert: INSERT ... ON CONFLICT and COPY + merge ---------------------------
 window_rows "$tmp/w1.ndjson" 1
 window_rows "$tmp/w2.ndjson" 2

@@ -74,6 +74,8 @@ gen ty --table ty --create <"$tmp/types.ndjson"
 printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n' >"$tmp/ev.ndjson"
 gen ev --table ev --create --evolve --batch 1 <"$tmp/ev.ndjson"
 gen ev_noevolve --table ev --create --batch 1 "$tmp/ev.ndjson"
+echo '{"a":2,"b":"new"}' >"$tmp/ev2.ndjson"
+gen ev_rerun --table ev --create --evolve <"$tmp/ev2.ndjson"
 window_rows "$tmp/w.ndjson" 1
 gen up0 --table win --create --key window_end,deviceId --upsert <"$tmp/w.ndjson"
 gen up2 --table win --create --key window_end,deviceId --upsert --batch 2 <"$tmp/w.ndjson"
@@ -157,7 +159,10 @@ expect_eq "emit-sql-tsql: --evolve exits 0" 0 "$(rc_of ev)"
 parse_ok "emit-sql-tsql: --evolve parses" "$tmp/ev.sql"
 check "emit-sql-tsql: --evolve adds c under a COL_LENGTH guard" \
 	grep -qiE 'IF COL_LENGTH\(.*IS NULL.*ALTER TABLE .*ADD .*\[c\]' "$tmp/ev.sql"
-check "emit-sql-tsql: the ALTER TABLE parsed as alter_table" grep -q 'alter_table=1' "$tmp/parse.out"
+check "emit-sql-tsql: the ALTER TABLEs (a and b of the first batch, then c) parsed as alter_table" grep -qE 'alter_table=3( |$)' "$tmp/parse.out"
+parse_ok "emit-sql-tsql: --evolve rerun script parses" "$tmp/ev_rerun.sql"
+check "emit-sql-tsql: --evolve adds the first batch's columns under COL_LENGTH after CREATE (a rerun's new field)" \
+	grep -qF "IF COL_LENGTH(N'[ev]', N'b') IS NULL ALTER TABLE [ev] ADD [b] NVARCHAR(MAX) NULL;" "$tmp/ev_rerun.sql"
 expect_eq "emit-sql-tsql: without --evolve a new field is a data error (exit 1)" 1 "$(rc_of ev_noevolve)"
 check "emit-sql-tsql: the data error names FILE:LINE" grep -q 'ev.ndjson:2:' "$tmp/ev_noevolve.err"
 

@@ -598,6 +598,32 @@ START_TEST(evolve_alters_the_table)
 }
 END_TEST
 
+/* --evolve on PostgreSQL and T-SQL makes sure the first batch's columns
+ * exist too (a rerun may bring a field the table lacks): guarded ADD after
+ * CREATE; without --create, a null-only column waits for its first value;
+ * a key column is never added. */
+START_TEST(evolve_adds_the_first_batch_columns)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_TSQL;
+	c.evolve = 1;
+	c.key = "id";
+	c.batch = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"a\":\"x\",\"n\":null}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"n\":2.5}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql("SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\nBEGIN TRANSACTION;\n"
+		   "IF COL_LENGTH(N'[t]', N'a') IS NULL ALTER TABLE [t] ADD [a] NVARCHAR(MAX) NULL;\nGO\n"
+		   "INSERT INTO [t] ([id],[a]) VALUES\n(1,N'x');\n"
+		   "IF COL_LENGTH(N'[t]', N'n') IS NULL ALTER TABLE [t] ADD [n] FLOAT NULL;\nGO\n"
+		   "INSERT INTO [t] ([id],[a],[n]) VALUES\n(2,NULL,2.5E0);\n"
+		   "COMMIT TRANSACTION;\nGO\n");
+	sk_close(&h);
+}
+END_TEST
+
 START_TEST(columns_ignore_other_fields)
 {
 	struct sk h;
@@ -692,7 +718,8 @@ START_TEST(copy_block_ends_for_a_new_column)
 	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":\"x\\ty\"}"), SX_OK);
 	sx_sqlsink_stage.finish(&h.s);
-	assert_sql("BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\n"
+	assert_sql("BEGIN;\nALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"a\" bigint;\n"
+		   "COPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\n"
 		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"b\" text;\n"
 		   "COPY \"t\" (\"a\",\"b\") FROM STDIN;\n2\tx\\ty\n\\.\nCOMMIT;\n");
 	sk_close(&h);
@@ -851,6 +878,7 @@ Suite *sx_sqlsink_suite(void)
 	tcase_add_test(tc, missing_or_null_key_is_rejected);
 	tcase_add_test(tc, unknown_field_after_first_batch_is_rejected);
 	tcase_add_test(tc, evolve_alters_the_table);
+	tcase_add_test(tc, evolve_adds_the_first_batch_columns);
 	tcase_add_test(tc, columns_ignore_other_fields);
 	tcase_add_test(tc, init_rejects_bad_lists);
 	tcase_add_test(tc, copy_blocks_end_at_commits);
