@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -21,7 +22,8 @@ static const char usage[] =
 	"      --no-header           CSV has no header row; columns are named 1, 2, 3...\n"
 	"      --columns A,B,C       CSV column names (the data has no header row)\n"
 	"      --types auto|string   type CSV values (default) or keep every value a string\n"
-	"      --schema COL:TYPE,... force CSV column types: int, float, bool, string, time\n"
+	"      --schema COL:TYPE,... force the types of CSV columns or JSON fields:\n"
+	"                            int, float, bool, string, time\n"
 	"      --envelope KIND       unwrap kcat -J (kcat) or mosquitto_sub -F %j/%J (mosquitto)\n"
 	"\n"
 	"Event time and added fields:\n"
@@ -103,6 +105,53 @@ static void check_added_fields(const struct sx_ingest_cfg *cfg)
 	}
 }
 
+static const char *format_name(enum sx_format f)
+{
+	static const char *const names[] = { "auto", "csv", "tsv", "json", "ndjson" };
+	return names[f];
+}
+
+/* Options that would do nothing with the input format chosen. */
+static void check_format_options(const struct sx_ingest_cfg *cfg, int unit_given)
+{
+	int is_json = cfg->format == SX_FMT_JSON || cfg->format == SX_FMT_NDJSON;
+	const char *csv_opt = cfg->delim ? "--delimiter" : cfg->no_header ? "--no-header"
+			      : cfg->ncolumns ? "--columns" : cfg->types_string ? "--types string" : NULL;
+	if (cfg->envelope != SX_ENV_NONE) {
+		if (cfg->format == SX_FMT_CSV || cfg->format == SX_FMT_TSV)
+			sx_usage_error("--envelope reads JSON (kcat -J, mosquitto_sub -F %%j or %%J output), "
+				       "not -f %s", format_name(cfg->format));
+		if (csv_opt)
+			sx_usage_error("%s is for CSV and TSV input; --envelope reads JSON", csv_opt);
+	}
+	if (is_json && csv_opt)
+		sx_usage_error("%s is for CSV and TSV input, not -f %s", csv_opt, format_name(cfg->format));
+	int schema_time = 0;
+	for (int i = 0; i < cfg->nschema; i++)
+		schema_time |= cfg->schema[i].type == SX_COL_TIME;
+	if (unit_given && !cfg->time_field && !schema_time)
+		sx_usage_error("--time-unit needs -t FIELD (or a --schema COLUMN:time)");
+}
+
+/* Sources that --watch and --checkpoint need.  (--follow with a DIR or
+ * --glob is refused by sx_sources_run.) */
+static void check_sources(const struct sx_sources_cfg *src, const char *checkpoint)
+{
+	int dirs = 0, files = 0;
+	for (int i = 0; i < src->noperands; i++) {
+		struct stat st;
+		if (!strcmp(src->operands[i], "-"))
+			continue;
+		files++;
+		dirs += stat(src->operands[i], &st) == 0 && S_ISDIR(st.st_mode);
+	}
+	if (src->watch && !dirs && !src->glob)
+		sx_usage_error("--watch needs a DIR operand (an existing directory) or --glob PATTERN");
+	if (checkpoint && !files && !src->glob)
+		sx_usage_error("--checkpoint: standard input has no offsets to remember; "
+			       "name files, a DIR or --glob");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -132,7 +181,7 @@ int main(int argc, char **argv)
 	struct sx_sources_cfg src;
 	const char *checkpoint = NULL, *why;
 	char **schema_items = NULL;
-	int nschema_items = 0, opt, settle_given = 0;
+	int nschema_items = 0, opt, settle_given = 0, unit_given = 0, poll_given = 0;
 	memset(&cfg, 0, sizeof cfg);
 	memset(&src, 0, sizeof src);
 	src.poll_us = 250000;
@@ -150,13 +199,26 @@ int main(int argc, char **argv)
 			break;
 		case 'd': cfg.delim = parse_delim(optarg); break;
 		case OPT_NO_HEADER: cfg.no_header = 1; break;
-		case OPT_COLUMNS: cfg.columns = sx_cli_list("--columns", optarg, &cfg.ncolumns); break;
+		case OPT_COLUMNS: /* the last one counts */
+			for (int i = 0; i < cfg.ncolumns; i++)
+				free(cfg.columns[i]);
+			free(cfg.columns);
+			cfg.columns = sx_cli_list("--columns", optarg, &cfg.ncolumns);
+			break;
 		case OPT_TYPES:
 			if (!strcmp(optarg, "string")) cfg.types_string = 1;
 			else if (!strcmp(optarg, "auto")) cfg.types_string = 0;
 			else sx_usage_error("--types: expected auto or string, not '%s'", optarg);
 			break;
-		case OPT_SCHEMA: schema_items = sx_cli_list("--schema", optarg, &nschema_items); break;
+		case OPT_SCHEMA: { /* several add up */
+			int n;
+			char **more = sx_cli_list("--schema", optarg, &n);
+			schema_items = sx_xreallocarray(schema_items, (size_t)(nschema_items + n), sizeof *schema_items);
+			memcpy(schema_items + nschema_items, more, (size_t)n * sizeof *more);
+			nschema_items += n;
+			free(more);
+			break;
+		}
 		case OPT_ENVELOPE:
 			if (!strcmp(optarg, "kcat")) cfg.envelope = SX_ENV_KCAT;
 			else if (!strcmp(optarg, "mosquitto")) cfg.envelope = SX_ENV_MOSQUITTO;
@@ -172,6 +234,7 @@ int main(int argc, char **argv)
 		case OPT_GLOB: src.glob = optarg; break;
 		case OPT_WATCH: src.watch = 1; break;
 		case OPT_POLL:
+			poll_given = 1;
 			src.poll_us = sx_cli_duration("--poll", optarg, 0);
 			if (src.poll_us <= 0)
 				sx_usage_error("--poll: must be greater than zero");
@@ -187,6 +250,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_SHARD_KEY: cfg.shard_key = optarg; break;
+		case SX_OPT_TIME_UNIT:
+			unit_given = 1;
+			sx_cli_common(&cli, opt, optarg);
+			break;
 		default:
 			sx_cli_common(&cli, opt, optarg);
 		}
@@ -199,6 +266,8 @@ int main(int argc, char **argv)
 		sx_usage_error("--defer-commit needs --checkpoint FILE");
 	if (settle_given && !src.watch)
 		sx_usage_error("--settle needs --watch");
+	if (poll_given && !src.watch && !src.follow)
+		sx_usage_error("--poll needs --follow or --watch");
 	if (cfg.no_header && cfg.ncolumns)
 		sx_usage_error("--no-header and --columns: choose one");
 	cfg.nschema = nschema_items;
@@ -211,14 +280,20 @@ int main(int argc, char **argv)
 				       "or time; not '%s'", schema_items[i]);
 		*colon = '\0';
 		cfg.schema[i].name = schema_items[i];
+		for (int k = 0; k < i; k++)
+			if (!strcmp(cfg.schema[k].name, cfg.schema[i].name))
+				sx_usage_error("--schema: column '%s' is named twice", cfg.schema[i].name);
 	}
 	cfg.time_field = cli.time_field;
 	cfg.time_unit = cli.time_unit;
 	check_added_fields(&cfg);
+	check_format_options(&cfg, unit_given);
 	if (cli.time_field == NULL && cfg.time_format)
 		sx_usage_error("--time-format needs -t FIELD");
 	src.operands = argv + optind;
 	src.noperands = argc - optind;
+	if (!cli.commit)
+		check_sources(&src, checkpoint);
 	sx_cli_start(&cli, isatty(STDERR_FILENO) && src.noperands > 0 && !src.follow && !src.watch,
 		     src.noperands, src.operands);
 	struct sx_ckpt ckpt;

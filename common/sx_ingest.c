@@ -55,7 +55,8 @@ struct sx_ingest {
 	uint64_t first_lineno, first_end;
 
 	struct sx_rec rec, inner;
-	struct sx_buf out, scratch, payload, elem, raw, hash_scratch, keyscratch;
+	struct sx_buf out, scratch, payload, elem, raw, hash_scratch, keyscratch, schema_scratch;
+	size_t *schema_len;        /* strlen of each --schema name */
 	struct override ov[NOV];
 	int nov_active;            /* any override configured at all */
 
@@ -108,6 +109,9 @@ struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg)
 			g->ov[i].nlen = strlen(g->ov[i].name);
 	g->nov_active = cfg->time_field || cfg->arrival_field || cfg->source_field ||
 			cfg->envelope != SX_ENV_NONE;
+	g->schema_len = sx_xcalloc((size_t)cfg->nschema + 1, sizeof *g->schema_len);
+	for (int s = 0; s < cfg->nschema; s++)
+		g->schema_len[s] = strlen(cfg->schema[s].name);
 	return g;
 }
 
@@ -149,6 +153,8 @@ void sx_ingest_free(struct sx_ingest *g)
 	sx_buf_free(&g->keys);
 	sx_buf_free(&g->hash_scratch);
 	sx_buf_free(&g->keyscratch);
+	sx_buf_free(&g->schema_scratch);
+	free(g->schema_len);
 	sx_buf_free(&g->first);
 	for (int i = 0; i < NOV; i++)
 		sx_buf_free(&g->ov[i].val);
@@ -258,18 +264,76 @@ static void append_unused_overrides(struct sx_ingest *g, struct sx_buf *b, int f
 }
 
 /* Write record R with the overrides that are set. */
-static void write_record(struct sx_ingest *g, const struct sx_rec *r)
+static const char *coltype_name(enum sx_coltype t)
+{
+	switch (t) {
+	case SX_COL_INT: return "int";
+	case SX_COL_FLOAT: return "float";
+	case SX_COL_BOOL: return "bool";
+	case SX_COL_TIME: return "time";
+	case SX_COL_STRING: return "string";
+	default: return "auto";
+	}
+}
+
+/* --schema on a JSON record: the column forced to a type, by (decoded) key. */
+static const struct sx_schema_col *schema_col(const struct sx_ingest *g, const char *key, size_t klen)
+{
+	for (int s = 0; s < g->cfg.nschema; s++)
+		if (g->schema_len[s] == klen && !memcmp(g->cfg.schema[s].name, key, klen))
+			return &g->cfg.schema[s];
+	return NULL;
+}
+
+/* Append field F's value converted to TYPE, as a CSV value would be: a
+ * string by its content, a number or boolean by its text; null stays null.
+ * NULL, or the reason it cannot be converted (MSG). */
+static const char *schema_value(struct sx_ingest *g, struct sx_buf *b, const struct sx_field *f,
+				const struct sx_schema_col *col, char *msg, size_t msgsize)
+{
+	const char *s = f->val, *why;
+	size_t n = f->val_len;
+	switch (f->type) {
+	case SX_JNULL:
+		sx_buf_append(b, "null", 4);
+		return NULL;
+	case SX_JOBJECT:
+	case SX_JARRAY:
+		snprintf(msg, msgsize, "field '%s': %s cannot be converted to %s", col->name,
+			 f->type == SX_JOBJECT ? "an object" : "an array", coltype_name(col->type));
+		return msg;
+	case SX_JSTRING:
+		if (col->type == SX_COL_STRING) {
+			sx_buf_append(b, f->val, f->val_len); /* as written */
+			return NULL;
+		}
+		sx_field_str(f, &g->schema_scratch, &s, &n);
+		break;
+	default:
+		break;
+	}
+	if (sx_csv_value_json(b, s, n, col->type, g->cfg.time_unit, &why) < 0) {
+		snprintf(msg, msgsize, "field '%s': %s", col->name, why);
+		return msg;
+	}
+	return NULL;
+}
+
+/* Write record R with the overrides that are set and the --schema types:
+ * 0, or -1 after a data error (a value --schema cannot convert). */
+static int write_record(struct sx_ingest *g, const struct sx_rec *r, const char *raw, size_t rawlen)
 {
 	int any = 0;
 	for (int i = 0; i < NOV; i++) {
 		g->ov[i].used = 0;
 		any |= g->ov[i].set;
 	}
-	if (!any && r->compact) {
+	int schema = g->cfg.nschema > 0;
+	if (!any && !schema && r->compact) {
 		sx_out_write(&sx_stdout, r->line, r->len);
 		sx_out_putc(&sx_stdout, '\n');
 		sx_stats.records_out++;
-		return;
+		return 0;
 	}
 	struct sx_buf *b = &g->out;
 	sx_buf_reset(b);
@@ -284,8 +348,9 @@ static void write_record(struct sx_ingest *g, const struct sx_rec *r)
 		struct override *o = NULL;
 		const char *key = f->key;
 		size_t klen = f->key_len;
-		if (any && f->key_esc) /* "t\u0073" is the key ts: replaced in place, spelling kept */
+		if ((any || schema) && f->key_esc) /* "t\u0073" is the key ts: replaced in place, spelling kept */
 			sx_json_unescape(f->key, f->key_len, 1, &g->keyscratch, &key, &klen);
+		const struct sx_schema_col *col;
 		for (int k = 0; k < NOV && any; k++) {
 			struct override *c = &g->ov[k];
 			if (c->set && c->nlen == klen && memcmp(c->name, key, klen) == 0) {
@@ -296,6 +361,13 @@ static void write_record(struct sx_ingest *g, const struct sx_rec *r)
 		if (o) {
 			sx_buf_append(b, o->val.data, o->val.len);
 			o->used = 1;
+		} else if (schema && (col = schema_col(g, key, klen))) {
+			char msg[256];
+			const char *why = schema_value(g, b, f, col, msg, sizeof msg);
+			if (why) {
+				data_error(g, why, raw, rawlen);
+				return -1;
+			}
 		} else if (r->compact) {
 			sx_buf_append(b, f->val, f->val_len);
 		} else {
@@ -305,6 +377,7 @@ static void write_record(struct sx_ingest *g, const struct sx_rec *r)
 	append_unused_overrides(g, b, r->n == 0);
 	sx_buf_append(b, "}\n", 2);
 	emit_buf(b);
+	return 0;
 }
 
 /* Unwrap a kcat -J / mosquitto_sub -F %j|%J envelope into g->inner.
@@ -421,7 +494,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 	}
 	if (g->nov_active)
 		set_common_overrides(g);
-	write_record(g, r);
+	write_record(g, r, raw, rawlen);
 }
 
 static void parse_and_finish(struct sx_ingest *g, const char *p, size_t n)
@@ -863,8 +936,11 @@ static enum sx_format format_by_content(struct sx_ingest *g, const char *p, size
 		i++;
 	if (i < n && p[i] == '[')
 		return SX_FMT_JSON;
-	if (i >= n || p[i] != '{')
+	if (i >= n || p[i] != '{') {
+		if (g->cfg.envelope != SX_ENV_NONE)
+			return SX_FMT_NDJSON; /* broker output is JSON: each line an error */
 		return g->cfg.delim == '\t' ? SX_FMT_TSV : SX_FMT_CSV;
+	}
 	int depth = 0, in_str = 0, esc = 0;
 	for (; i < n; i++) {
 		char c = p[i];
@@ -932,6 +1008,14 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
 	if (g->fmt == SX_FMT_AUTO && g->cfg.delim && g->cfg.delim != '\t')
 		g->fmt = SX_FMT_CSV;
+	if (g->cfg.envelope != SX_ENV_NONE && (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV)) {
+		/* -f csv with --envelope is a usage error; this is a file name */
+		source_error(g, "%s: --envelope reads JSON (kcat -J, mosquitto_sub -F %%j or %%J output), "
+			     "and this file is named as %s; use -f ndjson", name,
+			     g->fmt == SX_FMT_CSV ? "CSV" : "TSV");
+		g->started = 0;
+		return;
+	}
 	g->started = g->fmt != SX_FMT_AUTO;
 	if (g->started)
 		start_format(g);
@@ -1015,6 +1099,8 @@ int sx_ingest_pump(struct sx_ingest *g)
 	const char *line;
 	size_t len;
 	int r;
+	if (g->failed)
+		return -1;
 	while ((r = sx_in_getrawline(in, &line, &len)) > 0) {
 		sx_stats.bytes_in += in->bytes_read - g->last_bytes;
 		g->last_bytes = in->bytes_read;

@@ -295,6 +295,27 @@ static void free_src(struct src *s)
 	free(s->abs);
 }
 
+/* A batch --glob that matches no file: an empty landing folder is no error
+ * (a warning, exit 0), but a folder that is not there is (exit 1): a typo or
+ * a share that is not mounted must not pass for "nothing new". */
+static void glob_matched_nothing(const char *pattern)
+{
+	/* the folder part: up to the last '/' before the first wildcard */
+	size_t magic = strcspn(pattern, "*?[");
+	size_t slash = magic;
+	while (slash > 0 && pattern[slash - 1] != '/')
+		slash--;
+	char *dir = slash ? sx_xstrndup(pattern, slash > 1 ? slash - 1 : 1) : sx_xstrdup(".");
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		sx_error("--glob '%s': %s:", pattern, dir);
+		free(dir);
+		sx_exit(SX_EXIT_FAIL);
+	}
+	free(dir);
+	sx_warn("--glob '%s': no files match", pattern);
+}
+
 /* Batch: every operand, folder and glob match once, in order. */
 static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
 {
@@ -325,6 +346,8 @@ static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 	if (cfg->glob) {
 		size_t n;
 		char **list = sx_sources_glob(cfg->glob, &n);
+		if (n == 0)
+			glob_matched_nothing(cfg->glob);
 		for (size_t k = 0; k < n; k++) {
 			init_src(&s, list[k], g, cfg);
 			ingest_whole(&s);

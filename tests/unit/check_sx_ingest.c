@@ -307,6 +307,29 @@ START_TEST(auto_detection_by_content)
 }
 END_TEST
 
+/* --schema on JSON records: fields converted as CSV values would be. */
+START_TEST(json_schema)
+{
+	setup_io();
+	struct sx_schema_col schema[] = { { "i", SX_COL_INT }, { "f", SX_COL_FLOAT }, { "s", SX_COL_STRING },
+					  { "b", SX_COL_BOOL }, { "t", SX_COL_TIME } };
+	struct sx_ingest_cfg cfg = { .schema = schema, .nschema = 5, .time_unit = SX_UNIT_MS };
+	expect(&cfg, "s.ndjson",
+	       "{\"i\":\"-3\",\"f\":2,\"s\":true,\"b\":\"TRUE\",\"t\":1767225600000,\"x\":\"7\"}\n"
+	       "{ \"i\" : 4 , \"s\" : \"a\\u00e9\" , \"t\" : \"2026-01-01 00:00:00\" , \"f\" : null }\n"
+	       "{\"x\":1}\n"
+	       "{\"i\":1.5}\n{\"b\":[true]}\n{\"f\":\"abc\"}\n"
+	       "{\"\\u0069\":\"5\"}\n",
+	       "{\"i\":-3,\"f\":2.0,\"s\":\"true\",\"b\":true,\"t\":\"2026-01-01T00:00:00.000Z\",\"x\":\"7\"}\n"
+	       "{\"i\":4,\"s\":\"a\\u00e9\",\"t\":\"2026-01-01T00:00:00.000Z\",\"f\":null}\n"
+	       "{\"x\":1}\n"
+	       "{\"\\u0069\":5}\n");
+	expect_errors("sx-ingest: s.ndjson:4: field 'i': value is not an int\n"
+		      "sx-ingest: s.ndjson:5: field 'b': an array cannot be converted to bool\n"
+		      "sx-ingest: s.ndjson:6: field 'f': value is not a float\n");
+}
+END_TEST
+
 /* ---- envelopes ---------------------------------------------------------- */
 
 START_TEST(kcat_envelope)
@@ -537,6 +560,7 @@ Suite *sx_ingest_suite(void)
 	tcase_add_test(tc, json_array_errors);
 	tcase_add_test(tc, json_concatenated_objects);
 	tcase_add_test(tc, auto_detection_by_content);
+	tcase_add_test(tc, json_schema);
 	tcase_add_test(tc, kcat_envelope);
 	tcase_add_test(tc, mosquitto_envelope);
 	tcase_add_test(tc, time_rewrite);
