@@ -582,6 +582,9 @@ void sx_sql_prologue(struct sx_buf *b, enum sx_sql_dialect d)
 {
 	if (d == SX_SQL_TSQL)
 		sx_buf_puts(b, "SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\n");
+	else if (d == SX_SQL_POSTGRES)
+		/* the script is UTF-8 whatever PGCLIENTENCODING or the locale say */
+		sx_buf_puts(b, "SET client_encoding = 'UTF8';\n");
 }
 
 void sx_sql_begin(struct sx_buf *b, enum sx_sql_dialect d)

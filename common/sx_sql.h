@@ -116,7 +116,9 @@ struct sx_sql_target {
 #define SX_SQL_STAGE "sx_emit_sql_stage"
 #define SX_SQL_STAGE_REF "pg_temp.\"" SX_SQL_STAGE "\""
 
-/* T-SQL: SET NOCOUNT ON, SET XACT_ABORT ON, GO.  Others: nothing. */
+/* T-SQL: SET NOCOUNT ON, SET XACT_ABORT ON, GO.  PostgreSQL: SET
+ * client_encoding = 'UTF8' (psql would otherwise read the UTF-8 script in
+ * PGCLIENTENCODING's or the locale's encoding).  SQLite: nothing. */
 void sx_sql_prologue(struct sx_buf *b, enum sx_sql_dialect d);
 void sx_sql_begin(struct sx_buf *b, enum sx_sql_dialect d);
 /* COMMIT (T-SQL: COMMIT TRANSACTION and GO, which makes sqlcmd send it). */

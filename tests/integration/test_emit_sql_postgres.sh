@@ -41,6 +41,17 @@ for args in "" "--batch 1" "--batch 7 --commit-every 3" "--copy" "--copy --batch
 done
 no_markers "emit-sql-postgres: no psql/sqlcmd meta-command in a value ran" "$tmp/markers"
 
+# --- the script is read as UTF-8 whatever psql's client encoding -------------------
+# (it starts with SET client_encoding = 'UTF8'); field names too.
+printf '{"id":1,"s":"\xc3\xa9\xf0\x9f\x98\x80","\xc3\xa9":"x"}\n' >"$tmp/enc.ndjson"
+for args in "" "--copy"; do
+	reset
+	PGCLIENTENCODING=LATIN1 pipe_to x "$tmp/enc.ndjson" "$PSQL" -- --dialect postgres --table t --create $args
+	pipe_ok "emit-sql-postgres: loads under PGCLIENTENCODING=LATIN1 (${args:-INSERT})"
+	expect_eq "emit-sql-postgres: ... the text reads back byte for byte (${args:-INSERT})" "1 C3A9F09F9880 x" \
+		"$(psql_q "select id || ' ' || upper(encode(convert_to(s, 'UTF8'), 'hex')) || ' ' || \"é\" from t" 2>&1)"
+done
+
 # --- field names needing quoting ------------------------------------------------
 for args in "" "--copy"; do
 	reset

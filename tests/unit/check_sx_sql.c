@@ -425,6 +425,12 @@ START_TEST(statements)
 	sx_sql_rollback(&out, t.d);
 	ck_assert_str_eq(out.data, "SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\nBEGIN TRANSACTION;\n"
 			 "COMMIT TRANSACTION;\nGO\nIF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;\nGO\n");
+	reset();
+	sx_sql_prologue(&out, SX_SQL_POSTGRES);
+	ck_assert_str_eq(out.data, "SET client_encoding = 'UTF8';\n");
+	reset();
+	sx_sql_prologue(&out, SX_SQL_SQLITE);
+	ck_assert_uint_eq(out.len, 0);
 }
 END_TEST
 

@@ -96,6 +96,9 @@ static char *sk_out(void)
 	free(got_);                                                     \
 } while (0)
 
+/* What every PostgreSQL script starts with. */
+#define PG_PROLOGUE "SET client_encoding = 'UTF8';\n"
+
 static void stats_setup(void)
 {
 	memset(&sx_stats, 0, sizeof sx_stats);
@@ -303,7 +306,8 @@ START_TEST(null_first_column_added_at_its_first_value)
 	ck_assert_str_eq(h.why, "field \"n\": value is not a float (column type float, from its first "
 			 "values; only integer widens, to float)");
 	sx_sqlsink_stage.finish(&h.s);
-	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"a\" bigint\n);\n"
+	assert_sql(PG_PROLOGUE
+		   "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"a\" bigint\n);\n"
 		   "BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\n"
 		   "INSERT INTO \"t\" (\"a\") VALUES\n(2);\n"
 		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"n\" double precision;\n"
@@ -694,11 +698,11 @@ START_TEST(copy_blocks_end_at_commits)
 	c.commit_every = 3;
 	sk_open(&h, &c);
 	sk_ints(&h, "a", 1, 4);
-	assert_sql("BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n");
+	assert_sql(PG_PROLOGUE "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n");
 	sx_sqlsink_stage.tick(&h.s);
 	sk_ints(&h, "a", 5, 5);
 	sx_sqlsink_stage.finish(&h.s);
-	assert_sql("BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n"
+	assert_sql(PG_PROLOGUE "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n"
 		   "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n4\n\\.\nCOMMIT;\n"
 		   "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n5\n\\.\nCOMMIT;\n");
 	sk_close(&h);
@@ -718,7 +722,7 @@ START_TEST(copy_block_ends_for_a_new_column)
 	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":\"x\\ty\"}"), SX_OK);
 	sx_sqlsink_stage.finish(&h.s);
-	assert_sql("BEGIN;\nALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"a\" bigint;\n"
+	assert_sql(PG_PROLOGUE "BEGIN;\nALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"a\" bigint;\n"
 		   "COPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\n"
 		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"b\" text;\n"
 		   "COPY \"t\" (\"a\",\"b\") FROM STDIN;\n2\tx\\ty\n\\.\nCOMMIT;\n");
@@ -777,7 +781,7 @@ static int exit_with_open_copy(void *arg)
 START_TEST(error_exit_rolls_back)
 {
 	ck_assert_int_eq(tu_run_child(exit_with_open_copy, NULL, NULL, "err.txt"), 1);
-	tu_assert_file_eq("out.sql", "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\nROLLBACK;\n");
+	tu_assert_file_eq("out.sql", PG_PROLOGUE "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\nROLLBACK;\n");
 }
 END_TEST
 
