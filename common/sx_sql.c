@@ -307,6 +307,24 @@ static int number_is_integral(const char *s, size_t len)
 	return 1;
 }
 
+/* An integral JSON number (optional '-', digits without leading zeros)
+ * within the 64-bit range that bigint, BIGINT and SQLite's INTEGER hold. */
+static int integer_fits_int64(const char *s, size_t len)
+{
+	int neg = len > 0 && s[0] == '-';
+	const char *d = s + neg;
+	size_t n = len - (size_t)neg;
+	if (n != 19)
+		return n < 19;
+	return memcmp(d, neg ? "9223372036854775808" : "9223372036854775807", 19) <= 0;
+}
+
+/* An integer column's number: integral and 64-bit. */
+static int number_is_int64(const char *s, size_t len)
+{
+	return number_is_integral(s, len) && integer_fits_int64(s, len);
+}
+
 /* Strictly a JSON number (so it can be written into SQL unquoted). */
 static int is_json_number(const char *s, size_t len, int integral_only)
 {
@@ -358,7 +376,8 @@ enum sx_sql_type sx_sql_infer(const struct sx_field *f, struct sx_buf *scratch)
 	switch (f->type) {
 	case SX_JNULL: return SX_SQLT_NONE;
 	case SX_JTRUE: case SX_JFALSE: return SX_SQLT_BOOL;
-	case SX_JNUMBER: return number_is_integral(f->val, f->val_len) ? SX_SQLT_INT : SX_SQLT_FLOAT;
+	/* an integer beyond 64 bits would not fit an integer column: float */
+	case SX_JNUMBER: return number_is_int64(f->val, f->val_len) ? SX_SQLT_INT : SX_SQLT_FLOAT;
 	case SX_JOBJECT: case SX_JARRAY: return SX_SQLT_JSON;
 	default: break;
 	}
@@ -484,7 +503,7 @@ int sx_sql_value(struct sx_buf *b, enum sx_sql_dialect d, int copy, enum sx_sql_
 	if (t == SX_SQLT_NONE) {
 		/* the value's own type */
 		if (f->type == SX_JNUMBER)
-			t = number_is_integral(f->val, f->val_len) ? SX_SQLT_INT : SX_SQLT_FLOAT;
+			t = number_is_int64(f->val, f->val_len) ? SX_SQLT_INT : SX_SQLT_FLOAT;
 		else if (f->type == SX_JTRUE || f->type == SX_JFALSE)
 			t = SX_SQLT_BOOL;
 		else if (f->type == SX_JOBJECT || f->type == SX_JARRAY)
@@ -496,22 +515,28 @@ int sx_sql_value(struct sx_buf *b, enum sx_sql_dialect d, int copy, enum sx_sql_
 			return 0;
 		}
 	}
+	const char *reason_text = NULL;
 	switch (t) {
 	case SX_SQLT_INT:
 	case SX_SQLT_FLOAT: {
 		int integral = t == SX_SQLT_INT;
 		if (f->type == SX_JNUMBER) {
-			if (integral && !number_is_integral(f->val, f->val_len))
+			s = f->val;
+			len = f->val_len;
+			if (integral && !number_is_integral(s, len))
 				break;
-			put_number(b, d, copy, t, f->val, f->val_len);
-			return 0;
+		} else if (f->type == SX_JSTRING) {
+			sx_buf_reset(scratch);
+			sx_field_str(f, scratch, &s, &len);
+			if (!is_json_number(s, len, integral))
+				break;
+		} else {
+			break;
 		}
-		if (f->type != SX_JSTRING)
+		if (integral && !integer_fits_int64(s, len)) {
+			reason_text = "integer beyond the 64-bit range";
 			break;
-		sx_buf_reset(scratch);
-		sx_field_str(f, scratch, &s, &len);
-		if (!is_json_number(s, len, integral))
-			break;
+		}
 		put_number(b, d, copy, t, s, len);
 		return 0;
 	}
@@ -570,8 +595,11 @@ int sx_sql_value(struct sx_buf *b, enum sx_sql_dialect d, int copy, enum sx_sql_
 		break;
 	}
 	static char reason[64];
-	snprintf(reason, sizeof reason, "value is not %s %s",
-		 t == SX_SQLT_INT ? "an" : "a", sx_sql_type_label(t));
+	if (reason_text)
+		snprintf(reason, sizeof reason, "%s", reason_text);
+	else
+		snprintf(reason, sizeof reason, "value is not %s %s",
+			 t == SX_SQLT_INT ? "an" : "a", sx_sql_type_label(t));
 	*why = reason;
 	return -1;
 }

@@ -69,7 +69,9 @@ void sx_sql_str(struct sx_buf *b, enum sx_sql_dialect d, const char *s, size_t l
 /* Append S escaped for one COPY text-format column. */
 void sx_sql_copy_str(struct sx_buf *b, const char *s, size_t len);
 
-/* The type one JSON value suggests (NONE for null); `scratch` decodes strings. */
+/* The type one JSON value suggests (NONE for null; FLOAT for an integer
+ * beyond the 64-bit range, which no integer column holds); `scratch`
+ * decodes strings. */
 enum sx_sql_type sx_sql_infer(const struct sx_field *f, struct sx_buf *scratch);
 /* The column type after seeing both: NONE yields to the other, int and float
  * make float, any other mix is text. */
@@ -82,7 +84,8 @@ int sx_sql_value_check(enum sx_sql_dialect d, const struct sx_field *f, struct s
 
 /* Append the value of F converted to column type T, as an SQL literal (copy=0)
  * or a COPY text column (copy=1).  Conversions: int accepts integral numbers
- * and strings holding one; float any number or numeric string; bool
+ * and strings holding one, within 64 bits ("integer beyond the 64-bit
+ * range" otherwise); float any number or numeric string; bool
  * true/false, 0/1 and the strings "true"/"false"/"1"/"0"; time RFC 3339
  * strings (written as UTF RFC 3339 with 3 or 6 fractional digits); text
  * anything (numbers and booleans as written, objects/arrays as compact JSON);

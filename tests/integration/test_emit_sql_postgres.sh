@@ -161,6 +161,27 @@ expect_eq "emit-sql-postgres: ... it is still text, with every value" "text 1,1,
 	"$(psql_q "select (select data_type from information_schema.columns where table_name = 'g' and column_name = 'v')
 		|| ' ' || string_agg(v, ',' order by v) from g" 2>&1)"
 
+# --- integers beyond 64 bits are floats ---------------------------------------------------
+printf '{"id":1,"big":12345678901234567890123}\n{"id":2,"big":-1}\n' >"$tmp/big.ndjson"
+printf '{"id":1,"big":1}\n{"id":2,"big":12345678901234567890123}\n' >"$tmp/big2.ndjson"
+for args in "" "--copy" "--batch 1" "--copy --batch 1"; do
+	for input in big big2; do
+		reset
+		# shellcheck disable=SC2086
+		pipe_to x "$tmp/$input.ndjson" "$PSQL" -- --dialect postgres --table big --create $args
+		pipe_ok "emit-sql-postgres: an integer beyond 64 bits loads ($input ${args:-INSERT})"
+		expect_eq "emit-sql-postgres: ... into a double precision column ($input ${args:-INSERT})" \
+			"double precision 1.2345678901234568e+22" \
+			"$(psql_q "select (select data_type from information_schema.columns where table_name = 'big' and column_name = 'big')
+				|| ' ' || max(big) from big" 2>&1)"
+	done
+done
+reset
+pipe_to x "$tmp/big2.ndjson" "$PSQL" -- --dialect postgres --table big --create --schema big:int "$tmp/big2.ndjson"
+expect_eq "emit-sql-postgres: with --schema big:int it is a data error (exit 1)" 1 "$EMIT_RC"
+check "emit-sql-postgres: ... naming FILE:LINE and the field" \
+	grep -q 'big2.ndjson:2: field "big": integer beyond the 64-bit range' "$tmp/emit.err"
+
 # --- a new field: data error, or ADD COLUMN IF NOT EXISTS with --evolve ---------------
 printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n{"a":3,"b":"z","c":4}\n' >"$tmp/ev.ndjson"
 for args in "" "--copy"; do

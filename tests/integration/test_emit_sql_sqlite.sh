@@ -122,6 +122,21 @@ pipe_ok "emit-sql-sqlite: ... skipped with --on-error skip"
 expect_eq "emit-sql-sqlite: ... the other rows land as integers" "1|integer|7,3|integer|8" \
 	"$(sqlite3 "$db" "select group_concat(id || '|' || typeof(code) || '|' || code, ',') from (select * from mix order by id)")"
 
+# --- integers beyond 64 bits are floats (not a silently rounded "integer") -------------
+printf '{"id":1,"big":12345678901234567890123}\n{"id":2,"big":-1}\n' >"$tmp/big.ndjson"
+for args in "" "--batch 1"; do
+	db="$tmp/big.db"; rm -f "$db"
+	# shellcheck disable=SC2086
+	pipe_to x "$tmp/big.ndjson" "sqlite3 -bail '$db'" -- --table big --create $args
+	pipe_ok "emit-sql-sqlite: an integer beyond 64 bits loads (${args:-defaults})"
+	expect_eq "emit-sql-sqlite: ... into a REAL column, as a real (${args:-defaults})" "REAL real 1.23456789012346e+22" \
+		"$(sqlite3 "$db" "select (select type from pragma_table_info('big') where name = 'big') || ' ' || typeof(big) || ' ' || big from big where id = 1")"
+done
+pipe_to x "$tmp/big.ndjson" "sqlite3 -bail '$db'" -- --table big2 --create --schema big:int "$tmp/big.ndjson"
+expect_eq "emit-sql-sqlite: with --schema big:int it is a data error (exit 1)" 1 "$EMIT_RC"
+check "emit-sql-sqlite: ... naming FILE:LINE and the field" \
+	grep -q 'big.ndjson:1: field "big": integer beyond the 64-bit range' "$tmp/emit.err"
+
 # --- --schema overrides, --columns fixes the list -------------------------------
 db="$tmp/sc.db"
 printf '{"id":7,"code":"0042","extra":"x"}\n{"id":8,"code":"17","extra":"y"}\n' >"$tmp/sc.ndjson"

@@ -219,6 +219,13 @@ START_TEST(inference)
 	ck_assert_int_eq(sx_sql_infer(field("{\"v\":-12}"), &scratch), SX_SQLT_INT);
 	ck_assert_int_eq(sx_sql_infer(field("{\"v\":1.0}"), &scratch), SX_SQLT_FLOAT);
 	ck_assert_int_eq(sx_sql_infer(field("{\"v\":1e3}"), &scratch), SX_SQLT_FLOAT);
+	/* integers beyond 64 bits are floats: no integer column holds them */
+	ck_assert_int_eq(sx_sql_infer(field("{\"v\":9223372036854775807}"), &scratch), SX_SQLT_INT);
+	ck_assert_int_eq(sx_sql_infer(field("{\"v\":-9223372036854775808}"), &scratch), SX_SQLT_INT);
+	ck_assert_int_eq(sx_sql_infer(field("{\"v\":9223372036854775808}"), &scratch), SX_SQLT_FLOAT);
+	ck_assert_int_eq(sx_sql_infer(field("{\"v\":-9223372036854775809}"), &scratch), SX_SQLT_FLOAT);
+	ck_assert_int_eq(sx_sql_infer(field("{\"v\":12345678901234567890123}"), &scratch), SX_SQLT_FLOAT);
+	ck_assert_int_eq(sx_sql_infer(field("{\"v\":1000000000000000000}"), &scratch), SX_SQLT_INT);
 	ck_assert_int_eq(sx_sql_infer(field("{\"v\":true}"), &scratch), SX_SQLT_BOOL);
 	ck_assert_int_eq(sx_sql_infer(field("{\"v\":\"2026-01-01T12:00:00Z\"}"), &scratch), SX_SQLT_TIME);
 	ck_assert_int_eq(sx_sql_infer(field("{\"v\":\"2026-01-01 12:00:00.5+02:00\"}"), &scratch), SX_SQLT_TIME);
@@ -316,6 +323,27 @@ END_TEST
 /* A time already in canonical form is copied, not reformatted: the result
  * must be what formatting its parse would give, for every near-canonical
  * shape too (leap second, lower case, zero microseconds, offsets). */
+/* An integer column takes 64-bit integers only, as numbers or strings; a
+ * float column and the value's own type take the rest (T-SQL as a float). */
+START_TEST(integers_beyond_64_bits)
+{
+	const char *why = NULL;
+	reset();
+	ck_assert_int_eq(sx_sql_value(&out, SX_SQL_SQLITE, 0, SX_SQLT_INT,
+				      field("{\"v\":12345678901234567890123}"), &scratch, &why), -1);
+	ck_assert_str_eq(why, "integer beyond the 64-bit range");
+	ck_assert_ptr_null(value(SX_SQL_POSTGRES, 1, SX_SQLT_INT, "{\"v\":\"-9223372036854775809\"}"));
+	ck_assert_str_eq(value(SX_SQL_POSTGRES, 1, SX_SQLT_INT, "{\"v\":\"-9223372036854775808\"}"),
+			 "-9223372036854775808");
+	ck_assert_str_eq(value(SX_SQL_TSQL, 0, SX_SQLT_FLOAT, "{\"v\":12345678901234567890123}"),
+			 "12345678901234567890123E0");
+	ck_assert_str_eq(value(SX_SQL_TSQL, 0, SX_SQLT_NONE, "{\"v\":12345678901234567890123}"),
+			 "12345678901234567890123E0");
+	ck_assert_str_eq(value(SX_SQL_TSQL, 0, SX_SQLT_NONE, "{\"v\":9223372036854775807}"),
+			 "9223372036854775807");
+}
+END_TEST
+
 START_TEST(time_canonical_copy)
 {
 	static const char *times[] = {
@@ -464,6 +492,7 @@ Suite *sx_sql_suite(void)
 	tcase_add_test(tc, inference);
 	tcase_add_test(tc, values_per_dialect);
 	tcase_add_test(tc, conversions);
+	tcase_add_test(tc, integers_beyond_64_bits);
 	tcase_add_test(tc, time_canonical_copy);
 	tcase_add_test(tc, value_check);
 	tcase_add_test(tc, statements);
