@@ -88,6 +88,12 @@ int sx_sql_ident_check(enum sx_sql_dialect d, const char *name, size_t len, cons
 		*why = "a name holding a NUL character cannot be an identifier";
 		return -1;
 	}
+	if (d == SX_SQL_SQLITE && memchr(name, '\r', len)) {
+		/* a quoted identifier cannot be spliced like a literal (char(13)) */
+		*why = "a name holding a carriage return cannot be a SQLite identifier "
+		       "(the sqlite3 shell drops a CR before a line end)";
+		return -1;
+	}
 	if (d == SX_SQL_POSTGRES && len > 63) {
 		*why = "name longer than 63 bytes (PostgreSQL would truncate it)";
 		return -1;

@@ -5,9 +5,10 @@
  * upsert, MERGE, COPY, transactions).
  *
  * Quoting is exact per dialect, so no field name or value can inject SQL:
- *   SQLite      "ident" ("" doubled); 'text' ('' doubled); NUL and CR go
- *               through 'a'||char(0,13)||'b' (the shell's line reader drops a
- *               CR before a line end), so the text reads back byte for byte.
+ *   SQLite      "ident" ("" doubled, no CR); 'text' ('' doubled); NUL and CR
+ *               go through 'a'||char(0,13)||'b' (the shell's line reader drops
+ *               a CR before a line end), so the text reads back byte for byte;
+ *               an identifier cannot be spliced so, hence no CR in names.
  *   PostgreSQL  "ident" ("" doubled, at most 63 bytes); 'text', or E'text'
  *               with \\ when the value holds a backslash, so the literal means
  *               the same whatever standard_conforming_strings says.  NUL

@@ -200,6 +200,28 @@ static void flush_batch(struct sx_sqlsink *e);
 
 /* ---- records ---- */
 
+/* NAME for a message: its first 64 bytes, control characters escaped (\n,
+ * \r, \t, \xHH) so that a message stays one line.  SLOT 0 or 1. */
+static const char *shown(struct sx_sqlsink *e, int slot, const char *name, size_t len)
+{
+	char *o = e->shown[slot];
+	size_t n = 0;
+	for (size_t i = 0; i < len && i < 64; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == '\n' || c == '\r' || c == '\t') {
+			o[n++] = '\\';
+			o[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c < 0x20 || c == 0x7f) {
+			n += (size_t)snprintf(o + n, 5, "\\x%02x", c);
+		} else {
+			o[n++] = (char)c;
+		}
+	}
+	o[n] = '\0';
+	return o;
+}
+
+
 static int sink_record(void *st, struct sx_rec *rec, const char **why)
 {
 	struct sx_sqlsink *e = st;
@@ -237,16 +259,15 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 			if (e->columns_fixed)
 				continue; /* ignored */
 			if (!accept_new) {
-				snprintf(reason, reason_size, "field \"%.*s\" is not a column of the table "
+				snprintf(reason, reason_size, "field \"%s\" is not a column of the table "
 					 "(--evolve adds new columns, --columns ignores other fields)",
-					 len > 64 ? 64 : (int)len, name);
+					 shown(e, 0, name, len));
 				*why = reason;
 				return SX_REJECT;
 			}
 			const char *iwhy;
 			if (sx_sql_ident_check(e->c.dialect, name, len, &iwhy) < 0) {
-				snprintf(reason, reason_size, "field \"%.*s\": %s", len > 64 ? 64 : (int)len,
-					 name, iwhy);
+				snprintf(reason, reason_size, "field \"%s\": %s", shown(e, 0, name, len), iwhy);
 				*why = reason;
 				return SX_REJECT;
 			}
@@ -258,9 +279,9 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 					if (e->cols[j].len == len && !strncasecmp(e->cols[j].name, name, len))
 						clash = e->cols[j].name;
 			if (clash) {
-				snprintf(reason, reason_size, "field \"%.*s\" and column \"%.*s\" are the same "
-					 "name in %s, which ignores case", len > 64 ? 64 : (int)len, name,
-					 len > 64 ? 64 : (int)len, clash, sx_sql_dialect_name(e->c.dialect));
+				snprintf(reason, reason_size, "field \"%s\" and column \"%s\" are the same "
+					 "name in %s, which ignores case", shown(e, 0, name, len),
+					 shown(e, 1, clash, len), sx_sql_dialect_name(e->c.dialect));
 				*why = reason;
 				return SX_REJECT;
 			}
@@ -280,17 +301,17 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 						clash = "another field of this record";
 					sx_buf_free(&tmp);
 					if (clash) {
-						snprintf(reason, reason_size, "field \"%.*s\" and %s are the same "
-							 "name in %s, which ignores case", len > 64 ? 64 : (int)len,
-							 name, clash, sx_sql_dialect_name(e->c.dialect));
+						snprintf(reason, reason_size, "field \"%s\" and %s are the same "
+							 "name in %s, which ignores case", shown(e, 0, name, len),
+							 clash, sx_sql_dialect_name(e->c.dialect));
 						*why = reason;
 						return SX_REJECT;
 					}
 				}
 			if (dup == SIZE_MAX) {
 				if (e->ncols + nnew + 1 > sx_sql_max_columns(e->c.dialect)) {
-					snprintf(reason, reason_size, "field \"%.*s\": more than %zu columns, "
-						 "%s's limit", len > 64 ? 64 : (int)len, name,
+					snprintf(reason, reason_size, "field \"%s\": more than %zu columns, "
+						 "%s's limit", shown(e, 0, name, len),
 						 sx_sql_max_columns(e->c.dialect), sx_sql_dialect_name(e->c.dialect));
 					*why = reason;
 					return SX_REJECT;
@@ -300,7 +321,7 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 			e->fmap[i] = dup;
 		}
 		if (sx_sql_value_check(e->c.dialect, f, &e->scratch, why) < 0) {
-			snprintf(reason, reason_size, "field \"%.*s\": %s", len > 64 ? 64 : (int)len, name, *why);
+			snprintf(reason, reason_size, "field \"%s\": %s", shown(e, 0, name, len), *why);
 			*why = reason;
 			return SX_REJECT;
 		}
@@ -320,8 +341,8 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 					const char *hint = col->forced ? "from --schema"
 						: key ? "a key column's type does not change"
 						: "from its first values; only integer widens, to float";
-					snprintf(reason, reason_size, "field \"%.*s\": %s (%scolumn type %s, %s)",
-						 len > 64 ? 64 : (int)len, name, vwhy, key ? "key " : "",
+					snprintf(reason, reason_size, "field \"%s\": %s (%scolumn type %s, %s)",
+						 shown(e, 0, name, len), vwhy, key ? "key " : "",
 						 sx_sql_type_label(ct), hint);
 					*why = reason;
 					return SX_REJECT;
@@ -333,8 +354,8 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 		const struct sx_sqlsink_column *kc = &e->cols[e->keys[k]];
 		const struct sx_field *f = sx_rec_getn(rec, kc->name, kc->len);
 		if (!f || f->type == SX_JNULL) {
-			snprintf(reason, reason_size, "key field \"%.*s\" is %s",
-				 kc->len > 64 ? 64 : (int)kc->len, kc->name, f ? "null" : "missing");
+			snprintf(reason, reason_size, "key field \"%s\" is %s",
+				 shown(e, 0, kc->name, kc->len), f ? "null" : "missing");
 			*why = reason;
 			return SX_REJECT;
 		}

@@ -119,6 +119,7 @@ struct sx_sqlsink {
 	size_t fmap_cap;
 	struct sx_buf scratch, val;
 	char why[256];           /* the reason of the last SX_REJECT */
+	char shown[2][260];      /* names in that reason, control characters escaped */
 	/* per-batch scratch */
 	size_t *slots;           /* column -> the row's kept field for it, or SIZE_MAX */
 	size_t nslots;

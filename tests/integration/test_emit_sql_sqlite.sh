@@ -44,6 +44,19 @@ same_lines "emit-sql-sqlite: column names read back byte for byte" "$tmp/names.h
 expect_eq "emit-sql-sqlite: values land under the right names" "1|2|9" \
 	"$(sqlite3 "$db" 'select id, "with space", "semi;colon" from "odd ""table"""')"
 
+# --- a name the sqlite3 shell would change is refused, not renamed ----------------
+# (the shell drops a CR before a line end: "x\r\ny" would become "x\ny")
+db="$tmp/cr.db"
+printf '{"id":1,"x\\r\\ny":1}\n{"id":2}\n' >"$tmp/cr.ndjson"
+pipe_to x "$tmp/cr.ndjson" "sqlite3 -bail '$db'" -- --table t --create "$tmp/cr.ndjson"
+expect_eq "emit-sql-sqlite: a field name holding CR is a data error (exit 1)" 1 "$EMIT_RC"
+check "emit-sql-sqlite: ... naming FILE:LINE and the name, escaped" \
+	grep -qF 'cr.ndjson:1: field "x\r\ny": a name holding a carriage return cannot be a SQLite identifier' "$tmp/emit.err"
+pipe_to x "$tmp/cr.ndjson" "sqlite3 -bail '$db'" -- --table t --create --on-error skip
+pipe_ok "emit-sql-sqlite: ... skipped with --on-error skip"
+expect_eq "emit-sql-sqlite: ... and no renamed column exists" "id" \
+	"$(sqlite3 "$db" "select group_concat(name) from pragma_table_info('t')")"
+
 # --- NUL is kept on SQLite ----------------------------------------------------
 db="$tmp/nul.db"
 pipe_to x "$tmp/nul.ndjson" "sqlite3 -bail '$db'" -- --table t --create

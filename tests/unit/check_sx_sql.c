@@ -181,6 +181,13 @@ START_TEST(identifier_limits)
 	ck_assert_int_eq(sx_sql_ident_check(SX_SQL_TSQL, "a$b", 3, &why), 0);
 	ck_assert_int_eq(sx_sql_ident_check(SX_SQL_TSQL, "a\nb", 3, &why), -1);
 	ck_assert_int_eq(sx_sql_ident_check(SX_SQL_POSTGRES, "a\nb", 3, &why), 0);
+	/* the sqlite3 shell would drop the CR of "x\r\ny": refused there only */
+	ck_assert_int_eq(sx_sql_ident_check(SX_SQL_SQLITE, "x\r\ny", 4, &why), -1);
+	ck_assert(strstr(why, "carriage return") != NULL);
+	ck_assert_int_eq(sx_sql_ident_check(SX_SQL_SQLITE, "lone\rcr", 7, &why), -1);
+	ck_assert_int_eq(sx_sql_ident_check(SX_SQL_SQLITE, "a\nb", 3, &why), 0);
+	ck_assert_int_eq(sx_sql_ident_check(SX_SQL_POSTGRES, "x\r\ny", 4, &why), 0);
+	ck_assert_int_eq(sx_sql_table_check(SX_SQL_SQLITE, "s.x\ry", &why), -1);
 	ck_assert_int_eq(sx_sql_table_check(SX_SQL_SQLITE, "a..b", &why), -1);
 	ck_assert_int_eq(sx_sql_table_check(SX_SQL_SQLITE, "a.b", &why), 0);
 	ck_assert_uint_eq(sx_sql_max_columns(SX_SQL_POSTGRES), 1600);
