@@ -374,6 +374,63 @@ int sx_in_getrawline(struct sx_in *in, const char **line, size_t *len)
 	return next_line(in, line, len, 1);
 }
 
+int sx_in_getpiece(struct sx_in *in, const char **p, size_t *len, int *eol)
+{
+	for (;;) {
+		size_t avail = in->end - in->pos;
+		if (in->offset == 0 && in->started && (avail >= 3 || in->eof)) {
+			skip_bom(in);
+			avail = in->end - in->pos;
+		}
+		/* at the very start, a BOM needs 3 bytes to be recognised */
+		if (avail && !(in->offset == 0 && avail < 3 && !in->eof)) {
+			char *s = in->buf + in->pos;
+			char *nl = memchr(s, '\n', avail);
+			size_t n = nl ? (size_t)(nl - s) + 1 : avail;
+			in->pos += n;
+			in->offset += n;
+			*eol = nl != NULL;
+			if (nl)
+				in->lineno++;
+			in->mid_line = !nl;
+			*p = s;
+			*len = n;
+			return 1;
+		}
+		ssize_t r = fill(in);
+		if (r < 0)
+			return (int)r;
+		if (r == 0 && in->end == in->pos) {
+			if (in->mid_line)
+				in->lineno++; /* the last line ended without a line end */
+			in->mid_line = 0;
+			return at_end(in);
+		}
+	}
+}
+
+int sx_in_peek_nonblank(struct sx_in *in, char *c)
+{
+	for (;;) {
+		if (in->offset == 0 && in->started && (in->end - in->pos >= 3 || in->eof))
+			skip_bom(in);
+		if (!(in->offset == 0 && in->end - in->pos < 3 && !in->eof)) {
+			for (size_t i = in->pos; i < in->end; i++) {
+				char b = in->buf[i];
+				if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+					*c = b;
+					return 1;
+				}
+			}
+		}
+		if (in->eof)
+			return 0;
+		ssize_t r = fill(in);
+		if (r < 0)
+			return (int)r;
+	}
+}
+
 ssize_t sx_in_chunk(struct sx_in *in, const char **p)
 {
 	if (in->pos == in->end) {

@@ -47,6 +47,7 @@ struct sx_in {
 	char *buf;               /* decompressed bytes; [pos, end) not yet consumed */
 	size_t pos, end, cap;
 	uint64_t lineno;         /* number of the line last returned (1-based) */
+	int mid_line;            /* sx_in_getpiece returned part of a line */
 	uint64_t offset;         /* decompressed offset of the next unconsumed byte */
 	uint64_t bytes_read;     /* raw bytes read from fd */
 	int idle_ms;
@@ -82,6 +83,19 @@ int sx_in_getline(struct sx_in *in, const char **line, size_t *len);
  * none on a last line without one): for the CSV reader, whose quoted fields
  * may hold line breaks. */
 int sx_in_getrawline(struct sx_in *in, const char **line, size_t *len);
+
+/* Next piece of a line, keeping its terminator: up to and including the next
+ * "\n", or, when no line end is buffered, every byte buffered (so a line of
+ * any length is read in pieces of at most the buffer's size: the JSON reader
+ * streams a one-line array this way).  *eol says whether the piece ends its
+ * line; `lineno` counts a line when its last piece is returned (a last line
+ * without a line end: at EOF).  Returns like sx_in_getline. */
+int sx_in_getpiece(struct sx_in *in, const char **p, size_t *len, int *eol);
+
+/* Look ahead without consuming anything: the first byte that is not a space,
+ * tab, CR or LF (1, *c set), none before EOF (0), -1 on error, SX_IN_AGAIN.
+ * Buffers up to that byte (a BOM at the start is skipped). */
+int sx_in_peek_nonblank(struct sx_in *in, char *c);
 
 /* Next chunk of bytes, consumed: >0 = length, 0 = EOF, -1 = error (reported). */
 ssize_t sx_in_chunk(struct sx_in *in, const char **p);

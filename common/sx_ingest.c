@@ -76,6 +76,9 @@ struct sx_ingest {
 	enum js_state js;
 	int js_depth, js_in_str, js_esc, js_elem_open;
 	int js_elems;              /* elements begun in the array ("[\n]" is empty) */
+	int js_skip_line;          /* after an error: skip to the end of the line */
+	int piece_eol;             /* the piece being read ends its line */
+	uint64_t piece_off;        /* byte offset where it starts */
 };
 
 uint64_t sx_fnv1a64(const void *p, size_t n)
@@ -541,27 +544,43 @@ static void ndjson_line(struct sx_ingest *g, const char *p, size_t n)
 
 /* ---- JSON: a top-level array of objects, or concatenated objects ---- */
 
-static void js_element_done(struct sx_ingest *g)
+/* JSON is read in pieces of lines (a one-line array of any size streams),
+ * and several records may share a line, so resuming is decided per record
+ * by byte offsets, not per line: an element that ends at or before the
+ * resume offset was handled by the run that read it, and so was an error
+ * at a byte before it.  Each element's end is reported as a resume point. */
+static void js_element_done(struct sx_ingest *g, uint64_t end)
 {
 	g->js_elem_open = 0;
 	size_t n = g->elem.len;
 	while (n && (g->elem.data[n - 1] == ' ' || g->elem.data[n - 1] == '\n' ||
 		     g->elem.data[n - 1] == '\r' || g->elem.data[n - 1] == '\t'))
 		n--;
+	g->skipping = end <= g->skip_to;
 	parse_and_finish(g, g->elem.data, n);
 	sx_buf_reset(&g->elem);
+	if (g->progress)
+		g->progress(g->progress_ctx, end, g->lineno);
 }
 
-static void js_error(struct sx_ingest *g, const char *why, const char *p, size_t n)
+/* A structural error at byte AT of the piece LINE (N bytes). */
+static void js_error(struct sx_ingest *g, const char *why, const char *line, size_t n, const char *at)
 {
 	g->rec_line = g->lineno;
+	g->skipping = g->piece_off + (uint64_t)(at - line) + 1 <= g->skip_to;
 	sx_stats.records_in++;
-	data_error(g, why, p, strip_eol(p, n));
+	data_error(g, why, line, strip_eol(line, n));
 }
 
+/* One piece of a line (all of it, or part of a long line: g->piece_eol
+ * says whether it ends the line), starting at byte g->piece_off. */
 static void json_line(struct sx_ingest *g, const char *line, size_t n)
 {
 	const char *p = line, *end = line + n;
+	if (g->js_skip_line) {
+		g->js_skip_line = !g->piece_eol;
+		return; /* the rest of a line after an error */
+	}
 	while (p < end) {
 		if (g->js_elem_open) {
 			/* Copy up to the end of the element (or of the line). */
@@ -595,10 +614,11 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 			}
 			sx_buf_append(&g->elem, p, (size_t)(q - p));
 			p = q;
+			uint64_t at = g->piece_off + (uint64_t)(p - line);
 			if (g->js == JS_CONCAT && g->js_depth == 0 && !g->js_in_str) {
-				js_element_done(g);
+				js_element_done(g, at);
 			} else if (g->js == JS_ARRAY_ELEM && p < end && g->js_depth == 0 && !g->js_in_str) {
-				js_element_done(g);
+				js_element_done(g, at);
 				g->js = JS_ARRAY_AFTER;
 			}
 			continue;
@@ -624,7 +644,7 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 				continue;
 			}
 			if (c == ']' || c == ',') {
-				js_error(g, "missing array element", line, n);
+				js_error(g, "missing array element", line, n, p);
 				p++;
 				if (c == ']')
 					g->js = JS_DONE;
@@ -641,14 +661,16 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 			} else if (c == ']') {
 				g->js = JS_DONE;
 			} else {
-				js_error(g, "expected ',' or ']' between array elements", line, n);
+				js_error(g, "expected ',' or ']' between array elements", line, n, p);
+				g->js_skip_line = !g->piece_eol;
 				return;
 			}
 			p++;
 			continue;
 		case JS_CONCAT:
 			if (c != '{') {
-				js_error(g, "expected a JSON object", line, n);
+				js_error(g, "expected a JSON object", line, n, p);
+				g->js_skip_line = !g->piece_eol;
 				return; /* resynchronise at the next line */
 			}
 			g->js_elem_open = 1;
@@ -656,7 +678,8 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 			g->rec_line = g->lineno;
 			continue;
 		case JS_DONE:
-			js_error(g, "unexpected data after the closing ']'", line, n);
+			js_error(g, "unexpected data after the closing ']'", line, n, p);
+			g->js_skip_line = !g->piece_eol;
 			return;
 		}
 	}
@@ -666,9 +689,10 @@ static void json_end(struct sx_ingest *g)
 {
 	/* "[{...}" then EOF: the last element is complete, only the array is not */
 	if (g->js_elem_open && g->js == JS_ARRAY_ELEM && g->js_depth == 0 && !g->js_in_str) {
-		js_element_done(g);
+		js_element_done(g, g->in->offset);
 		g->js = JS_ARRAY_AFTER;
 	}
+	g->skipping = g->in->offset <= g->skip_to;
 	if (g->js_elem_open || g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER) {
 		sx_stats.records_in++;
 		data_error(g, g->js_elem_open ? "unterminated JSON value at end of input"
@@ -978,6 +1002,7 @@ static void start_format(struct sx_ingest *g)
 	} else if (g->fmt == SX_FMT_JSON) {
 		g->js = JS_START;
 		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = g->js_elems = 0;
+		g->js_skip_line = 0;
 		sx_buf_reset(&g->elem);
 	}
 }
@@ -1047,29 +1072,30 @@ static void resume_inside_line(struct sx_ingest *g, const char *line, size_t len
 		      "unterminated last line of the file; not ingested again", line, strip_eol(line, len));
 }
 
-/* Convert one raw line (terminator included) that ends at byte offset END. */
-static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lineno, uint64_t end)
+/* Convert one raw line (terminator included), or for JSON a piece of one
+ * (EOL: it ends the line), that ends at byte offset END. */
+static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lineno, uint64_t end, int eol)
 {
 	g->lineno = lineno;
-	g->skipping = end <= g->skip_to || g->skip_record;
-	if (!g->skipping && end - len < g->skip_to)
-		resume_inside_line(g, line, len, end);
-	g->open_line = len == 0 || line[len - 1] != '\n';
-	if (g->open_line) {
-		g->open_out = sx_stats.records_out;
-		g->open_rejected = g->rejected;
-	}
-	switch (g->fmt) {
-	case SX_FMT_CSV:
-	case SX_FMT_TSV:
-		csv_line(g, line, len);
-		break;
-	case SX_FMT_JSON:
+	if (g->fmt == SX_FMT_JSON) {
+		/* resumed per record by offsets (see js_element_done) */
+		g->piece_off = end - len;
+		g->piece_eol = eol;
 		json_line(g, line, len);
-		break;
-	default:
-		ndjson_line(g, line, len);
-		break;
+		g->skipping = 0;
+	} else {
+		g->skipping = end <= g->skip_to || g->skip_record;
+		if (!g->skipping && end - len < g->skip_to)
+			resume_inside_line(g, line, len, end);
+		g->open_line = len == 0 || line[len - 1] != '\n';
+		if (g->open_line) {
+			g->open_out = sx_stats.records_out;
+			g->open_rejected = g->rejected;
+		}
+		if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV)
+			csv_line(g, line, len);
+		else
+			ndjson_line(g, line, len);
 	}
 	if (between_records(g)) {
 		g->skip_record = 0;
@@ -1090,7 +1116,7 @@ static void feed_first(struct sx_ingest *g, enum sx_format fmt)
 {
 	set_format(g, fmt);
 	g->first_pending = 0;
-	feed(g, g->first.data, g->first.len, g->first_lineno, g->first_end);
+	feed(g, g->first.data, g->first.len, g->first_lineno, g->first_end, 1);
 }
 
 int sx_ingest_pump(struct sx_ingest *g)
@@ -1101,7 +1127,24 @@ int sx_ingest_pump(struct sx_ingest *g)
 	int r;
 	if (g->failed)
 		return -1;
-	while ((r = sx_in_getrawline(in, &line, &len)) > 0) {
+	for (;;) {
+		if (!g->started && !g->first_pending) {
+			/* by content: a JSON array is streamed in pieces from its
+			 * first byte, never read as one (possibly huge) line */
+			char c;
+			r = sx_in_peek_nonblank(in, &c);
+			if (r < 0)
+				break;
+			if (r == 1 && c == '[')
+				set_format(g, SX_FMT_JSON);
+		}
+		int eol = 1;
+		if (g->started && g->fmt == SX_FMT_JSON)
+			r = sx_in_getpiece(in, &line, &len, &eol);
+		else
+			r = sx_in_getrawline(in, &line, &len);
+		if (r <= 0)
+			break;
 		sx_stats.bytes_in += in->bytes_read - g->last_bytes;
 		g->last_bytes = in->bytes_read;
 		if (!g->started) {
@@ -1122,7 +1165,7 @@ int sx_ingest_pump(struct sx_ingest *g)
 				set_format(g, fmt);
 			}
 		}
-		feed(g, line, len, in->lineno, in->offset);
+		feed(g, line, len, eol ? in->lineno : in->lineno + 1, in->offset, eol);
 		sx_progress_tick();
 		if (g->failed)
 			break;

@@ -3,9 +3,12 @@
  * concatenated objects, streamed element by element) and NDJSON in, clean
  * NDJSON records out (SPEC section 2).
  *
- * A source is consumed line by line (sx_in_getrawline), whatever its format,
- * so every record has a FILE:LINE and ends at a known byte offset: the
- * checkpoint code resumes at those offsets.  Each record then goes through
+ * CSV and NDJSON are consumed line by line (sx_in_getrawline); JSON in
+ * pieces of lines (sx_in_getpiece), so a one-line array of any size streams
+ * in bounded memory.  Every record has a FILE:LINE and ends at a known byte
+ * offset: the checkpoint code resumes at those offsets (a line-based record
+ * is resumed by its line, a JSON record by its own end, since several may
+ * share a line).  Each record then goes through
  * one finishing step: envelope unwrapping (kcat, mosquitto), --shard
  * filtering, the -t rewrite into canonical RFC 3339, --add-arrival-time and
  * --add-source, and is written to sx_stdout.

@@ -303,6 +303,88 @@ START_TEST(gzip_trailing_zeros_and_garbage)
 }
 END_TEST
 
+/* sx_in_getpiece: a 10 MB line in pieces no larger than the first buffer
+ * (which never grows), plain and gzip; a BOM skipped; lines counted when they
+ * end (a last line without a line end: at EOF). */
+static void pieces_of(int gzip)
+{
+	size_t big = 10 * 1024 * 1024;
+	char *text = malloc(big + 16);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, "\xEF\xBB\xBF", 3);
+	for (size_t i = 3; i < big; i++)
+		text[i] = (char)('a' + i % 26);
+	memcpy(text + big, "\n{}\r\nx", 6);
+	size_t total = big + 6;
+	const char *p = tu_path(gzip ? "pieces.gz" : "pieces.txt");
+	if (gzip)
+		write_gz(p, text, total);
+	else
+		tu_write_file(p, text, total);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, p), 0);
+	size_t cap0 = in.cap, got = 0, npieces = 0;
+	const char *l;
+	size_t n;
+	int eol;
+	/* the long line: pieces, the last one with its "\n" */
+	for (;;) {
+		ck_assert_int_eq(sx_in_getpiece(&in, &l, &n, &eol), 1);
+		ck_assert(n > 0 && n <= cap0);
+		ck_assert_msg(memcmp(l, text + 3 + got, n) == 0, "piece %zu differs", npieces);
+		got += n;
+		npieces++;
+		if (eol)
+			break;
+		ck_assert_uint_eq(in.lineno, 0);
+	}
+	ck_assert_uint_eq(got, big - 3 + 1);
+	ck_assert_uint_gt(npieces, 10);
+	ck_assert_uint_eq(in.lineno, 1);
+	ck_assert_uint_eq(in.cap, cap0);
+	ck_assert_int_eq(sx_in_getpiece(&in, &l, &n, &eol), 1);
+	ck_assert(n == 4 && !memcmp(l, "{}\r\n", 4) && eol);
+	ck_assert_int_eq(sx_in_getpiece(&in, &l, &n, &eol), 1);
+	ck_assert(n == 1 && l[0] == 'x' && !eol);
+	ck_assert_uint_eq(in.lineno, 2);
+	ck_assert_int_eq(sx_in_getpiece(&in, &l, &n, &eol), 0);
+	ck_assert_uint_eq(in.lineno, 3);
+	ck_assert_uint_eq(in.offset, total);
+	ck_assert_uint_eq(in.cap, cap0);
+	sx_in_close(&in);
+	free(text);
+}
+
+START_TEST(pieces_of_a_long_line)
+{
+	pieces_of(0);
+	pieces_of(1);
+}
+END_TEST
+
+/* sx_in_peek_nonblank looks past a BOM and blank lines and consumes nothing. */
+START_TEST(peek_nonblank)
+{
+	const char *p = tu_path("peek.txt");
+	tu_write_file(p, "\xEF\xBB\xBF \r\n\t\n  [1]\n", 14);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, p), 0);
+	char c = 0;
+	ck_assert_int_eq(sx_in_peek_nonblank(&in, &c), 1);
+	ck_assert_int_eq(c, '[');
+	struct sx_buf b = SX_BUF_INIT;
+	ck_assert_int_eq(slurp(&in, &b, 1), 0);
+	ck_assert_str_eq(b.data, " \r\n|\t\n|  [1]\n|");
+	ck_assert_int_eq(sx_in_peek_nonblank(&in, &c), 0);
+	sx_in_close(&in);
+	tu_write_file(p, " \n\n", 3);
+	ck_assert_int_eq(sx_in_open(&in, p), 0);
+	ck_assert_int_eq(sx_in_peek_nonblank(&in, &c), 0);
+	sx_in_close(&in);
+	sx_buf_free(&b);
+}
+END_TEST
+
 START_TEST(empty_file)
 {
 	const char *p = tu_path("empty");
@@ -814,6 +896,8 @@ Suite *sx_in_suite(void)
 	tcase_add_test(tc, gzip_truncated_is_error);
 	tcase_add_test(tc, gzip_corrupt_is_error);
 	tcase_add_test(tc, gzip_trailing_zeros_and_garbage);
+	tcase_add_test(tc, pieces_of_a_long_line);
+	tcase_add_test(tc, peek_nonblank);
 	tcase_add_test(tc, empty_file);
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, last_line_without_newline);

@@ -73,6 +73,17 @@ static void expect_errors(const char *want)
 	free(e);
 }
 
+struct progress_log { uint64_t off[16], line[16]; int n; };
+static void log_progress(void *ctx, uint64_t offset, uint64_t lineno)
+{
+	struct progress_log *p = ctx;
+	if (p->n < 16) {
+		p->off[p->n] = offset;
+		p->line[p->n] = lineno;
+	}
+	p->n++;
+}
+
 /* ---- CSV ---------------------------------------------------------------- */
 
 START_TEST(csv_typed_rows)
@@ -330,6 +341,80 @@ START_TEST(json_schema)
 }
 END_TEST
 
+/* A one-line JSON array of any size is streamed element by element: the
+ * input buffer never grows to the line. */
+START_TEST(json_one_line_array_bounded)
+{
+	setup_io();
+	struct sx_buf text = SX_BUF_INIT;
+	sx_buf_putc(&text, '[');
+	int n = 200000;
+	for (int i = 0; i < n; i++)
+		sx_buf_printf(&text, "%s{\"i\":%d,\"s\":\"%050d\"}", i ? "," : "", i, i);
+	sx_buf_putc(&text, ']');
+	ck_assert_uint_gt(text.len, 10 * 1024 * 1024);
+	char path[600];
+	snprintf(path, sizeof path, "%s", tu_path("big"));
+	tu_write_file(path, text.data, text.len);
+	struct sx_ingest_cfg cfg = { 0 };
+	struct sx_ingest *g = sx_ingest_new(&cfg);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, path), 0);
+	size_t cap0 = in.cap;
+	ck_assert_int_eq(sx_ingest_source(g, &in, "big", 0), 0); /* by content */
+	ck_assert_uint_eq(in.cap, cap0);
+	sx_in_close(&in);
+	sx_ingest_free(g);
+	sx_out_flush(&sx_stdout);
+	char *out = tu_slurp("out.txt");
+	ck_assert_int_eq(tu_count(out, "\n"), n);
+	ck_assert_ptr_nonnull(strstr(out, "{\"i\":199999,\"s\":\"00000000000000000000000000000000000000000000199999\"}\n"));
+	free(out);
+	sx_buf_free(&text);
+	expect_errors("");
+}
+END_TEST
+
+/* JSON records are resumed by their own end offsets, also within a line. */
+START_TEST(json_resume_inside_a_line)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	const char *t = "{\"a\":1}{\"a\":2} x {\"a\":3}\n[\n";
+	/* {"a":2} ends at 14: resuming there emits only what follows */
+	char *got = ingest_n(&cfg, "c.json", t, strlen(t), 14);
+	ck_assert_str_eq(got, "");
+	free(got);
+	/* the errors after byte 14 were not reported by a run that stopped there */
+	expect_errors("sx-ingest: c.json:1: expected a JSON object\nsx-ingest: c.json:2: expected a JSON object\n");
+	got = ingest_n(&cfg, "c.json", t, strlen(t), 7);
+	ck_assert_str_eq(got, "{\"a\":2}\n");
+	free(got);
+	expect_errors("sx-ingest: c.json:1: expected a JSON object\nsx-ingest: c.json:2: expected a JSON object\n");
+	/* progress: each element's end, then the end */
+	struct progress_log pl = { 0 };
+	char path[600];
+	snprintf(path, sizeof path, "%s", tu_path("p.json"));
+	tu_write_file(path, "[{\"a\":1}, {\"b\":\n2}, {\"c\":3}]", 28);
+	struct sx_ingest *g = sx_ingest_new(&cfg);
+	sx_ingest_set_progress(g, log_progress, &pl);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, path), 0);
+	ck_assert_int_eq(sx_ingest_source(g, &in, "p.json", 0), 0);
+	sx_in_close(&in);
+	sx_ingest_free(g);
+	/* {"a":1} ends at its ',' (8); not the end of line 1 (16): {"b": is open
+	 * there; {"b":2} at 18, {"c":3} at 27, the end of the data at 28 */
+	ck_assert_int_eq(pl.n, 5);
+	ck_assert_uint_eq(pl.off[0], 8);
+	ck_assert_uint_eq(pl.off[1], 18);
+	ck_assert_uint_eq(pl.off[2], 27);
+	ck_assert_uint_eq(pl.off[3], 28);
+	ck_assert_uint_eq(pl.off[4], 28);
+	expect_errors("");
+}
+END_TEST
+
 /* ---- envelopes ---------------------------------------------------------- */
 
 START_TEST(kcat_envelope)
@@ -477,17 +562,6 @@ START_TEST(shards_partition_the_records)
 }
 END_TEST
 
-struct progress_log { uint64_t off[16], line[16]; int n; };
-static void log_progress(void *ctx, uint64_t offset, uint64_t lineno)
-{
-	struct progress_log *p = ctx;
-	if (p->n < 16) {
-		p->off[p->n] = offset;
-		p->line[p->n] = lineno;
-	}
-	p->n++;
-}
-
 /* Records that end at or before skip_to are read, not emitted, not reported. */
 START_TEST(resume_offsets)
 {
@@ -561,6 +635,8 @@ Suite *sx_ingest_suite(void)
 	tcase_add_test(tc, json_concatenated_objects);
 	tcase_add_test(tc, auto_detection_by_content);
 	tcase_add_test(tc, json_schema);
+	tcase_add_test(tc, json_one_line_array_bounded);
+	tcase_add_test(tc, json_resume_inside_a_line);
 	tcase_add_test(tc, kcat_envelope);
 	tcase_add_test(tc, mosquitto_envelope);
 	tcase_add_test(tc, time_rewrite);
