@@ -27,7 +27,7 @@ static const char usage[] =
 	"      --copy                PostgreSQL: load with COPY ... FROM STDIN\n"
 	"\n"
 	"Columns:\n"
-	"      --create              CREATE TABLE IF NOT EXISTS, types inferred from the first batch\n"
+	"      --create              CREATE TABLE IF NOT EXISTS; types from first values\n"
 	"      --schema COL:TYPE,... force column types: int, float, bool, timestamp, text, json\n"
 	"      --columns A,B,C       load only these columns; other fields are ignored\n"
 	"      --evolve              add columns for new fields (ALTER TABLE ADD COLUMN)\n"
