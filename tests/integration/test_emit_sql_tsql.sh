@@ -16,6 +16,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 emit_sql_require emit-sql-tsql
 : "${ROOT:=$(cd "$here/../.." && pwd)}"
 export SX_NPM="${SX_NPM:-$ROOT/build/npm}"
+# Without node, an installed parser is no use: tsql_deps.sh says so (this
+# test then SKIPs, instead of failing to start tsql_parse.js).
+nonode=$(mktemp -d)
+for c in bash grep dirname; do ln -s "$(command -v $c)" "$nonode/$c"; done
+nodeless=$(PATH=$nonode "$nonode/bash" "$here/tsql_deps.sh" "$SX_NPM"; echo "exit $?")
+rm -rf "$nonode"
+case $nodeless in
+"node not found"*"exit 1") echo "ok emit-sql-tsql: without node, tsql_deps.sh says why and exits 1 (SKIP)" ;;
+*) echo "FAIL emit-sql-tsql: without node, tsql_deps.sh said: $nodeless" ;;
+esac
 if ! why=$(bash "$here/tsql_deps.sh" "$SX_NPM"); then
 	echo "SKIP emit-sql-tsql: no T-SQL parser ($why)"; exit 0
 fi
