@@ -856,6 +856,13 @@ void sx_sql_insert_head(struct sx_buf *b, const struct sx_sql_target *t, int ups
 	sx_buf_puts(b, ") VALUES\n");
 }
 
+void sx_sql_insert_defaults(struct sx_buf *b, const struct sx_sql_target *t)
+{
+	sx_buf_puts(b, "INSERT INTO ");
+	sx_sql_table(b, t->d, t->table);
+	sx_buf_puts(b, " DEFAULT VALUES;\n");
+}
+
 /* ON CONFLICT ("k") DO UPDATE SET "c"=excluded."c",... (or DO NOTHING) */
 static void on_conflict(struct sx_buf *b, const struct sx_sql_target *t)
 {

@@ -146,6 +146,8 @@ void sx_sql_widen_column(struct sx_buf *b, const struct sx_sql_target *t, size_t
  * Rows are written "(v,v,...)" separated by ",\n". */
 void sx_sql_insert_head(struct sx_buf *b, const struct sx_sql_target *t, int upsert);
 void sx_sql_insert_tail(struct sx_buf *b, const struct sx_sql_target *t, int upsert);
+/* One row of no columns (all of them default): INSERT ... DEFAULT VALUES. */
+void sx_sql_insert_defaults(struct sx_buf *b, const struct sx_sql_target *t);
 /* COPY table (cols) FROM STDIN (into the stage table when `stage`); the data
  * lines follow, then sx_sql_copy_end. */
 void sx_sql_copy_head(struct sx_buf *b, const struct sx_sql_target *t, int stage);

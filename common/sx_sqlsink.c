@@ -506,6 +506,20 @@ static void decide_columns(struct sx_sqlsink *e, int first)
 	}
 }
 
+/* The batch's LIVE rows are written: account for them, start the next batch,
+ * commit every --commit-every rows. */
+static void end_batch(struct sx_sqlsink *e, uint64_t live)
+{
+	emit_out(e);
+	sx_stats.records_out += live;
+	e->txn_rows += e->nrows;
+	e->nrows = 0;
+	e->nkf = 0;
+	sx_buf_reset(&e->lines);
+	if ((long)e->txn_rows >= e->c.commit_every)
+		commit(e);
+}
+
 /* The table changed under the --copy --upsert stage: make it again. */
 static void stage_invalidate(struct sx_sqlsink *e)
 {
@@ -527,6 +541,16 @@ static void flush_batch(struct sx_sqlsink *e)
 		if (e->cols[c].pending_add)
 			e->cols[c].placed = 1;
 	struct sx_sql_target t = target(e);
+	if (first && e->c.create && t.ncols == 0 && e->c.dialect == SX_SQL_TSQL) {
+		/* T-SQL cannot make a table without columns: when every field of
+		 * the first rows is null, they are made as text after all */
+		for (size_t c = 0; c < e->ncols; c++) {
+			e->cols[c].type = SX_SQLT_TEXT;
+			e->cols[c].decided = e->cols[c].strict = e->cols[c].placed = 1;
+			e->cols[c].pending_add = e->c.evolve; /* see decide_columns */
+		}
+		t = target(e);
+	}
 	if (first && e->c.create) {
 		sx_sql_create(&e->out, &t);
 		e->created = 1;
@@ -553,6 +577,15 @@ static void flush_batch(struct sx_sqlsink *e)
 				sx_sql_widen_column(&e->out, &t, i);
 			}
 		}
+	}
+	if (t.ncols == 0) {
+		/* Only null fields so far, and no column in the table yet: the
+		 * rows still count (keys would be columns: no upsert here). */
+		copy_end(e);
+		for (size_t i = 0; i < e->nrows; i++)
+			sx_sql_insert_defaults(&e->out, &t);
+		end_batch(e, e->nrows);
+		return;
 	}
 	unsigned char *dead = sx_xcalloc(e->nrows, 1);
 	if (e->c.upsert)
@@ -606,14 +639,7 @@ static void flush_batch(struct sx_sqlsink *e)
 	} else {
 		sx_sql_insert_tail(&e->out, &t, e->c.upsert);
 	}
-	emit_out(e);
-	sx_stats.records_out += live;
-	e->txn_rows += e->nrows;
-	e->nrows = 0;
-	e->nkf = 0;
-	sx_buf_reset(&e->lines);
-	if ((long)e->txn_rows >= e->c.commit_every)
-		commit(e);
+	end_batch(e, live);
 }
 
 /* Input went quiet: land what we have. */

@@ -138,6 +138,16 @@ expect_eq "emit-sql-postgres: a pause between rows changes nothing (both rows, f
 	"$(psql_q "select string_agg(temp || '|' || coalesce(hum::text, ''), ',' order by temp)
 		|| ' ' || (select string_agg(data_type, ',' order by ordinal_position) from information_schema.columns
 		where table_name = 'r') from r" 2>&1)"
+# Every field of the first rows null: a table without columns at first.
+for args in "--batch 2" "--batch 2 --copy"; do
+	reset
+	printf '{"a":null}\n{"a":null,"b":null}\n{"a":1,"b":null}\n' >"$tmp/allnull.ndjson"
+	pipe_to x "$tmp/allnull.ndjson" "$PSQL" -- --dialect postgres --table z --create $args
+	pipe_ok "emit-sql-postgres: first rows with only nulls load ($args)"
+	expect_eq "emit-sql-postgres: ... every row, a added at its first value ($args)" "3|1 a:bigint" \
+		"$(psql_q "select count(*) || '|' || count(a) || ' ' || (select string_agg(column_name || ':' || data_type, ' ')
+			from information_schema.columns where table_name = 'z') from z" 2>&1)"
+done
 # Only integer widens; another mix in a column we made is a data error.
 reset
 printf '{"id":1,"code":7}\n{"id":2,"code":"A12"}\n{"id":3,"code":8}\n' >"$tmp/mix.ndjson"

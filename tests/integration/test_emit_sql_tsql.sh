@@ -94,6 +94,9 @@ gen live --table db.s.live --create --batch 1 --on-error skip <"$tmp/live.ndjson
 gen liveup --table live --create --batch 1 --key id --upsert --on-error skip <"$tmp/live.ndjson"
 printf '{"a":1,"b":1}\n{"a":2,"b":2}\n{"a":3,"b":2.5}\n{"a":"abc","b":4}\n{"a":5,"b":true}\n{"a":null,"b":{"j":1}}\n' >"$tmp/kinds.ndjson"
 gen kinds --table t --batch 2 <"$tmp/kinds.ndjson"
+printf '{"a":null}\n{"a":null,"b":null}\n{"a":1,"b":"x"}\n' >"$tmp/allnull.ndjson"
+gen allnull --table t --evolve --batch 2 <"$tmp/allnull.ndjson"
+gen allnullc --table t --create --batch 2 <"$tmp/allnull.ndjson"
 gen kindsup --table t --batch 3 --key a --upsert --on-error skip <"$tmp/kinds.ndjson"
 python3 "$here/emit_sql_data.py" rows "$tmp" 2500
 gen r5000 --table r --create --batch 5000 <"$tmp/rows.ndjson"
@@ -203,6 +206,10 @@ for l in open(sys.argv[1]):
 print(sum(len(v) > 1 for v in kinds.values()))' "$tmp/parse.out")
 	expect_eq "emit-sql-tsql: no VALUES column mixes strings and numbers ($(basename "$f"))" 0 "$mixed"
 done
+for g in allnull allnullc; do
+	parse_ok "emit-sql-tsql: first rows with only nulls parse ($g)" "$tmp/$g.sql"
+done
+check "emit-sql-tsql: ... without columns yet, as INSERT ... DEFAULT VALUES" grep -qF 'INSERT INTO [t] DEFAULT VALUES;' "$tmp/allnull.sql"
 rows_of() { grep '^{' "$tmp/$1.sql.parse" | python3 -c 'import json,sys; print(" ".join(",".join("NULL" if v is None else v for v in json.loads(l)["row"]) for l in sys.stdin))'; }
 expect_eq "emit-sql-tsql: an existing table gets each value as sent, one kind per statement" \
 	"1,1 2,2 3,2.5E0 abc,4E0 5,true NULL,{\"j\":1}" "$(rows_of kinds)"

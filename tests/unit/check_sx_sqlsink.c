@@ -317,6 +317,29 @@ START_TEST(null_first_column_added_at_its_first_value)
 }
 END_TEST
 
+/* No column in the table yet (every field so far null): the rows are still
+ * written, as INSERT ... DEFAULT VALUES, and counted. */
+START_TEST(rows_of_nulls_only)
+{
+	struct sk h;
+	struct sx_sqlsink_cfg c = cfg("t");
+	c.dialect = SX_SQL_POSTGRES;
+	c.create = 1;
+	c.batch = 2;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":null}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{}"), SX_OK);
+	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
+	sx_sqlsink_stage.finish(&h.s);
+	assert_sql(PG_PROLOGUE "CREATE TABLE IF NOT EXISTS \"t\" (\n);\nBEGIN;\n"
+		   "INSERT INTO \"t\" DEFAULT VALUES;\nINSERT INTO \"t\" DEFAULT VALUES;\n"
+		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"a\" bigint;\n"
+		   "INSERT INTO \"t\" (\"a\") VALUES\n(1);\nCOMMIT;\n");
+	ck_assert_uint_eq(sx_stats.records_out, 3);
+	sk_close(&h);
+}
+END_TEST
+
 /* T-SQL: the same, under the COL_LENGTH guard (and GO, so the next INSERT
  * compiles against the new column); a column that never has a value is
  * never added. */
@@ -873,6 +896,7 @@ Suite *sx_sqlsink_suite(void)
 	tcase_add_test(tc, create_types_from_the_first_batch);
 	tcase_add_test(tc, null_first_column_added_at_its_first_value);
 	tcase_add_test(tc, null_first_column_tsql);
+	tcase_add_test(tc, rows_of_nulls_only);
 	tcase_add_loop_test(tc, integer_column_widens_to_float, 0, 3);
 	tcase_add_test(tc, other_mixes_are_data_errors);
 	tcase_add_test(tc, copy_upsert_stage_follows_the_table);
