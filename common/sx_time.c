@@ -275,7 +275,7 @@ int sx_duration_parse(const char *s, int allow_sign, int64_t *us)
 		*us = 0;
 		return 0;
 	}
-	int64_t total = 0;
+	int64_t total = 0, last_unit = INT64_MAX;
 	while (*s) {
 		if (*s < '0' || *s > '9')
 			return -1;
@@ -293,6 +293,9 @@ int sx_duration_parse(const char *s, int allow_sign, int64_t *us)
 		else if (s[0] == 'h') { unit = 3600 * SX_US_PER_SEC; s++; }
 		else if (s[0] == 'd') { unit = 86400 * SX_US_PER_SEC; s++; }
 		else return -1;
+		if (unit >= last_unit)  /* "1h30m", not "30m1h" or "1h1h": a typo, not a sum */
+			return -1;
+		last_unit = unit;
 		if (v > (INT64_MAX / 4 - total) / unit)
 			return -1;
 		total += v * unit;

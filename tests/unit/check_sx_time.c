@@ -104,6 +104,12 @@ START_TEST(durations)
 	ck_assert_int_lt(sx_duration_parse("5x", 0, &us), 0);
 	ck_assert_int_lt(sx_duration_parse("", 0, &us), 0);
 	ck_assert_int_lt(sx_duration_parse("m", 0, &us), 0);
+	/* units largest first, each once */
+	ck_assert_int_eq(sx_duration_parse("1d2h3m4s5ms6us", 0, &us), 0);
+	ck_assert_int_eq(us, INT64_C(93784005006));
+	ck_assert_int_lt(sx_duration_parse("30m1h", 0, &us), 0);
+	ck_assert_int_lt(sx_duration_parse("1h1h", 0, &us), 0);
+	ck_assert_int_lt(sx_duration_parse("5ms1s", 0, &us), 0);
 }
 END_TEST
 
