@@ -100,7 +100,7 @@ deps-node:
 	$(call ensure_debs,nodejs npm)
 
 deps-npm:
-	@command -v npm >/dev/null 2>&1 || [ -f $(NPM_DIR)/node_modules/antlr4ts-sql/package.json ] || \
+	@{ command -v node && command -v npm; } >/dev/null 2>&1 || \
 		$(MAKE) --no-print-directory deps-node || echo "sx: no npm; test_emit_sql_tsql.sh will SKIP"
 	@bash tests/integration/tsql_deps.sh $(NPM_DIR) || \
 		echo "sx: T-SQL parser not installed; test_emit_sql_tsql.sh will SKIP"
