@@ -7,6 +7,7 @@
 #include "sx_stats.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@ struct sx_ingest {
 	struct sx_ingest_cfg cfg;
 	sx_ingest_progress_fn progress;
 	void *progress_ctx;
+	struct sx_ingest_sink sink;   /* record == NULL: stdout and --on-error */
+	struct sx_stats *stats;       /* &sx_stats, or own_stats with a sink */
+	struct sx_stats own_stats;
+	int failed;                   /* a fatal error in this source (sink mode) */
 
 	/* the source being read */
 	struct sx_in *in;
@@ -76,6 +81,7 @@ struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg)
 {
 	struct sx_ingest *g = sx_xcalloc(1, sizeof *g);
 	g->cfg = *cfg;
+	g->stats = &sx_stats;
 	sx_rec_init(&g->rec);
 	sx_rec_init(&g->inner);
 	static const char *const env_names[] = {
@@ -99,6 +105,32 @@ void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void 
 {
 	g->progress = fn;
 	g->progress_ctx = ctx;
+}
+
+void sx_ingest_set_sink(struct sx_ingest *g, const struct sx_ingest_sink *sink)
+{
+	g->sink = *sink;
+	g->stats = &g->own_stats;
+}
+
+/* A problem that stops the source (a bad CSV header): sx_die, or with a sink
+ * its error callback, after which the rest of the source is ignored. */
+static void fatal(struct sx_ingest *g, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fatal(struct sx_ingest *g, uint64_t line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!g->sink.record) {
+		if (line)
+			sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": %s", g->name, line, msg);
+		sx_die(SX_EXIT_FAIL, "%s: %s", g->name, msg);
+	}
+	if (!g->failed && g->sink.error)
+		g->sink.error(g->sink.ctx, 1, g->name, line, msg, "", 0);
+	g->failed = 1;
 }
 
 static void reset_csv(struct sx_ingest *g)
@@ -139,6 +171,11 @@ static void data_error(struct sx_ingest *g, const char *why, const char *raw, si
 {
 	if (g->skipping)
 		return; /* reported by the run that first read it */
+	if (g->sink.record) {
+		if (g->sink.error)
+			g->sink.error(g->sink.ctx, 0, g->name, g->rec_line, why, raw, rawlen);
+		return;
+	}
 	sx_data_error(g->name, g->rec_line, why, raw, rawlen);
 }
 
@@ -215,10 +252,15 @@ static void set_common_overrides(struct sx_ingest *g)
 		set_source(g);
 }
 
-static void emit_buf(const struct sx_buf *b)
+/* A finished record B (ending in "\n"): to stdout, or to the sink. */
+static void emit_buf(struct sx_ingest *g, const struct sx_buf *b)
 {
+	if (g->sink.record) {
+		g->sink.record(g->sink.ctx, b->data, b->len - 1);
+		return;
+	}
 	sx_out_write(&sx_stdout, b->data, b->len);
-	sx_stats.records_out++;
+	g->stats->records_out++;
 }
 
 static void append_unused_overrides(struct sx_ingest *g, struct sx_buf *b, int first)
@@ -244,10 +286,14 @@ static void write_record(struct sx_ingest *g, const struct sx_rec *r)
 		g->ov[i].used = 0;
 		any |= g->ov[i].set;
 	}
+	if (!any && r->compact && g->sink.record) {
+		g->sink.record(g->sink.ctx, r->line, r->len);
+		return;
+	}
 	if (!any && r->compact) {
 		sx_out_write(&sx_stdout, r->line, r->len);
 		sx_out_putc(&sx_stdout, '\n');
-		sx_stats.records_out++;
+		g->stats->records_out++;
 		return;
 	}
 	struct sx_buf *b = &g->out;
@@ -280,7 +326,7 @@ static void write_record(struct sx_ingest *g, const struct sx_rec *r)
 	}
 	append_unused_overrides(g, b, r->n == 0);
 	sx_buf_append(b, "}\n", 2);
-	emit_buf(b);
+	emit_buf(g, b);
 }
 
 /* Unwrap a kcat -J / mosquitto_sub -F %j|%J envelope into g->inner.
@@ -366,7 +412,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 	const char *why;
 	for (int i = 0; i < NOV; i++)
 		g->ov[i].set = 0;
-	sx_stats.records_in++;
+	g->stats->records_in++;
 	const struct sx_rec *r = &g->rec;
 	if (g->cfg.envelope != SX_ENV_NONE) {
 		if ((why = unwrap(g, &g->rec))) {
@@ -383,7 +429,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 		struct override *o = &g->ov[OV_ENQUEUED];
 		sx_time_t t;
 		if (sx_time_parse(o->val.data + 1, o->val.len - 2, &t) == 0)
-			sx_stats.event_time = t;
+			g->stats->event_time = t;
 	} else if (g->cfg.time_field) {
 		sx_time_t t;
 		if ((why = sx_field_time(sx_rec_get(r, g->cfg.time_field), g->cfg.time_unit,
@@ -393,7 +439,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 		}
 		set_time_text(&g->ov[OV_TIME].val, t);
 		g->ov[OV_TIME].set = 1;
-		sx_stats.event_time = t;
+		g->stats->event_time = t;
 	}
 	if (g->nov_active)
 		set_common_overrides(g);
@@ -406,7 +452,7 @@ static void parse_and_finish(struct sx_ingest *g, const char *p, size_t n)
 	if (sx_rec_parse(&g->rec, p, n, &why) < 0) {
 		/* Only shard 0 reports records that have no key to shard on. */
 		if (!g->cfg.shard_n || g->cfg.shard_i == 0) {
-			sx_stats.records_in++;
+			g->stats->records_in++;
 			data_error(g, why, p, n);
 		}
 		return;
@@ -458,7 +504,7 @@ static void js_element_done(struct sx_ingest *g)
 static void js_error(struct sx_ingest *g, const char *why, const char *p, size_t n)
 {
 	g->rec_line = g->in->lineno;
-	sx_stats.records_in++;
+	g->stats->records_in++;
 	data_error(g, why, p, strip_eol(p, n));
 }
 
@@ -573,7 +619,7 @@ static void json_end(struct sx_ingest *g)
 		g->js = JS_ARRAY_AFTER;
 	}
 	if (g->js_elem_open || g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER) {
-		sx_stats.records_in++;
+		g->stats->records_in++;
 		data_error(g, g->js_elem_open ? "unterminated JSON value at end of input"
 					      : "unterminated JSON array at end of input",
 			   g->elem.data ? g->elem.data : "", g->elem.len);
@@ -608,16 +654,20 @@ static void csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size
 	for (size_t i = 0; i < n; i++) {
 		const char *name = column_name(g, c, names, i);
 		size_t len = strlen(name);
-		if (!sx_utf8_valid(name, len))
-			sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": column name is not valid UTF-8", g->name, g->rec_line);
+		if (!sx_utf8_valid(name, len)) {
+			fatal(g, g->rec_line, "column name is not valid UTF-8");
+			return;
+		}
 		for (size_t k = 0; k < i; k++) {
 			/* compare with the earlier quoted keys */
 			struct sx_buf t = SX_BUF_INIT;
 			sx_json_quote_buf(&t, name, len);
 			int dup = t.len + 1 == g->key_len[k] && !memcmp(t.data, g->keys.data + g->key_off[k], t.len);
 			sx_buf_free(&t);
-			if (dup)
-				sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": duplicate column name '%s'", g->name, g->rec_line, name);
+			if (dup) {
+				fatal(g, g->rec_line, "duplicate column name '%s'", name);
+				return;
+			}
 		}
 		g->key_off[i] = g->keys.len;
 		sx_json_quote_buf(&g->keys, name, len);
@@ -636,12 +686,15 @@ static void csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size
 		size_t i = 0;
 		while (i < n && strcmp(g->cfg.schema[s].name, column_name(g, c, names, i)) != 0)
 			i++;
-		if (i == n)
-			sx_die(SX_EXIT_FAIL, "%s: --schema names column '%s', which the input does not have",
-			       g->name, g->cfg.schema[s].name);
+		if (i == n) {
+			fatal(g, 0, "--schema names column '%s', which the input does not have", g->cfg.schema[s].name);
+			return;
+		}
 	}
-	if (g->cfg.time_field && g->time_col < 0)
-		sx_die(SX_EXIT_FAIL, "%s: no column '%s' (-t) in the header", g->name, g->cfg.time_field);
+	if (g->cfg.time_field && g->time_col < 0) {
+		fatal(g, 0, "no column '%s' (-t) in the header", g->cfg.time_field);
+		return;
+	}
 	g->have_header = 1;
 }
 
@@ -661,12 +714,16 @@ static void csv_row(struct sx_csv *c, void *ctx)
 {
 	struct sx_ingest *g = ctx;
 	const char *why;
+	if (g->failed)
+		return;
 	if (!g->have_header) {
 		csv_header(g, c, g->cfg.ncolumns ? g->cfg.columns : NULL, g->cfg.ncolumns ? (size_t)g->cfg.ncolumns : c->n);
+		if (g->failed)
+			return;
 		if (!g->cfg.no_header && !g->cfg.ncolumns)
 			return; /* the header row itself */
 	}
-	sx_stats.records_in++;
+	g->stats->records_in++;
 	size_t rawlen = strip_eol(g->raw.data ? g->raw.data : "", g->raw.len);
 	if (c->n != g->ncols) {
 		char msg[96];
@@ -714,7 +771,7 @@ static void csv_row(struct sx_csv *c, void *ctx)
 			sx_buf_putc(b, '"');
 			sx_buf_append(b, f, fl);
 			sx_buf_putc(b, '"');
-			sx_stats.event_time = t;
+			g->stats->event_time = t;
 		} else if (sx_csv_value_json(b, v, vn, g->coltype[i], g->cfg.time_unit, &why) < 0) {
 			char msg[160];
 			snprintf(msg, sizeof msg, "column '%.*s': %s", (int)(g->key_len[i] - 3),
@@ -732,7 +789,7 @@ static void csv_row(struct sx_csv *c, void *ctx)
 		append_unused_overrides(g, b, g->ncols == 0);
 	}
 	sx_buf_append(b, "}\n", 2);
-	emit_buf(b);
+	emit_buf(g, b);
 }
 
 static void csv_line(struct sx_ingest *g, const char *p, size_t n)
@@ -743,9 +800,11 @@ static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 	}
 	sx_buf_append(&g->raw, p, n);
 	if (sx_csv_feed(&g->csv, p, n) < 0) {
-		if (!g->have_header && !g->cfg.no_header && !g->cfg.ncolumns)
-			sx_die(SX_EXIT_FAIL, "%s:%" PRIu64 ": malformed CSV header", g->name, g->rec_line);
-		sx_stats.records_in++;
+		if (!g->have_header && !g->cfg.no_header && !g->cfg.ncolumns) {
+			fatal(g, g->rec_line, "malformed CSV header");
+			return;
+		}
+		g->stats->records_in++;
 		data_error(g, "malformed CSV (a quote inside an unquoted field, or text after a closing quote)",
 			   g->raw.data, strip_eol(g->raw.data, g->raw.len));
 		sx_buf_reset(&g->raw);
@@ -756,7 +815,7 @@ static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 static void csv_end(struct sx_ingest *g)
 {
 	if (sx_csv_finish(&g->csv) < 0) {
-		sx_stats.records_in++;
+		g->stats->records_in++;
 		data_error(g, "unterminated quoted field at end of input", g->raw.data,
 			   strip_eol(g->raw.data ? g->raw.data : "", g->raw.len));
 	}
@@ -848,7 +907,7 @@ int sx_ingest_pump(struct sx_ingest *g)
 	size_t len;
 	int r;
 	while ((r = sx_in_getrawline(in, &line, &len)) > 0) {
-		sx_stats.bytes_in += in->bytes_read - g->last_bytes;
+		g->stats->bytes_in += in->bytes_read - g->last_bytes;
 		g->last_bytes = in->bytes_read;
 		g->skipping = in->offset <= g->skip_to;
 		if (!g->started) {
@@ -870,13 +929,17 @@ int sx_ingest_pump(struct sx_ingest *g)
 			ndjson_line(g, line, len);
 			break;
 		}
+		if (g->failed)
+			break; /* a fatal error reported to the sink */
 		if (g->progress && between_records(g))
 			g->progress(g->progress_ctx, in->offset, in->lineno);
 		sx_progress_tick();
 	}
-	sx_stats.bytes_in += in->bytes_read - g->last_bytes;
+	g->stats->bytes_in += in->bytes_read - g->last_bytes;
 	g->last_bytes = in->bytes_read;
 	g->skipping = 0;
+	if (g->failed)
+		return -1;
 	if (r == SX_IN_AGAIN)
 		return SX_IN_AGAIN; /* a followed file with nothing new yet: not an error */
 	return r < 0 ? -1 : 0;
