@@ -178,7 +178,7 @@ START_TEST(duplicate_and_null_keys)
 	h_open(&h, path, 0, 0);
 	h.c.nkeys = 2;
 	sx_ref_free(&h.r);
-	errors();
+	free(errors());
 	sx_ref_init(&h.r, &h.c, &h.out);
 	ck_assert_uint_eq(sx_ref_count(&h.r), 4);
 	feed(&h, "{\"b\":\"y\",\"deviceId\":1}");
