@@ -162,7 +162,7 @@ static void rebuild_keys(struct sx_join *j)
 static uint32_t key_insert(struct sx_join *j, int side)
 {
 	struct sx_jkey *k = &j->jk[side];
-	size_t i = sx_strmap_find(&j->keys, k->key.data, k->key.len);
+	size_t i = sx_strmap_findh(&j->keys, k->key.data, k->key.len, k->hash);
 	if (i != SX_STRMAP_NONE)
 		return (uint32_t)i;
 	if (sx_strmap_count(&j->keys) >= 2 * j->live + 1024)
@@ -281,7 +281,7 @@ static void process_left(struct sx_join *j, const struct sx_rec *rec, sx_time_t 
 	int matched = 0;
 	size_t k = SX_STRMAP_NONE;
 	if (has)
-		k = sx_strmap_find(&j->keys, j->jk[0].key.data, j->jk[0].key.len);
+		k = sx_strmap_findh(&j->keys, j->jk[0].key.data, j->jk[0].key.len, j->jk[0].hash);
 	if (k != SX_STRMAP_NONE) {
 		/* right records kept under this key all came before t */
 		const struct store *rs = &j->s[SX_JOIN_R].st;
@@ -315,7 +315,7 @@ static void process_right(struct sx_join *j, const struct sx_rec *rec, sx_time_t
 {
 	if (!sx_jkey_make(&j->jk[1], rec))
 		return; /* a null or missing key matches nothing */
-	size_t k = sx_strmap_find(&j->keys, j->jk[1].key.data, j->jk[1].key.len);
+	size_t k = sx_strmap_findh(&j->keys, j->jk[1].key.data, j->jk[1].key.len, j->jk[1].hash);
 	if (k != SX_STRMAP_NONE) {
 		/* left records kept under this key, oldest first: t - t_l decreases */
 		struct store *ls = &j->s[SX_JOIN_L].st;

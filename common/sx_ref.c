@@ -279,7 +279,7 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 	struct sx_reftab *t = r->tab;
 	size_t k = SX_STRMAP_NONE;
 	if (sx_jkey_make(&r->lkey, rec))
-		k = sx_strmap_find(&t->keys, r->lkey.key.data, r->lkey.key.len);
+		k = sx_strmap_findh(&t->keys, r->lkey.key.data, r->lkey.key.len, r->lkey.hash);
 	if (k == SX_STRMAP_NONE) {
 		(*r->unmatched)++;
 		if (r->c.left) {
