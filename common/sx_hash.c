@@ -165,6 +165,14 @@ size_t sx_strmap_find(const struct sx_strmap *m, const void *key, size_t len)
 	return lookup(m, key, len, sx_hash64(key, len, 0), &s);
 }
 
+size_t sx_strmap_findh(const struct sx_strmap *m, const void *key, size_t len, uint64_t hash)
+{
+	if (!m->n)
+		return SX_STRMAP_NONE;
+	size_t s;
+	return lookup(m, key, len, hash, &s);
+}
+
 size_t sx_strmap_puth(struct sx_strmap *m, const void *key, size_t len, uint64_t h,
 		      int *inserted)
 {

@@ -60,8 +60,10 @@ void sx_strmap_clear(struct sx_strmap *m);
 size_t sx_strmap_put(struct sx_strmap *m, const void *key, size_t len, int *inserted);
 size_t sx_strmap_puth(struct sx_strmap *m, const void *key, size_t len, uint64_t hash,
 		      int *inserted);
-/* The entry for KEY, or SX_STRMAP_NONE. */
+/* The entry for KEY, or SX_STRMAP_NONE; sx_strmap_findh with its hash
+ * already computed (sx_hash64(key, len, 0)). */
 size_t sx_strmap_find(const struct sx_strmap *m, const void *key, size_t len);
+size_t sx_strmap_findh(const struct sx_strmap *m, const void *key, size_t len, uint64_t hash);
 
 static inline size_t sx_strmap_count(const struct sx_strmap *m)
 {

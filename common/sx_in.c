@@ -97,7 +97,18 @@ static void wait_readable(struct sx_in *in)
 static ssize_t read_fd(struct sx_in *in, void *dst, size_t n)
 {
 	for (;;) {
-		wait_readable(in);
+		if (!in->nonblock) {
+			wait_readable(in);
+		} else if (!in->is_regular) {
+			struct pollfd p = { .fd = in->fd, .events = POLLIN };
+			int pr = poll(&p, 1, 0);
+			if (pr == 0)
+				return SX_IN_AGAIN;
+			if (pr < 0 && errno != EINTR)
+				return sx_error("%s: poll:", in->name);
+			if (pr < 0)
+				continue;
+		}
 		ssize_t r = read(in->fd, dst, n);
 		if (r > 0) {
 			in->bytes_read += (uint64_t)r;
@@ -215,16 +226,19 @@ static ssize_t inflate_some(struct sx_in *in)
 	}
 }
 
-/* First bytes: detect gzip by magic, and read at least 3 bytes for the BOM. */
+/* First bytes: detect gzip by magic, and read at least 3 bytes for the BOM.
+ * Bytes that came before "no data now" are kept in buf[0, end), so a source
+ * whose first bytes trickle in (a pipe, nonblock) is decided on all three. */
 static int start(struct sx_in *in)
 {
 	in->started = 1;
-	size_t have = 0;
+	size_t have = in->end;
 	unsigned char head[3];
 	while (have < 3) {
 		ssize_t r = read_fd(in, in->buf + have, in->cap - have);
-		if (r == SX_IN_AGAIN && have == 0) {
+		if (r == SX_IN_AGAIN && (have == 0 || in->nonblock)) {
 			in->started = 0; /* an empty followed file: look again later */
+			in->end = have;
 			return SX_IN_AGAIN;
 		}
 		if (r == SX_IN_AGAIN)

@@ -14,7 +14,10 @@
  * Before a read that would block (a pipe with nothing ready) the global
  * sx_in_before_block hook runs, so tools flush output only when they are about
  * to wait; with sx_in_set_idle() the source also wakes up every `ms` to call an
- * idle function (windows closing on a quiet live stream).
+ * idle function (windows closing on a quiet live stream).  A source with
+ * `nonblock` set never waits: where a read would block, the line and chunk
+ * readers return SX_IN_AGAIN (a partial line is kept for the next call), and
+ * the caller polls `fd` itself (sx-join reads two inputs at once).
  *
  * Returned pointers point into the source's buffer and stay valid until the
  * next call on the same source.
@@ -50,6 +53,7 @@ struct sx_in {
 	int mid_line;            /* sx_in_getpiece returned part of a line */
 	uint64_t offset;         /* decompressed offset of the next unconsumed byte */
 	uint64_t bytes_read;     /* raw bytes read from fd */
+	int nonblock;            /* never wait: SX_IN_AGAIN where a read would block */
 	int idle_ms;
 	void (*idle_fn)(void *arg);
 	void *idle_arg;
@@ -63,7 +67,8 @@ struct sx_in {
 
 extern void (*sx_in_before_block)(void);
 
-/* Returned by the line and chunk readers when at_eof said "no data now". */
+/* Returned by the line and chunk readers when at_eof said "no data now", or
+ * when a nonblock source has nothing to read yet. */
 #define SX_IN_AGAIN (-2)
 
 /* Open PATH ("-" = stdin).  Returns 0, or -1 after printing "sx-tool: PATH: reason". */

@@ -29,6 +29,9 @@ struct sx_ingest {
 	struct sx_ingest_cfg cfg;
 	sx_ingest_progress_fn progress;
 	void *progress_ctx;
+	struct sx_ingest_sink sink;   /* record == NULL: stdout and --on-error */
+	struct sx_stats *stats;       /* &sx_stats, or own_stats with a sink */
+	struct sx_stats own_stats;
 
 	/* the source being read */
 	struct sx_in *in;
@@ -96,6 +99,7 @@ struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg)
 {
 	struct sx_ingest *g = sx_xcalloc(1, sizeof *g);
 	g->cfg = *cfg;
+	g->stats = &sx_stats;
 	sx_rec_init(&g->rec);
 	sx_rec_init(&g->inner);
 	static const char *const env_names[] = {
@@ -124,6 +128,14 @@ void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void 
 	g->progress_ctx = ctx;
 }
 
+void sx_ingest_set_sink(struct sx_ingest *g, const struct sx_ingest_sink *sink)
+{
+	g->sink = *sink;
+	g->stats = &g->own_stats;
+}
+
+/* A problem that stops the source (a bad CSV header): sx_die, or with a sink
+ * its error callback, after which the rest of the source is ignored. */
 static void reset_csv(struct sx_ingest *g)
 {
 	if (g->csv_open)
@@ -169,6 +181,11 @@ static void data_error(struct sx_ingest *g, const char *why, const char *raw, si
 	if (g->skipping)
 		return; /* reported by the run that first read it */
 	g->rejected++;
+	if (g->sink.record) {
+		if (g->sink.error)
+			g->sink.error(g->sink.ctx, 0, g->name, g->rec_line, why, raw, rawlen);
+		return;
+	}
 	sx_data_error(g->name, g->rec_line, why, raw, rawlen);
 }
 
@@ -245,10 +262,15 @@ static void set_common_overrides(struct sx_ingest *g)
 		set_source(g);
 }
 
-static void emit_buf(const struct sx_buf *b)
+/* A finished record B (ending in "\n"): to stdout, or to the sink. */
+static void emit_buf(struct sx_ingest *g, const struct sx_buf *b)
 {
+	if (g->sink.record) {
+		g->sink.record(g->sink.ctx, b->data, b->len - 1);
+		return;
+	}
 	sx_out_write(&sx_stdout, b->data, b->len);
-	sx_stats.records_out++;
+	g->stats->records_out++;
 }
 
 static void append_unused_overrides(struct sx_ingest *g, struct sx_buf *b, int first)
@@ -332,10 +354,14 @@ static int write_record(struct sx_ingest *g, const struct sx_rec *r, const char 
 		any |= g->ov[i].set;
 	}
 	int schema = g->cfg.nschema > 0;
+	if (!any && !schema && r->compact && g->sink.record) {
+		g->sink.record(g->sink.ctx, r->line, r->len);
+		return 0;
+	}
 	if (!any && !schema && r->compact) {
 		sx_out_write(&sx_stdout, r->line, r->len);
 		sx_out_putc(&sx_stdout, '\n');
-		sx_stats.records_out++;
+		g->stats->records_out++;
 		return 0;
 	}
 	struct sx_buf *b = &g->out;
@@ -379,7 +405,7 @@ static int write_record(struct sx_ingest *g, const struct sx_rec *r, const char 
 	}
 	append_unused_overrides(g, b, r->n == 0);
 	sx_buf_append(b, "}\n", 2);
-	emit_buf(b);
+	emit_buf(g, b);
 	return 0;
 }
 
@@ -466,7 +492,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 	const char *why;
 	for (int i = 0; i < NOV; i++)
 		g->ov[i].set = 0;
-	sx_stats.records_in++;
+	g->stats->records_in++;
 	const struct sx_rec *r = &g->rec;
 	if (g->cfg.envelope != SX_ENV_NONE) {
 		if ((why = unwrap(g, &g->rec))) {
@@ -483,7 +509,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 		struct override *o = &g->ov[OV_ENQUEUED];
 		sx_time_t t;
 		if (sx_time_parse(o->val.data + 1, o->val.len - 2, &t) == 0)
-			sx_stats.event_time = t;
+			g->stats->event_time = t;
 	} else if (g->cfg.time_field) {
 		sx_time_t t;
 		if ((why = sx_field_time(sx_rec_get(r, g->cfg.time_field), g->cfg.time_unit,
@@ -493,7 +519,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 		}
 		set_time_text(&g->ov[OV_TIME].val, t);
 		g->ov[OV_TIME].set = 1;
-		sx_stats.event_time = t;
+		g->stats->event_time = t;
 	}
 	if (g->nov_active)
 		set_common_overrides(g);
@@ -506,7 +532,7 @@ static void parse_and_finish(struct sx_ingest *g, const char *p, size_t n)
 	if (sx_rec_parse(&g->rec, p, n, &why) < 0) {
 		/* Only shard 0 reports records that have no key to shard on. */
 		if (!g->cfg.shard_n || g->cfg.shard_i == 0) {
-			sx_stats.records_in++;
+			g->stats->records_in++;
 			data_error(g, why, p, n);
 		}
 		return;
@@ -568,7 +594,7 @@ static void js_error(struct sx_ingest *g, const char *why, const char *line, siz
 {
 	g->rec_line = g->lineno;
 	g->skipping = g->piece_off + (uint64_t)(at - line) + 1 <= g->skip_to;
-	sx_stats.records_in++;
+	g->stats->records_in++;
 	data_error(g, why, line, strip_eol(line, n));
 }
 
@@ -694,7 +720,7 @@ static void json_end(struct sx_ingest *g)
 	}
 	g->skipping = g->in->offset <= g->skip_to;
 	if (g->js_elem_open || g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER) {
-		sx_stats.records_in++;
+		g->stats->records_in++;
 		data_error(g, g->js_elem_open ? "unterminated JSON value at end of input"
 					      : "unterminated JSON array at end of input",
 			   g->elem.data ? g->elem.data : "", g->elem.len);
@@ -719,18 +745,27 @@ static const char *column_name(struct sx_ingest *g, struct sx_csv *c, char **nam
 	return s ? s : "";
 }
 
-/* The source cannot be converted (a CSV header problem): report it; the
- * rest of the source is ignored and sx_ingest_pump/end return -1. */
-static int source_error(struct sx_ingest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int source_error(struct sx_ingest *g, const char *fmt, ...)
+/* The source cannot be converted (a CSV header problem) at LINE (0: none):
+ * report it, to the sink when there is one; the rest of the source is
+ * ignored and sx_ingest_pump/end return -1. */
+static int source_error(struct sx_ingest *g, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int source_error(struct sx_ingest *g, uint64_t line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (!g->failed)
-		sx_error("%s", msg);
+	if (!g->failed) {
+		if (g->sink.record) {
+			if (g->sink.error)
+				g->sink.error(g->sink.ctx, 1, g->name, line, msg, "", 0);
+		} else if (line) {
+			sx_error("%s:%" PRIu64 ": %s", g->name, line, msg);
+		} else {
+			sx_error("%s: %s", g->name, msg);
+		}
+	}
 	g->failed = 1;
 	return -1;
 }
@@ -747,7 +782,7 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 		const char *name = column_name(g, c, names, i);
 		size_t len = strlen(name);
 		if (!sx_utf8_valid(name, len))
-			return source_error(g, "%s:%" PRIu64 ": column name is not valid UTF-8", g->name, g->rec_line);
+			return source_error(g, g->rec_line, "column name is not valid UTF-8");
 		for (size_t k = 0; k < i; k++) {
 			/* compare with the earlier quoted keys */
 			struct sx_buf t = SX_BUF_INIT;
@@ -755,8 +790,7 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 			int dup = t.len + 1 == g->key_len[k] && !memcmp(t.data, g->keys.data + g->key_off[k], t.len);
 			sx_buf_free(&t);
 			if (dup)
-				return source_error(g, "%s:%" PRIu64 ": duplicate column name '%s'", g->name,
-						    g->rec_line, name);
+				return source_error(g, g->rec_line, "duplicate column name '%s'", name);
 		}
 		g->key_off[i] = g->keys.len;
 		sx_json_quote_buf(&g->keys, name, len);
@@ -780,11 +814,11 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 		while (i < n && strcmp(g->cfg.schema[s].name, column_name(g, c, names, i)) != 0)
 			i++;
 		if (i == n)
-			return source_error(g, "%s: --schema names column '%s', which the input does not have",
-					    g->name, g->cfg.schema[s].name);
+			return source_error(g, 0, "--schema names column '%s', which the input does not have",
+					    g->cfg.schema[s].name);
 	}
 	if (g->cfg.time_field && g->time_col < 0)
-		return source_error(g, "%s: no column '%s' (-t) in the header", g->name, g->cfg.time_field);
+		return source_error(g, 0, "no column '%s' (-t) in the header", g->cfg.time_field);
 	g->have_header = 1;
 	return 0;
 }
@@ -812,7 +846,7 @@ static void csv_row(struct sx_csv *c, void *ctx)
 		if (g->failed || (!g->cfg.no_header && !g->cfg.ncolumns))
 			return; /* the header row itself */
 	}
-	sx_stats.records_in++;
+	g->stats->records_in++;
 	size_t rawlen = strip_eol(g->raw.data ? g->raw.data : "", g->raw.len);
 	if (c->n != g->ncols) {
 		char msg[96];
@@ -870,7 +904,7 @@ static void csv_row(struct sx_csv *c, void *ctx)
 			sx_buf_putc(b, '"');
 			sx_buf_append(b, f, fl);
 			sx_buf_putc(b, '"');
-			sx_stats.event_time = t;
+			g->stats->event_time = t;
 		} else if (sx_csv_value_json(b, v, vn, g->coltype[i], g->cfg.time_unit, &why) < 0) {
 			char msg[160];
 			snprintf(msg, sizeof msg, "column '%.*s': %s", (int)(g->key_len[i] - 3),
@@ -884,7 +918,7 @@ static void csv_row(struct sx_csv *c, void *ctx)
 	if (g->nov_active)
 		append_unused_overrides(g, b, g->ncols == 0);
 	sx_buf_append(b, "}\n", 2);
-	emit_buf(b);
+	emit_buf(g, b);
 }
 
 static void csv_line(struct sx_ingest *g, const char *p, size_t n)
@@ -898,10 +932,10 @@ static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 	sx_buf_append(&g->raw, p, n);
 	if (sx_csv_feed(&g->csv, p, n) < 0) {
 		if (!g->have_header && !g->cfg.no_header && !g->cfg.ncolumns) {
-			source_error(g, "%s:%" PRIu64 ": malformed CSV header", g->name, g->rec_line);
+			source_error(g, g->rec_line, "malformed CSV header");
 			return;
 		}
-		sx_stats.records_in++;
+		g->stats->records_in++;
 		data_error(g, "malformed CSV (a quote inside an unquoted field, or text after a closing quote)",
 			   g->raw.data, strip_eol(g->raw.data, g->raw.len));
 		sx_buf_reset(&g->raw);
@@ -912,7 +946,7 @@ static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 static void csv_end(struct sx_ingest *g)
 {
 	if (sx_csv_finish(&g->csv) < 0) {
-		sx_stats.records_in++;
+		g->stats->records_in++;
 		data_error(g, "unterminated quoted field at end of input", g->raw.data,
 			   strip_eol(g->raw.data ? g->raw.data : "", g->raw.len));
 	}
@@ -1035,8 +1069,8 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 		g->fmt = SX_FMT_CSV;
 	if (g->cfg.envelope != SX_ENV_NONE && (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV)) {
 		/* -f csv with --envelope is a usage error; this is a file name */
-		source_error(g, "%s: --envelope reads JSON (kcat -J, mosquitto_sub -F %%j or %%J output), "
-			     "and this file is named as %s; use -f ndjson", name,
+		source_error(g, 0, "--envelope reads JSON (kcat -J, mosquitto_sub -F %%j or %%J output), "
+			     "and this file is named as %s; use -f ndjson",
 			     g->fmt == SX_FMT_CSV ? "CSV" : "TSV");
 		g->started = 0;
 		return;
@@ -1067,7 +1101,7 @@ static void resume_inside_line(struct sx_ingest *g, const char *line, size_t len
 		return;
 	}
 	g->skip_record = 1;
-	sx_stats.records_in++;
+	g->stats->records_in++;
 	sx_data_error(g->name, g->lineno, "line was extended after an earlier run ingested it as the "
 		      "unterminated last line of the file; not ingested again", line, strip_eol(line, len));
 }
@@ -1089,7 +1123,7 @@ static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lin
 			resume_inside_line(g, line, len, end);
 		g->open_line = len == 0 || line[len - 1] != '\n';
 		if (g->open_line) {
-			g->open_out = sx_stats.records_out;
+			g->open_out = g->stats->records_out;
 			g->open_rejected = g->rejected;
 		}
 		if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV)
@@ -1145,7 +1179,7 @@ int sx_ingest_pump(struct sx_ingest *g)
 			r = sx_in_getrawline(in, &line, &len);
 		if (r <= 0)
 			break;
-		sx_stats.bytes_in += in->bytes_read - g->last_bytes;
+		g->stats->bytes_in += in->bytes_read - g->last_bytes;
 		g->last_bytes = in->bytes_read;
 		if (!g->started) {
 			if (is_blank(line, len))
@@ -1170,7 +1204,7 @@ int sx_ingest_pump(struct sx_ingest *g)
 		if (g->failed)
 			break;
 	}
-	sx_stats.bytes_in += in->bytes_read - g->last_bytes;
+	g->stats->bytes_in += in->bytes_read - g->last_bytes;
 	g->last_bytes = in->bytes_read;
 	g->skipping = 0;
 	if (g->failed)
@@ -1215,7 +1249,7 @@ int sx_ingest_end(struct sx_ingest *g)
 	}
 	g->started = 0;
 	g->skipping = g->skip_record = 0;
-	g->tail_rejected = g->open_line && sx_stats.records_out == g->open_out &&
+	g->tail_rejected = g->open_line && g->stats->records_out == g->open_out &&
 			   g->rejected > g->open_rejected;
 	if (g->failed) { /* a header-only CSV without a line end */
 		sx_ingest_abandon(g);

@@ -58,9 +58,24 @@ struct sx_ingest;
  * just past it: a safe resume point. */
 typedef void (*sx_ingest_progress_fn)(void *ctx, uint64_t offset, uint64_t lineno);
 
+/* Where records and data errors go instead of stdout and the --on-error
+ * policy (sx-join reads reference files this way, typed as sx-ingest types
+ * them).  With a sink the engine leaves sx_stats alone, and a problem that
+ * would stop sx-ingest (a bad CSV header) goes to `error` with FATAL set:
+ * the rest of that source is ignored and pump/source return -1. */
+struct sx_ingest_sink {
+	/* a finished record: compact JSON, without its line end */
+	void (*record)(void *ctx, const char *p, size_t n);
+	/* a data error in FILE at LINE (0: none) with the raw bytes, or a fatal one */
+	void (*error)(void *ctx, int fatal, const char *file, uint64_t line, const char *why,
+		      const char *raw, size_t rawlen);
+	void *ctx;
+};
+
 struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg);
 void sx_ingest_free(struct sx_ingest *g);
 void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void *ctx);
+void sx_ingest_set_sink(struct sx_ingest *g, const struct sx_ingest_sink *sink);
 
 /* Incremental form, for followed files: begin, pump (to the current EOF;
  * call again when the file has grown), end (completes a last CSV row or

@@ -48,6 +48,13 @@ static inline size_t sx_reorder_count(const struct sx_reorder *r)
 	return r->n;
 }
 
+/* The earliest held item, left in the buffer (NULL when empty); valid until
+ * the next push or pop. */
+static inline const struct sx_reorder_item *sx_reorder_peek(const struct sx_reorder *r)
+{
+	return r->n ? &r->heap[0] : NULL;
+}
+
 /* The earliest held item, removed from the buffer, if its time is <= UPTO
  * (INT64_MAX releases everything); NULL otherwise. */
 const struct sx_reorder_item *sx_reorder_pop(struct sx_reorder *r, sx_time_t upto);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench: throughput of each tool against jq and mlr on the same generated
 # data, in one run.  Generates 1M events once (build/bench/, reused while the
-# generator is unchanged), then runs every tests/bench/*.sh part.  Each part
-# uses `measure NAME CMD` (wall seconds and peak RSS) and `ratio`.
+# generator is unchanged), then runs every tests/bench/*.sh part (only the
+# part named by SX_BENCH_ONLY=join, say, when set).  Each part uses
+# `measure NAME CMD` (wall seconds and peak RSS) and `ratio`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$root/bin:$PATH" LC_ALL=C
@@ -56,6 +57,7 @@ export B N
 echo "bench: $N events, $(du -m "$B/events.ndjson" | cut -f1) MB NDJSON, $(nproc) cores"
 for part in "$root"/tests/bench/*.sh; do
 	[ -f "$part" ] || continue
+	[ -z "${SX_BENCH_ONLY:-}" ] || [ "$(basename "$part" .sh)" = "$SX_BENCH_ONLY" ] || continue
 	echo "== $(basename "$part" .sh)"
 	source "$part"
 done

@@ -88,6 +88,8 @@ START_TEST(map_insert_find_iterate)
 	}
 	ck_assert_uint_eq(sx_strmap_count(&m), N);
 	ck_assert_uint_eq(sx_strmap_find(&m, "key-5000", 8), SX_STRMAP_NONE);
+	ck_assert_uint_eq(sx_strmap_findh(&m, "key-7", 5, sx_hash64("key-7", 5, 0)), sx_strmap_find(&m, "key-7", 5));
+	ck_assert_uint_eq(sx_strmap_findh(&m, "key-5000", 8, sx_hash64("key-5000", 8, 0)), SX_STRMAP_NONE);
 	ck_assert_uint_eq(sx_strmap_find(&m, "key-1", 4), SX_STRMAP_NONE); /* prefix */
 	/* iteration in insertion order gives back every key */
 	for (size_t i = 0; i < sx_strmap_count(&m); i++) {

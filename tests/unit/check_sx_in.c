@@ -883,6 +883,102 @@ START_TEST(stdin_dash)
 }
 END_TEST
 
+/* nonblock (sx-join's two inputs): where a read would block the reader
+ * returns SX_IN_AGAIN at once, keeping a partial line, and never calls the
+ * before-block hook; the first bytes (gzip magic, BOM) may come one by one. */
+START_TEST(nonblock_pipe_returns_again)
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	sx_in_before_block = count_block;
+	blocked = 0;
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_fdopen(&in, fds[0], "pipe"), 0);
+	in.nonblock = 1;
+	const char *l;
+	size_t n;
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	ck_assert_int_eq(write(fds[1], "\xEF", 1), 1);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	ck_assert_int_eq(write(fds[1], "\xBB\xBF{\"a\"", 6), 6);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	ck_assert_int_eq(write(fds[1], ":1}\n{\"b\"", 8), 8);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), 1);
+	ck_assert(n == 7 && memcmp(l, "{\"a\":1}", 7) == 0);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	ck_assert_int_eq(write(fds[1], ":2}", 3), 3);
+	close(fds[1]);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), 1);
+	ck_assert(n == 7 && memcmp(l, "{\"b\":2}", 7) == 0);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), 0);
+	ck_assert_int_eq(blocked, 0);
+	ck_assert_uint_eq(in.lineno, 2);
+	sx_in_close(&in);
+	sx_in_before_block = NULL;
+}
+END_TEST
+
+/* The same with gzip: the magic arrives one byte at a time, the member in
+ * two halves. */
+START_TEST(nonblock_pipe_gzip_trickle)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	static unsigned char gz[512];
+	const char *text = "{\"x\":1}\n{\"x\":2}\n";
+	z.next_in = (Bytef *)(uintptr_t)text;
+	z.avail_in = (uInt)strlen(text);
+	z.next_out = gz;
+	z.avail_out = sizeof gz;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t ngz = sizeof gz - z.avail_out;
+	deflateEnd(&z);
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_fdopen(&in, fds[0], "pipe"), 0);
+	in.nonblock = 1;
+	const char *l;
+	size_t n;
+	ck_assert_int_eq(write(fds[1], gz, 1), 1);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	ck_assert_int_eq(write(fds[1], gz + 1, 1), 1);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	size_t half = ngz / 2;
+	ck_assert_int_eq(write(fds[1], gz + 2, half - 2), (ssize_t)(half - 2));
+	int r;
+	while ((r = sx_in_getline(&in, &l, &n)) == 1)
+		ck_assert(n == 7);
+	ck_assert_int_eq(r, SX_IN_AGAIN);
+	ck_assert(in.gzip);
+	ck_assert_int_eq(write(fds[1], gz + half, ngz - half), (ssize_t)(ngz - half));
+	close(fds[1]);
+	int lines = 0;
+	while ((r = sx_in_getline(&in, &l, &n)) == 1 || r == SX_IN_AGAIN)
+		lines += r == 1;
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(in.lineno, 2);
+	sx_in_close(&in);
+}
+END_TEST
+
+/* A regular file never blocks: nonblock changes nothing. */
+START_TEST(nonblock_regular_file)
+{
+	const char *p = tu_path("nb.txt");
+	tu_write_file(p, "one\ntwo", 7);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, p), 0);
+	in.nonblock = 1;
+	struct sx_buf b = SX_BUF_INIT;
+	ck_assert_int_eq(slurp(&in, &b, 0), 0);
+	ck_assert_str_eq(b.data, "one|two|");
+	sx_in_close(&in);
+	sx_buf_free(&b);
+}
+END_TEST
+
 Suite *sx_in_suite(void)
 {
 	Suite *s = suite_create("sx_in");
@@ -915,6 +1011,9 @@ Suite *sx_in_suite(void)
 	tcase_add_test(tc, idle_callback_on_quiet_pipe);
 	tcase_add_test(tc, at_eof_follow);
 	tcase_add_test(tc, stdin_dash);
+	tcase_add_test(tc, nonblock_pipe_returns_again);
+	tcase_add_test(tc, nonblock_pipe_gzip_trickle);
+	tcase_add_test(tc, nonblock_regular_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -617,6 +617,77 @@ START_TEST(added_fields_replace_or_append)
 }
 END_TEST
 
+/* ---- a sink instead of stdout (sx-join's reference files) --------------- */
+
+struct sink_log {
+	struct sx_buf rec, err;
+};
+
+static void sink_record(void *ctx, const char *p, size_t n)
+{
+	struct sink_log *l = ctx;
+	sx_buf_append(&l->rec, p, n);
+	sx_buf_putc(&l->rec, '|');
+}
+
+static void sink_error(void *ctx, int fatal, const char *file, uint64_t line, const char *why,
+		       const char *raw, size_t rawlen)
+{
+	struct sink_log *l = ctx;
+	sx_buf_printf(&l->err, "%s%s:%u: %s [%.*s]\n", fatal ? "FATAL " : "", file, (unsigned)line, why,
+		      (int)rawlen, raw);
+}
+
+static int sink_source(const char *name, const char *text, struct sink_log *log)
+{
+	const char *path = tu_path(name);
+	tu_write_file(path, text, strlen(text));
+	struct sx_ingest_cfg cfg = { 0 };
+	struct sx_ingest *g = sx_ingest_new(&cfg);
+	struct sx_ingest_sink sink = { sink_record, sink_error, log };
+	sx_ingest_set_sink(g, &sink);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, path), 0);
+	int r = sx_ingest_source(g, &in, name, 0);
+	sx_in_close(&in);
+	sx_ingest_free(g);
+	return r;
+}
+
+START_TEST(sink_gets_records_and_errors)
+{
+	setup_io();
+	memset(&sx_stats, 0, sizeof sx_stats);
+	struct sink_log log = { SX_BUF_INIT, SX_BUF_INIT };
+	/* typed as on stdout; the bad row goes to the sink, not --on-error */
+	ck_assert_int_eq(sink_source("ref.csv", "id,site\n1,\"Lyon, B\"\n007,x,y\n2,\n", &log), 0);
+	ck_assert_str_eq(log.rec.data, "{\"id\":1,\"site\":\"Lyon, B\"}|{\"id\":2,\"site\":null}|");
+	ck_assert_str_eq(log.err.data, "ref.csv:3: row has 3 fields, the header has 2 [007,x,y]\n");
+	sx_buf_reset(&log.rec);
+	sx_buf_reset(&log.err);
+	/* NDJSON lines come through compacted */
+	ck_assert_int_eq(sink_source("ref.ndjson", "{\"id\": 1}\n{\"id\":2}\nnope\n", &log), 0);
+	ck_assert_str_eq(log.rec.data, "{\"id\":1}|{\"id\":2}|");
+	ck_assert_str_eq(log.err.data, "ref.ndjson:3: unexpected character [nope]\n");
+	sx_buf_reset(&log.rec);
+	sx_buf_reset(&log.err);
+	/* a bad header is fatal to the source, not to the process */
+	ck_assert_int_eq(sink_source("dup.csv", "id,id\n1,2\n3,4\n", &log), -1);
+	ck_assert_str_eq(log.rec.data ? log.rec.data : "", "");
+	ck_assert_str_eq(log.err.data, "FATAL dup.csv:1: duplicate column name 'id' []\n");
+	/* nothing counted, nothing on stdout, nothing through --on-error */
+	ck_assert_uint_eq(sx_stats.records_in, 0);
+	ck_assert_uint_eq(sx_stats.records_out, 0);
+	ck_assert_uint_eq(sx_stats.bytes_in, 0);
+	ck_assert_uint_eq(sx_onerror_count(), 0);
+	sx_out_flush(&sx_stdout);
+	tu_assert_file_eq("out.txt", "");
+	expect_errors("");
+	sx_buf_free(&log.rec);
+	sx_buf_free(&log.err);
+}
+END_TEST
+
 Suite *sx_ingest_suite(void)
 {
 	Suite *s = suite_create("sx_ingest");
@@ -644,6 +715,7 @@ Suite *sx_ingest_suite(void)
 	tcase_add_test(tc, shards_partition_the_records);
 	tcase_add_test(tc, resume_offsets);
 	tcase_add_test(tc, added_fields_replace_or_append);
+	tcase_add_test(tc, sink_gets_records_and_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,10 @@ START_TEST(pops_in_time_then_input_order)
 		sx_reorder_push(&r, t[i], (uint64_t)i, line, strlen(line));
 	}
 	ck_assert_uint_eq(sx_reorder_count(&r), 6);
+	/* peek shows the earliest and leaves it there */
+	ck_assert_int_eq(sx_reorder_peek(&r)->t, 10);
+	ck_assert_uint_eq(sx_reorder_peek(&r)->seq, 4);
+	ck_assert_uint_eq(sx_reorder_count(&r), 6);
 	/* nothing at or before 5 */
 	ck_assert_ptr_null(sx_reorder_pop(&r, 5));
 	const int want[] = { 4, 1, 3, 5, 0 };
@@ -29,6 +33,7 @@ START_TEST(pops_in_time_then_input_order)
 	const struct sx_reorder_item *it = sx_reorder_pop(&r, INT64_MAX);
 	ck_assert_int_eq(it->t, 90);
 	ck_assert_uint_eq(sx_reorder_count(&r), 0);
+	ck_assert_ptr_null(sx_reorder_peek(&r));
 	sx_reorder_free(&r);
 }
 END_TEST
