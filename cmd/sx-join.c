@@ -237,7 +237,14 @@ int main(int argc, char **argv)
 				sx_usage_error("at most one input may be standard input (-)");
 			if ((left_time != NULL) != (right_time != NULL) && !cli.time_field)
 				sx_usage_error("--left-time and --right-time go together (or use -t for both)");
+			if (left_time && right_time && cli.time_field)
+				sx_usage_error("-t is the time field of an input without its own; with both "
+					       "--left-time and --right-time it would apply to none");
+			if (cli.time_unit != SX_UNIT_S && !cli.time_field && !left_time && !right_time)
+				sx_usage_error("--time-unit applies to a time field: give -t FIELD");
 		}
+		if (ref && !strcmp(ref, "-"))
+			sx_usage_error("--ref -: the stream is standard input; the reference data must be a file");
 	}
 	sc.time_field[0] = left_time ? left_time : cli.time_field;
 	sc.time_field[1] = right_time ? right_time : cli.time_field;

@@ -27,11 +27,11 @@ int sx_in_fdopen(struct sx_in *in, int fd, const char *name)
 	return 0;
 }
 
-int sx_in_open(struct sx_in *in, const char *path)
+static int open_source(struct sx_in *in, const char *path, int flags)
 {
 	if (strcmp(path, "-") == 0)
 		return sx_in_fdopen(in, STDIN_FILENO, "-");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd < 0)
 		return sx_error("%s:", path);
 	struct stat st;
@@ -41,6 +41,24 @@ int sx_in_open(struct sx_in *in, const char *path)
 		return sx_error("%s:", path);
 	}
 	return sx_in_fdopen(in, fd, path);
+}
+
+int sx_in_open(struct sx_in *in, const char *path)
+{
+	return open_source(in, path, 0);
+}
+
+int sx_in_open_nonblock(struct sx_in *in, const char *path)
+{
+	struct stat st;
+	/* a FIFO's open waits for its writer: not here (the writer may be
+	 * waiting for another input of ours); until a writer comes, poll(2)
+	 * reports nothing and reads say SX_IN_AGAIN, not EOF */
+	int fifo = strcmp(path, "-") && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+	if (open_source(in, path, fifo ? O_NONBLOCK : 0) < 0)
+		return -1;
+	in->nonblock = 1;
+	return 0;
 }
 
 void sx_in_close(struct sx_in *in)

@@ -73,6 +73,10 @@ extern void (*sx_in_before_block)(void);
 
 /* Open PATH ("-" = stdin).  Returns 0, or -1 after printing "sx-tool: PATH: reason". */
 int sx_in_open(struct sx_in *in, const char *path);
+/* The same as a nonblock source (sx_run2's inputs): reads that would wait
+ * return SX_IN_AGAIN, and a FIFO is opened without waiting for its writer
+ * (a writer that opens our other input first must not deadlock). */
+int sx_in_open_nonblock(struct sx_in *in, const char *path);
 int sx_in_fdopen(struct sx_in *in, int fd, const char *name);
 void sx_in_close(struct sx_in *in);
 void sx_in_set_idle(struct sx_in *in, int ms, void (*fn)(void *), void *arg);

@@ -68,13 +68,12 @@ void sx_run2(const struct sx_stage2 *stage, void *st, const struct sx_run2_opts 
 	sx_rec_init(&rec);
 	sx_in_before_block = NULL; /* these sources never block; the loop flushes */
 	for (int s = 0; s < 2; s++) {
-		if (sx_in_open(&x[s].in, o->files[s]) < 0) {
+		if (sx_in_open_nonblock(&x[s].in, o->files[s]) < 0) {
 			if (s)
 				sx_in_close(&x[0].in);
 			sx_rec_free(&rec);
 			sx_exit(SX_EXIT_FAIL);
 		}
-		x[s].in.nonblock = 1;
 		x[s].open = 1;
 		x[s].last_bytes = 0;
 	}

@@ -1,10 +1,12 @@
 /* Unit tests for common/sx_in.c */
 #include <check.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -918,6 +920,31 @@ START_TEST(nonblock_pipe_returns_again)
 }
 END_TEST
 
+/* sx_in_open_nonblock on a FIFO returns before any writer opens it; until
+ * one does, reads say SX_IN_AGAIN (not EOF); after the writer closes, EOF. */
+START_TEST(nonblock_fifo_opens_without_writer)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", tu_path("fifo"));
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open_nonblock(&in, path), 0);
+	const char *l;
+	size_t n;
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN);
+	int w = open(path, O_WRONLY);
+	ck_assert_int_ge(w, 0);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), SX_IN_AGAIN); /* a writer, no bytes yet */
+	ck_assert_int_eq(write(w, "{\"a\":1}\n", 8), 8);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), 1);
+	ck_assert(n == 7 && memcmp(l, "{\"a\":1}", 7) == 0);
+	close(w);
+	ck_assert_int_eq(sx_in_getline(&in, &l, &n), 0);
+	sx_in_close(&in);
+}
+END_TEST
+
 /* The same with gzip: the magic arrives one byte at a time, the member in
  * two halves. */
 START_TEST(nonblock_pipe_gzip_trickle)
@@ -1012,6 +1039,7 @@ Suite *sx_in_suite(void)
 	tcase_add_test(tc, at_eof_follow);
 	tcase_add_test(tc, stdin_dash);
 	tcase_add_test(tc, nonblock_pipe_returns_again);
+	tcase_add_test(tc, nonblock_fifo_opens_without_writer);
 	tcase_add_test(tc, nonblock_pipe_gzip_trickle);
 	tcase_add_test(tc, nonblock_regular_file);
 	suite_add_tcase(s, tc);
