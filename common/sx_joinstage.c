@@ -19,10 +19,8 @@ void sx_joinstage_init(struct sx_joinstage *s, const struct sx_joinstage_cfg *c,
 	s->j = j;
 	s->last_input[0] = s->last_input[1] = sx_joinstage_mono_clock();
 	if (c->late_out) {
-		int fd = open(c->late_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-		if (fd < 0)
+		if (sx_out_open_append(&s->late, c->late_out, 0666) < 0)
 			sx_die(SX_EXIT_FAIL, "%s:", c->late_out);
-		sx_out_init(&s->late, fd, c->late_out);
 		s->late_open = 1;
 	}
 }

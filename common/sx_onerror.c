@@ -96,12 +96,10 @@ static void dead_letter_fail(struct sx_out *o, int err)
 static void dead_letter(const char *src, uint64_t line, const char *reason, const char *raw, size_t rawlen)
 {
 	if (!pol.opened) {
-		int fd = open(pol.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0) {
+		if (sx_out_open_append(&pol.out, pol.path, 0644) < 0) {
 			pol.failed = 1;
 			sx_die(SX_EXIT_FAIL, "dead-letter file %s:", pol.path);
 		}
-		sx_out_init(&pol.out, fd, pol.path);
 		pol.out.fail = dead_letter_fail;
 		pol.opened = 1;
 	}

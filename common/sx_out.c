@@ -3,6 +3,7 @@
 #include "sx_err.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -41,6 +42,15 @@ static void flush_stdout_at_exit(void *arg)
 	free(o->buf);
 	o->buf = NULL;
 	o->cap = 0;
+}
+
+int sx_out_open_append(struct sx_out *o, const char *path, int mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	sx_out_init(o, fd, path);
+	return 0;
 }
 
 void sx_out_init_stdout(void)

@@ -29,6 +29,9 @@ struct sx_out {
 extern struct sx_out sx_stdout;
 
 void sx_out_init(struct sx_out *o, int fd, const char *name);
+/* Open PATH for appending (created with MODE if missing) as O: 0, or -1
+ * with errno set (nothing opened).  Side files: --late-out, dead letters. */
+int sx_out_open_append(struct sx_out *o, const char *path, int mode);
 /* Initialise sx_stdout and register an exit hook that flushes it. */
 void sx_out_init_stdout(void);
 /* Write everything buffered; returns 0, or calls o->fail (and returns -1 if it returns). */

@@ -47,10 +47,8 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 	sx_reorder_init(&s->r);
 	sx_rec_init(&s->rec);
 	if (c->late_out) {
-		int fd = open(c->late_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-		if (fd < 0)
+		if (sx_out_open_append(&s->late, c->late_out, 0666) < 0)
 			sx_die(SX_EXIT_FAIL, "%s:", c->late_out);
-		sx_out_init(&s->late, fd, c->late_out);
 		s->late_open = 1;
 	}
 }

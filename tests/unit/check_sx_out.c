@@ -2,6 +2,7 @@
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -274,6 +275,27 @@ START_TEST(write_after_close_fails)
 }
 END_TEST
 
+/* Side files are appended to, across openings (reruns), never truncated. */
+START_TEST(open_append_keeps_what_is_there)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", tu_path("late.ndjson"));
+	for (int run = 0; run < 2; run++) {
+		struct sx_out o;
+		ck_assert_int_eq(sx_out_open_append(&o, path, 0644), 0);
+		sx_out_write(&o, run ? "b\n" : "a\n", 2);
+		ck_assert_int_eq(sx_out_close(&o), 0);
+	}
+	char *got = tu_read_file(path, NULL);
+	ck_assert_str_eq(got, "a\nb\n");
+	free(got);
+	struct sx_out o;
+	errno = 0;
+	ck_assert_int_eq(sx_out_open_append(&o, tu_path("no/such/dir/f"), 0644), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
 Suite *sx_out_suite(void)
 {
 	Suite *s = suite_create("sx_out");
@@ -288,6 +310,7 @@ Suite *sx_out_suite(void)
 	tcase_add_test(tc, stdout_flushed_at_exit);
 	tcase_add_test(tc, pipe_many_partial_writes);
 	tcase_add_exit_test(tc, write_after_close_fails, 1);
+	tcase_add_test(tc, open_append_keeps_what_is_there);
 	suite_add_tcase(s, tc);
 	return s;
 }
