@@ -59,7 +59,8 @@ deps-test: deps
 deps-demo: deps
 	$(call ensure_debs,sqlite3)
 
-$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
+# deps is order-only: with make -j, packages are installed before the first compile.
+$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common deps
 	@echo "CC $<"; $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libsx.a: $(LIB_OBJ)
