@@ -136,9 +136,9 @@ fresh_folder() {
 # writes per-device counts of tumbling 1h windows into table hourly of
 # hourly.db, keyed on window_end and deviceId).  It is run as cron would run
 # it, on 2.5 hours of readings (20 a second, 20 devices, times out of order by
-# up to 2 s), in a landing folder that starts empty of them:
-#   1. the first 75 minutes land; the first run (no table, no state yet);
-#   2. a rerun with nothing new;
+# up to 2 s), in a landing folder that starts empty:
+#   1. a first run, with nothing there yet (no table, no state);
+#   2. the first 75 minutes land; a run on them, and a rerun with nothing new;
 #   3. the next 75 minutes land; a run whose database client fails (it changes
 #      nothing) and its rerun.
 # After each, the table must hold exactly the counts computed directly from the
@@ -194,8 +194,9 @@ check_hourly() {
 			return 1
 		fi
 	}
+	run "first run, nothing landed yet" || return 1
 	land 1 1 90000
-	run "first run" && rows_ok "first run" 90000 || return 1
+	run "run on the first data" && rows_ok "run on the first data" 90000 || return 1
 	run "rerun with nothing new" && rows_ok "rerun with nothing new" 90000 || return 1
 	land 2 90001 180000
 	# A database client that fails: the run must fail and change nothing.
