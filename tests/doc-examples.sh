@@ -115,16 +115,19 @@ done
 # --- The inputs every block finds in its folder.
 fixtures=$scratch/fixtures
 sample=$root/tests/data/sample
-mkdir -p "$fixtures/landing"
-cp "$root"/tests/data/doc-examples/*.* "$fixtures/"
-cp "$sample/readings-1.csv.gz" "$fixtures/landing/"
-gzip -c "$sample/readings-2.csv" >"$fixtures/landing/readings-2.csv.gz"
-cp "$fixtures"/landing/readings-*.csv.gz "$fixtures/"
-{ gzip -dc "$sample/readings-1.csv.gz"; tail -n +2 "$sample/readings-2.csv"; } >"$fixtures/readings.csv"
-gzip -c "$fixtures/readings.csv" >"$fixtures/in.csv.gz"
-# in.csv has one bad row, for the examples that keep bad rows aside.
-{ cat "$fixtures/readings.csv"; echo 'yesterday,dev-0001,20.5,40.1,ok'; } >"$fixtures/in.csv"
-python3 "$gen" 2000 20 >"$fixtures/events.ndjson" || { echo "doc-examples: cannot run $gen" >&2; exit 1; }
+(
+	set -e
+	mkdir -p "$fixtures/landing"
+	cp "$root"/tests/data/doc-examples/*.* "$fixtures/"
+	cp "$sample/readings-1.csv.gz" "$fixtures/landing/"
+	gzip -c "$sample/readings-2.csv" >"$fixtures/landing/readings-2.csv.gz"
+	cp "$fixtures"/landing/readings-*.csv.gz "$fixtures/"
+	{ gzip -dc "$sample/readings-1.csv.gz"; tail -n +2 "$sample/readings-2.csv"; } >"$fixtures/readings.csv"
+	gzip -c "$fixtures/readings.csv" >"$fixtures/in.csv.gz"
+	# in.csv has one bad row, for the examples that keep bad rows aside.
+	{ cat "$fixtures/readings.csv"; echo 'yesterday,dev-0001,20.5,40.1,ok'; } >"$fixtures/in.csv"
+	python3 "$gen" 2000 20 >"$fixtures/events.ndjson"
+) || { echo "doc-examples: cannot make the sample inputs (needs tests/data/ and $gen)" >&2; exit 1; }
 
 # fresh_folder N: a new folder for block N, with the inputs; prints its path.
 fresh_folder() {
