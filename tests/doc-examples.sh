@@ -157,9 +157,12 @@ check_cron_recipe() {
 	[ -s "$all" ] || python3 "$gen" 180000 20 1 --csv >"$all" || return 1
 	rm -rf "$dir/landing" && mkdir "$dir/landing" && cp "$block" "$dir/hourly.sh" || return 1
 	land() { # land PART FIRST LAST: CSV rows FIRST..LAST as landing/part-PART.$ext
-		local f=$dir/landing/part-$1.$ext
-		{ head -n 1 "$all"; sed -n "$(($2 + 1)),$(($3 + 1))p" "$all"; } >"$f.tmp"
-		if [ "$ext" = csv ]; then mv "$f.tmp" "$f"; else gzip -c "$f.tmp" >"$f" && rm "$f.tmp"; fi
+		local f=$all.part-$1
+		if ! [ -s "$f.$ext" ]; then
+			[ -s "$f.csv" ] || { head -n 1 "$all"; sed -n "$(($2 + 1)),$(($3 + 1))p" "$all"; } >"$f.csv"
+			[ "$ext" = csv ] || gzip -c "$f.csv" >"$f.$ext"
+		fi
+		cp "$f.$ext" "$dir/landing/part-$1.$ext"
 	}
 	run() { # run WHAT [PATH]: the job, as cron runs it
 		(cd "$dir" && PATH=${2:-$PATH} timeout 60 bash ./hourly.sh) >"$dir/out" 2>&1 </dev/null
