@@ -1220,6 +1220,12 @@ void sx_acc_emit(const struct sx_aggset *s, const struct sx_acc *a, struct sx_ou
 				memcpy(sc->pv, u->q.v, bytes);
 				const struct discv *v = select_disc(sc->pv, u->q.n, disc_index(u->q.n, g->p),
 								    u->q.text.data);
+				/* the pick's value in its shortest text: equal numbers
+				 * sort by text too, so the k-th may be a longer spelling */
+				const struct discv *all = sc->pv;
+				for (size_t j = 0; j < u->q.n; j++)
+					if (all[j].v == v->v && disc_cmp(&all[j], v, u->q.text.data) < 0)
+						v = &all[j];
 				sx_out_write(o, u->q.text.data + v->off, v->len);
 			}
 			break;
