@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define STATE_FORMAT "sx-window state"
@@ -201,6 +202,46 @@ int sx_winstage_load(struct sx_winstage *s)
 
 /* ---- the stage ---- */
 
+/* Is NAME (a raw JSON key) what event-time fields are called: ts, time,
+ * timestamp, date, datetime, or ending in _time, _ts, _timestamp, _at, or
+ * a camelCase ...Time / ...Timestamp (eventTime, EventEnqueuedUtcTime)? */
+static int timeish_name(const char *name, size_t n)
+{
+	static const char *const exact[] = { "ts", "time", "timestamp", "date", "datetime", NULL };
+	static const char *const suffix[] = { "_time", "_ts", "_timestamp", "_at", "-time", NULL };
+	for (int i = 0; exact[i]; i++)
+		if (strlen(exact[i]) == n && !strncasecmp(name, exact[i], n))
+			return 1;
+	for (int i = 0; suffix[i]; i++) {
+		size_t k = strlen(suffix[i]);
+		if (n > k && !strncasecmp(name + n - k, suffix[i], k))
+			return 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *camel = i ? "Timestamp" : "Time";
+		size_t k = strlen(camel);
+		if (n > k && !memcmp(name + n - k, camel, k) && name[n - k - 1] >= 'a' && name[n - k - 1] <= 'z')
+			return 1;
+	}
+	return 0;
+}
+
+/* Without -t, say once that a field of the first record looks like the
+ * event time: windows on the wall clock are rarely what such input wants. */
+static void hint_time_field(struct sx_winstage *s, const struct sx_rec *rec)
+{
+	s->time_hint_done = 1;
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct sx_field *f = &rec->f[i];
+		if (f->key_esc || !timeish_name(f->key, f->key_len))
+			continue;
+		int n = f->key_len > 100 ? 100 : (int)f->key_len;
+		sx_warn("no -t: windows follow processing time (the wall clock), though the input "
+			"has a field '%.*s'; use -t %.*s for event time", n, f->key, n, f->key);
+		return;
+	}
+}
+
 static _Noreturn void stop(struct sx_winstage *s)
 {
 	int sig = stop_signal;
@@ -234,6 +275,8 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 			return SX_REJECT;
 		}
 	} else {
+		if (!s->time_hint_done)
+			hint_time_field(s, rec);
 		t = sx_winstage_wall_clock();
 		if (s->wm != SX_TIME_NONE && t < s->wm)
 			t = s->wm;      /* the wall clock stepped back */
