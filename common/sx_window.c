@@ -2,6 +2,7 @@
 #include "sx_window.h"
 #include "sx_err.h"
 #include "sx_hash.h"
+#include "sx_jcanon.h"
 #include "sx_out.h"
 #include "sx_stats.h"
 
@@ -275,8 +276,10 @@ static void acc_put(struct sx_window *w, struct sx_acc *a)
 
 /* ---- groups ---- */
 
-/* The key text of REC's group: the JSON text of each key value ("null" when
- * missing), joined by '\n' (which compact JSON text never contains). */
+/* The key text of REC's group: the canonical JSON text (sx_jcanon.h) of
+ * each key value ("null" when missing), joined by '\n' (which canonical
+ * text never contains).  Keys equal by value are one group, written in
+ * that canonical text; most key texts are canonical already and copied. */
 static void build_key(struct sx_window *w, const struct sx_rec *rec)
 {
 	sx_buf_reset(&w->key);
@@ -286,10 +289,10 @@ static void build_key(struct sx_window *w, const struct sx_rec *rec)
 		const struct sx_field *f = sx_rec_get(rec, w->c.keys[i]);
 		if (!f)
 			sx_buf_append(&w->key, "null", 4);
-		else if (!rec->compact && (f->type == SX_JOBJECT || f->type == SX_JARRAY))
-			sx_json_compact_buf(&w->key, f->val, f->val_len);
-		else
+		else if (sx_jcanon_is_canonical(f, rec->compact))
 			sx_buf_append(&w->key, f->val, f->val_len);
+		else
+			sx_jcanon_field(&w->key, f, &w->tmp);
 	}
 }
 
@@ -1082,11 +1085,41 @@ static int get_time(const json_t *o, const char *name, sx_time_t *t)
 	return 0;
 }
 
-static int load_key(struct sx_window *w, const json_t *k, uint32_t *gid)
+/* A saved group key into w->key: NKEYS JSON values joined by '\n' ("-"
+ * without -g), each made canonical (a state saved before keys were
+ * canonical may hold 1.0).  Anything else is damage: its text would be
+ * written into rows as it is. */
+static int canon_key(struct sx_window *w, const json_t *k)
 {
 	if (!json_is_string(k))
 		return -1;
-	*gid = group_id(w, json_string_value(k), json_string_length(k));
+	const char *p = json_string_value(k), *end = p + json_string_length(k);
+	sx_buf_reset(&w->key);
+	if (w->c.nkeys == 0) {
+		if (end - p != 1 || *p != '-')
+			return -1;
+		sx_buf_putc(&w->key, '-');
+		return 0;
+	}
+	for (int i = 0; i < w->c.nkeys; i++) {
+		const char *nl = i + 1 < w->c.nkeys ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+		if (i + 1 < w->c.nkeys && !nl)
+			return -1;
+		const char *e = nl ? nl : end;
+		if (i)
+			sx_buf_putc(&w->key, '\n');
+		if (sx_jcanon_text(&w->key, p, (size_t)(e - p), &w->tmp) < 0)
+			return -1;
+		p = e + (nl != NULL);
+	}
+	return 0;
+}
+
+static int load_key(struct sx_window *w, const json_t *k, uint32_t *gid)
+{
+	if (canon_key(w, k) < 0)
+		return -1;
+	*gid = group_id(w, w->key.data, w->key.len);
 	return 0;
 }
 
@@ -1186,9 +1219,10 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 	json_array_foreach(st, i, e) {
 		json_t *key = json_object_get(e, "key"), *sfx = json_object_get(e, "sfx"), *back;
 		json_int_t incl;
-		if (!json_is_string(key) || !json_is_array(sfx) || json_unpack(e, "{s:I,s:o}", "incl", &incl, "back", &back) < 0)
+		if (canon_key(w, key) < 0 || !json_is_array(sfx) ||
+		    json_unpack(e, "{s:I,s:o}", "incl", &incl, "back", &back) < 0)
 			LOAD_FAIL("windows: bad stacks %zu", i);
-		size_t gid = sx_strmap_find(&w->map, json_string_value(key), json_string_length(key));
+		size_t gid = sx_strmap_find(&w->map, w->key.data, w->key.len);
 		if (gid == SX_STRMAP_NONE || incl < (json_int_t)json_array_size(sfx) || incl > w->g[gid].rn ||
 		    w->g[gid].incl)
 			LOAD_FAIL("windows: bad stacks %zu", i);
