@@ -5,12 +5,14 @@
 #include "sx_err.h"
 #include "sx_stats.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STATE_FORMAT "sx-window state"
@@ -51,6 +53,8 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 		if (sx_out_open_append(&s->late, c->late_out, 0666) < 0)
 			sx_die(SX_EXIT_FAIL, "%s:", c->late_out);
 		s->late_open = 1;
+		struct stat st;
+		s->late_start = fstat(s->late.fd, &st) == 0 ? (int64_t)st.st_size : 0;
 	}
 }
 
@@ -111,6 +115,19 @@ static void save_state(struct sx_winstage *s)
 	json_object_set_new(j, "seq", json_integer((json_int_t)s->seq));
 	json_object_set_new(j, "reorder", sx_reorder_save(&s->r));
 	json_object_set_new(j, "windows", sx_window_save(s->w));
+	if (s->late_open) {
+		/* the late lines this state accounts for: a rerun from this
+		 * state (say after its deferred commit never came) cuts the
+		 * file back to them instead of appending them twice */
+		struct stat st;
+		if (sx_out_flush(&s->late) < 0)
+			sx_exit(SX_EXIT_FAIL);
+		if (fstat(s->late.fd, &st) < 0)
+			sx_die(SX_EXIT_FAIL, "%s:", s->c.late_out);
+		json_object_set_new(j, "late_out", json_pack("{s:s,s:I,s:I}", "path", s->c.late_out,
+							      "start", (json_int_t)s->late_start,
+							      "bytes", (json_int_t)st.st_size));
+	}
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!text)
@@ -161,12 +178,56 @@ static void explain_config(const char *path, const json_t *saved, const json_t *
 	sx_error("%s: state was saved with different options; use the same options or remove the file", path);
 }
 
+/* Cut --late-out back to the length the loaded state accounts for (when the
+ * state was saved with the same --late-out): lines past it come from a run
+ * whose state was not kept, and the rerun writes them again. */
+static int load_late_out(struct sx_winstage *s, const json_t *lo, const char *key)
+{
+	const char *path = s->c.state_path, *late_path;
+	json_int_t bytes, start;
+	struct stat st;
+	if (!lo)
+		return 0;
+	if (json_unpack((json_t *)lo, "{s:s,s:I,s:I}", "path", &late_path, "start", &start,
+			"bytes", &bytes) < 0 || start < 0 || bytes < start)
+		return sx_error("%s: damaged state file (late_out)", path);
+	if (!strcmp(key, "start"))
+		bytes = start;
+	if (!s->late_open || strcmp(late_path, s->c.late_out) != 0)
+		return 0;
+	if (fstat(s->late.fd, &st) < 0)
+		return sx_error("%s: %s", s->c.late_out, strerror(errno));
+	if (st.st_size > bytes && ftruncate(s->late.fd, (off_t)bytes) < 0)
+		return sx_error("%s: cannot cut back to the %lld bytes of the last saved state: %s",
+				s->c.late_out, (long long)bytes, strerror(errno));
+	s->late_start = st.st_size > bytes ? bytes : st.st_size;
+	return 0;
+}
+
+/* No state yet, but an uncommitted PATH.pending of a first run: its late
+ * lines are not kept either, so cut the file back to where that run began. */
+static int load_late_out_pending(struct sx_winstage *s)
+{
+	char pending[4096];
+	if (!s->late_open || snprintf(pending, sizeof pending, "%s.pending", s->c.state_path) >= (int)sizeof pending)
+		return 0;
+	json_t *j = json_load_file(pending, 0, NULL);
+	if (!j)
+		return 0;           /* none, or torn: nothing to go by */
+	int r = json_equal(json_object_get(j, "config"), (json_t *)s->c.config) ?
+		load_late_out(s, json_object_get(j, "late_out"), "start") : 0;
+	json_decref(j);
+	return r;
+}
+
 int sx_winstage_load(struct sx_winstage *s)
 {
 	char *data;
 	size_t len;
 	int r = sx_commit_load(s->c.state_path, &data, &len);
-	if (r <= 0)
+	if (r == 0)
+		return load_late_out_pending(s);
+	if (r < 0)
 		return r;
 	json_error_t jerr;
 	json_t *j = json_loadb(data, len, 0, &jerr);
@@ -192,6 +253,8 @@ int sx_winstage_load(struct sx_winstage *s)
 		sx_error("%s: damaged state file (watermark, counter or reorder buffer)", path);
 	} else if (sx_window_load(s->w, json_object_get(j, "windows"), err, sizeof err) < 0) {
 		sx_error("%s: damaged state file (%s)", path, err);
+	} else if (load_late_out(s, json_object_get(j, "late_out"), "bytes") < 0) {
+		/* reported */
 	} else {
 		s->seq = (uint64_t)seq;
 		ret = 0;

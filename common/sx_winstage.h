@@ -57,6 +57,7 @@ struct sx_winstage {
 	int64_t last_input;         /* monotonic time of the last record */
 	struct sx_out late;
 	int late_open;
+	int64_t late_start;         /* --late-out's length when this run began */
 	int time_hint_done;         /* processing time: the first record was looked at */
 	struct sx_rec rec;
 	struct sx_buf scratch;
