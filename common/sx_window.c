@@ -1076,13 +1076,39 @@ json_t *sx_window_save(const struct sx_window *w)
 	return j;
 }
 
-static int get_time(const json_t *o, const char *name, sx_time_t *t)
+/* A saved time: an integer within the years 0001-9999 (a damaged file's
+ * INT64_MAX would overflow the window arithmetic), or NONE where ALLOW_NONE. */
+static int get_time_in(const json_t *o, const char *name, sx_time_t *t, int allow_none)
 {
 	json_t *v = json_object_get(o, name);
+	if (allow_none && json_is_null(v)) {
+		*t = SX_TIME_NONE;
+		return 0;
+	}
 	if (!json_is_integer(v))
 		return -1;
 	*t = (sx_time_t)json_integer_value(v);
-	return 0;
+	if (allow_none && *t == SX_TIME_NONE)      /* saved by json_integer(SX_TIME_NONE) */
+		return 0;
+	return *t >= SX_TIME_MIN && *t <= SX_TIME_MAX ? 0 : -1;
+}
+
+static int get_time(const json_t *o, const char *name, sx_time_t *t)
+{
+	return get_time_in(o, name, t, 0);
+}
+
+/* An event time: as sx-window's input checks it, so that its windows'
+ * bounds stay within the years 0001-9999. */
+static int event_time_ok(const struct sx_window *w, sx_time_t t)
+{
+	int64_t reach = sx_window_reach(w);
+	return t >= SX_TIME_MIN + reach && t <= SX_TIME_MAX - reach;
+}
+
+static int get_event_time(const struct sx_window *w, const json_t *o, const char *name, sx_time_t *t)
+{
+	return get_time(o, name, t) < 0 || !event_time_ok(w, *t) ? -1 : 0;
 }
 
 /* A saved group key into w->key: NKEYS JSON values joined by '\n' ("-"
@@ -1138,7 +1164,8 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 		json_array_foreach(arr, i, e) {
 			uint32_t gid;
 			if (load_key(w, json_object_get(e, "key"), &gid) < 0)
-				LOAD_FAIL("windows: group %zu: bad key", i);
+				LOAD_FAIL("windows: group %zu: group key is not %d JSON value%s",
+					  i, w->c.nkeys, w->c.nkeys == 1 ? "" : "s");
 			struct group *g = &w->g[gid];
 			if (g->hpos)
 				LOAD_FAIL("windows: group %zu: listed twice", i);
@@ -1146,26 +1173,29 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 				json_t *acc = json_object_get(e, "acc");
 				if (acc) {
 					json_int_t seq;
-					if (get_time(e, "start", &g->sstart) < 0 || get_time(e, "last", &g->slast) < 0 ||
-					    get_time(e, "cut", &g->scut) < 0 || get_time(e, "first_t", &g->first_t) < 0 ||
-					    json_unpack(e, "{s:I}", "first_seq", &seq) < 0)
-						LOAD_FAIL("windows: group %zu: bad session", i);
+					if (get_time(e, "start", &g->sstart) < 0 || get_event_time(w, e, "last", &g->slast) < 0 ||
+					    get_time_in(e, "cut", &g->scut, 1) < 0 ||
+					    get_event_time(w, e, "first_t", &g->first_t) < 0 ||
+					    json_unpack(e, "{s:I}", "first_seq", &seq) < 0 ||
+					    g->sstart > g->first_t || g->first_t > g->slast ||
+					    (w->c.max_duration && (g->scut == SX_TIME_NONE || g->scut <= g->sstart)))
+						LOAD_FAIL("windows: group %zu: bad session (times missing, out of range or out of order)", i);
 					g->first_seq = (uint64_t)seq;
 					if (!(g->sacc = sx_acc_load(w->c.aggs, acc)))
-						LOAD_FAIL("windows: group %zu: aggregates saved under different -a options", i);
+						LOAD_FAIL("windows: group %zu: damaged aggregates", i);
 					w->open++;
 					g->sopen = 1;
 					session_set_end(w, g);
 				} else {
-					if (get_time(e, "cont_last", &g->cont_last) < 0 ||
+					if (!w->c.max_duration || get_event_time(w, e, "cont_last", &g->cont_last) < 0 ||
 					    get_time(e, "cont_cut", &g->cont_cut) < 0)
-						LOAD_FAIL("windows: group %zu: bad session", i);
+						LOAD_FAIL("windows: group %zu: bad session (times missing or out of range)", i);
 					g->scont = 1;
 					g->hkey = g->cont_last + w->c.timeout;
 				}
 			} else {
 				json_t *ev = json_object_get(e, "events");
-				if (get_time(e, "done", &g->done) < 0 || !json_is_array(ev) || json_array_size(ev) == 0)
+				if (get_time_in(e, "done", &g->done, 1) < 0 || !json_is_array(ev) || json_array_size(ev) == 0)
 					LOAD_FAIL("windows: group %zu: bad sliding events", i);
 				struct sx_rec rec;
 				sx_rec_init(&rec);
@@ -1174,9 +1204,11 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 					const char *line, *why;
 					size_t len;
 					if (json_unpack(c, "[IIs%]", &t, &seq, &line, &len) < 0 ||
+					    !event_time_ok(w, (sx_time_t)t) || seq < 0 ||
+					    (g->evn && (sx_time_t)t < ev_at(g, g->evn - 1)->t) ||
 					    sx_rec_parse(&rec, line, len, &why) < 0) {
 						sx_rec_free(&rec);
-						LOAD_FAIL("windows: group %zu: bad event %zu", i, k);
+						LOAD_FAIL("windows: group %zu: bad event %zu (time, order or JSON)", i, k);
 					}
 					sliding_add(w, gid, &rec, (sx_time_t)t, (uint64_t)seq);
 					g = &w->g[gid];
@@ -1191,28 +1223,43 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 		return 0;
 	}
 	json_t *arr = json_object_get(j, "buckets");
-	if (!json_is_array(arr) || get_time(j, "next_e", &w->next_e) < 0)
-		LOAD_FAIL("windows: no buckets");
+	if (!json_is_array(arr) || get_time_in(j, "next_e", &w->next_e, 1) < 0)
+		LOAD_FAIL("windows: no buckets, or next window end out of range");
+	/* bucket ends are what events in range give: aligned, within bounds */
+	sx_time_t lo_end = sx_win_bucket_end(&w->c, SX_TIME_MIN + sx_window_reach(w));
+	sx_time_t hi_end = sx_win_bucket_end(&w->c, SX_TIME_MAX - sx_window_reach(w));
 	json_array_foreach(arr, i, e) {
 		sx_time_t end;
 		json_t *cells = json_object_get(e, "cells");
 		if (get_time(e, "end", &end) < 0 || !json_is_array(cells) ||
 		    (w->bn && bucket_at(w, w->bn - 1)->end >= end))
 			LOAD_FAIL("windows: bucket %zu: bad or out of order", i);
+		if (end < lo_end || end > hi_end ||
+		    (w->c.kind != SX_WIN_SNAPSHOT && sx_win_align_down(end, w->pane, w->c.offset) != end))
+			LOAD_FAIL("windows: bucket %zu: end out of range or not on a window boundary", i);
 		struct bucket *b = bucket_push(w, end);
 		json_array_foreach(cells, k, c) {
 			uint32_t gid;
 			struct sx_acc *acc;
-			if (!json_is_array(c) || load_key(w, json_array_get(c, 0), &gid) < 0)
+			if (!json_is_array(c))
 				LOAD_FAIL("windows: bucket %zu: bad cell %zu", i, k);
+			if (load_key(w, json_array_get(c, 0), &gid) < 0)
+				LOAD_FAIL("windows: bucket %zu: cell %zu: group key is not %d JSON value%s",
+					  i, k, w->c.nkeys, w->c.nkeys == 1 ? "" : "s");
 			if (w->g[gid].rn && ring_at(&w->g[gid], w->g[gid].rn - 1)->end == end)
 				LOAD_FAIL("windows: bucket %zu: group listed twice", i);
 			if (!(acc = sx_acc_load(w->c.aggs, json_array_get(c, 1))))
-				LOAD_FAIL("windows: aggregates saved under different -a options");
+				LOAD_FAIL("windows: bucket %zu: cell %zu: damaged aggregates", i, k);
 			w->open++;
 			bucket_add_cell(w, b, gid, acc);
 		}
 	}
+	/* hopping: the next window to emit ends on a hop, and windows
+	 * before the oldest open pane's have been emitted */
+	if (w->next_e != SX_TIME_NONE &&
+	    (w->c.kind != SX_WIN_HOPPING || sx_win_align_down(w->next_e, w->c.hop, w->c.offset) != w->next_e ||
+	     (w->bn && w->next_e >= bucket_at(w, 0)->end + w->c.size)))
+		LOAD_FAIL("windows: next window end out of place");
 	json_t *st = json_object_get(j, "stacks");
 	if (!w->two_stacks || !st)
 		return 0;

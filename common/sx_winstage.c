@@ -247,10 +247,19 @@ int sx_winstage_load(struct sx_winstage *s)
 			 path, (long long)version, STATE_VERSION);
 	} else if (!json_equal(json_object_get(j, "config"), (json_t *)s->c.config)) {
 		explain_config(path, json_object_get(j, "config"), s->c.config);
-	} else if (get_opt_time(j, "watermark", &s->wm) < 0 || get_opt_time(j, "max_time", &s->max_t) < 0 ||
-		   json_unpack(j, "{s:I}", "seq", &seq) < 0 || seq < 0 ||
-		   sx_reorder_load(&s->r, json_object_get(j, "reorder")) < 0) {
-		sx_error("%s: damaged state file (watermark, counter or reorder buffer)", path);
+	} else if (get_opt_time(j, "watermark", &s->wm) < 0 ||
+		   (s->wm != SX_TIME_NONE && (s->wm < SX_TIME_MIN || s->wm > SX_TIME_MAX - s->reach))) {
+		sx_error("%s: damaged state file (watermark missing or out of range)", path);
+	} else if (get_opt_time(j, "max_time", &s->max_t) < 0 ||
+		   (s->max_t != SX_TIME_NONE && (s->max_t < SX_TIME_MIN + s->reach ||
+						 s->max_t > SX_TIME_MAX - s->reach))) {
+		/* every event time was checked so; beyond it, bounds overflow */
+		sx_error("%s: damaged state file (max_time missing or out of range)", path);
+	} else if (json_unpack(j, "{s:I}", "seq", &seq) < 0 || seq < 0) {
+		sx_error("%s: damaged state file (input counter)", path);
+	} else if (sx_reorder_load(&s->r, json_object_get(j, "reorder"), SX_TIME_MIN + s->reach,
+				   SX_TIME_MAX - s->reach, (uint64_t)seq, err, sizeof err) < 0) {
+		sx_error("%s: damaged state file (%s)", path, err);
 	} else if (sx_window_load(s->w, json_object_get(j, "windows"), err, sizeof err) < 0) {
 		sx_error("%s: damaged state file (%s)", path, err);
 	} else if (load_late_out(s, json_object_get(j, "late_out"), "bytes") < 0) {
