@@ -1387,6 +1387,10 @@ static int gettext(const json_t *j, const char **s, size_t *n)
 		return -1;
 	*s = json_string_value(j);
 	*n = json_string_length(j);
+	/* rows copy the text as it is: one JSON value on no more than one
+	 * line, or a damaged state would split or inject into an NDJSON row */
+	if (memchr(*s, '\n', *n) || memchr(*s, '\r', *n))
+		return -1;
 	return sx_json_validate(*s, *n, &why) == 0 ? 0 : -1;
 }
 
