@@ -16,8 +16,11 @@
  *
  * The state file is JSON: a format version, the configuration it was made
  * under (a different one is refused), the watermark, the input counter, the
- * reorder buffer and the open windows; written with sx_commit_write (atomic,
- * or staged for --commit with --defer-commit).
+ * reorder buffer, the open windows and --late-out's length; written with
+ * sx_commit_write (atomic, or staged for --commit with --defer-commit).
+ * Loading checks all of it (times in range, keys and held events JSON) and
+ * cuts --late-out back to the saved length, so a rerun of a run whose state
+ * was not kept writes its late events once.
  *
  * Ownership: the stage borrows the engine and the configuration; it owns
  * the reorder buffer and the --late-out file.
