@@ -128,7 +128,10 @@ struct st_pick {
 	struct vtext txt;
 };
 
-struct st_var { uint64_t n; double mean, m2; };
+/* Welford over x - shift: shift is an integer near the first value, and
+ * x - shift is taken from the decimal text, so 1000000000.1 .2 .3 vary by
+ * their decimals, not by the doubles nearest to them (error 1e-6). */
+struct st_var { uint64_t n; double mean, m2; int64_t shift; };
 
 struct st_dvals { double *v; size_t n, cap; };
 
@@ -835,8 +838,39 @@ static void sum_add(struct st_sum *u, double d, int is_int, int64_t i)
 	}
 }
 
-static void var_add(struct st_var *u, double x)
+/* TEXT - SHIFT for a JSON number TEXT whose double is D: exact integer part
+ * minus SHIFT, plus the fraction (plain decimals up to 18 integer digits;
+ * other texts fall back to D - SHIFT). */
+static double shifted(const char *text, size_t len, double d, int64_t shift)
 {
+	const char *p = text, *end = text + len;
+	int neg = p < end && *p == '-';
+	p += neg;
+	int64_t ip = 0, fp = 0;
+	int nint = 0, nfrac = 0;
+	for (; p < end && *p >= '0' && *p <= '9'; p++, nint++)
+		ip = nint < 18 ? ip * 10 + (*p - '0') : ip;
+	if (nint > 18)
+		return d - (double)shift;
+	if (p < end && *p == '.')
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+			if (nfrac < 18) {
+				fp = fp * 10 + (*p - '0');
+				nfrac++;
+			}
+	if (p != end)           /* an exponent */
+		return d - (double)shift;
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+					1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18 };
+	double frac = (double)fp / pow10[nfrac];
+	return neg ? (double)(-ip - shift) - frac : (double)(ip - shift) + frac;
+}
+
+static void var_add(struct st_var *u, const struct sx_field *f, double x)
+{
+	if (u->n == 0)          /* |shift| < 2^53: exact as a double */
+		u->shift = fabs(x) < 9007199254740992.0 ? (int64_t)x : 0;
+	x = shifted(f->val, f->val_len, x, u->shift);
 	u->n++;
 	double d = x - u->mean;
 	u->mean += d / (double)u->n;
@@ -876,7 +910,7 @@ void sx_acc_add(const struct sx_aggset *s, struct sx_acc *a, const struct sx_rec
 				pick_set(&u->k, e->d, t, seq, f->val, f->val_len);
 			break;
 		case F_STDEV: case F_STDEVP: case F_VAR: case F_VARP:
-			var_add(&u->w, e->d);
+			var_add(&u->w, f, e->d);
 			break;
 		case F_MEDIAN: case F_PCONT:
 			GROW(u->d.v, u->d.cap, u->d.n);
@@ -985,7 +1019,7 @@ void sx_acc_merge(const struct sx_aggset *s, struct sx_acc *dst, const struct sx
 				break;
 			}
 			double na = (double)x->n, nb = (double)b->n, n = na + nb;
-			double delta = b->mean - x->mean;
+			double delta = (b->mean + (double)(b->shift - x->shift)) - x->mean;
 			x->mean += delta * (nb / n);
 			x->m2 += b->m2 + delta * delta * (na * nb / n);
 			x->n += b->n;
@@ -1220,6 +1254,12 @@ void sx_acc_emit(const struct sx_aggset *s, const struct sx_acc *a, struct sx_ou
 				memcpy(sc->pv, u->q.v, bytes);
 				const struct discv *v = select_disc(sc->pv, u->q.n, disc_index(u->q.n, g->p),
 								    u->q.text.data);
+				/* the pick's value in its shortest text: equal numbers
+				 * sort by text too, so the k-th may be a longer spelling */
+				const struct discv *all = sc->pv;
+				for (size_t j = 0; j < u->q.n; j++)
+					if (all[j].v == v->v && disc_cmp(&all[j], v, u->q.text.data) < 0)
+						v = &all[j];
 				sx_out_write(o, u->q.text.data + v->off, v->len);
 			}
 			break;
@@ -1347,6 +1387,10 @@ static int gettext(const json_t *j, const char **s, size_t *n)
 		return -1;
 	*s = json_string_value(j);
 	*n = json_string_length(j);
+	/* rows copy the text as it is: one JSON value on no more than one
+	 * line, or a damaged state would split or inject into an NDJSON row */
+	if (memchr(*s, '\n', *n) || memchr(*s, '\r', *n))
+		return -1;
 	return sx_json_validate(*s, *n, &why) == 0 ? 0 : -1;
 }
 
@@ -1387,6 +1431,7 @@ json_t *sx_acc_save(const struct sx_aggset *s, const struct sx_acc *a)
 			set_u64(e, u->w.n);
 			json_array_append_new(e, jdouble(u->w.mean));
 			json_array_append_new(e, jdouble(u->w.m2));
+			json_array_append_new(e, json_integer(u->w.shift));
 			break;
 		case F_MEDIAN: case F_PCONT: {
 			json_t *v = json_array();
@@ -1480,7 +1525,11 @@ static int load_one(const struct sx_aggset *s, const struct agg *g, union state 
 		return 0;
 	}
 	case F_STDEV: case F_STDEVP: case F_VAR: case F_VARP:
-		return n == 4 && getu64(json_array_get(e, 1), &u->w.n) == 0 &&
+		/* a state saved before the shift has 4 items (shift 0) */
+		if (n == 5 && (getint(json_array_get(e, 4), &u->w.shift) < 0 ||
+			       u->w.shift <= -9007199254740992 || u->w.shift >= 9007199254740992))
+			return -1;
+		return (n == 4 || n == 5) && getu64(json_array_get(e, 1), &u->w.n) == 0 &&
 		       getdouble(json_array_get(e, 2), &u->w.mean) == 0 &&
 		       getdouble(json_array_get(e, 3), &u->w.m2) == 0 ? 0 : -1;
 	case F_MEDIAN: case F_PCONT: {

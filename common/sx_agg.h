@@ -17,8 +17,9 @@
  *
  * Numeric aggregates read numbers only: nulls are skipped silently, other
  * non-numbers are skipped and counted in the "non_numeric" --stats counter.
- * Variance uses Welford's update and Chan's parallel merge (no catastrophic
- * cancellation on 1e9+x).  An aggregate over no values is null; counts are 0.
+ * Variance uses Welford's update and Chan's parallel merge over the values
+ * minus an integer shift, subtracted in decimal from the text (no
+ * cancellation, nor rounding of 1e9+x to a double, before the subtraction).  An aggregate over no values is null; counts are 0.
  *
  * Rules (documented for users in sx-window(1)):
  *   - Default names: "count" for count() and count(*); FUNC_FIELD otherwise

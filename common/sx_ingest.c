@@ -1,6 +1,7 @@
 /* sx_ingest.c - the sx-ingest conversion engine (see sx_ingest.h). */
 #include "sx_ingest.h"
 #include "sx_err.h"
+#include "sx_jcanon.h"
 #include "sx_json.h"
 #include "sx_onerror.h"
 #include "sx_out.h"
@@ -204,8 +205,18 @@ static int mine(struct sx_ingest *g, const char *key, size_t n)
 	return sx_fnv1a64(key, n) % (uint64_t)g->cfg.shard_n == (uint64_t)g->cfg.shard_i;
 }
 
+/* Numbers hash by their canonical text (sx_jcanon.h): 1, 1.0 and 1e0 are
+ * one key for sx-window and sx-join, so they must land on one shard. */
+static int mine_number(struct sx_ingest *g, const char *s, size_t n)
+{
+	sx_buf_reset(&g->hash_scratch);
+	sx_jcanon_number(&g->hash_scratch, s, n);
+	return mine(g, g->hash_scratch.data, g->hash_scratch.len);
+}
+
 /* Is this record's --shard-key ours?  (Strings hash by their decoded bytes,
- * other values by their compact JSON text; a missing key hashes as null.) */
+ * numbers by their canonical text, other values by their compact JSON text;
+ * a missing key hashes as null.) */
 static int shard_keep(struct sx_ingest *g, const struct sx_rec *r)
 {
 	if (!g->cfg.shard_n)
@@ -219,6 +230,8 @@ static int shard_keep(struct sx_ingest *g, const struct sx_rec *r)
 		sx_field_str(f, &g->hash_scratch, &s, &n);
 		return mine(g, s, n);
 	}
+	if (f->type == SX_JNUMBER && !sx_jcanon_is_canonical(f, 1))
+		return mine_number(g, f->val, f->val_len);
 	if (r->compact)
 		return mine(g, f->val, f->val_len);
 	sx_buf_reset(&g->hash_scratch);
@@ -865,7 +878,8 @@ static void csv_row(struct sx_csv *c, void *ctx)
 			k = "null";
 			kn = 4;
 		}
-		if (!mine(g, k, kn))
+		if (kt == SX_COL_AUTO && kn && (sx_csv_is_int(k, kn) || sx_csv_is_decimal(k, kn)) ?
+		    !mine_number(g, k, kn) : !mine(g, k, kn))
 			return;
 	}
 	if (g->skipping)

@@ -1,7 +1,9 @@
 /* sx_reorder.c - the --max-delay buffer (see sx_reorder.h). */
 #include "sx_reorder.h"
 #include "sx_err.h"
+#include "sx_json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,19 +121,36 @@ json_t *sx_reorder_save(const struct sx_reorder *r)
 	return arr;
 }
 
-int sx_reorder_load(struct sx_reorder *r, const json_t *j)
+int sx_reorder_load(struct sx_reorder *r, const json_t *j, sx_time_t tmin, sx_time_t tmax,
+		    uint64_t seq_end, char *err, size_t errlen)
 {
 	size_t i;
 	json_t *e;
-	if (!json_is_array(j))
+	struct sx_rec rec;
+	if (!json_is_array(j)) {
+		snprintf(err, errlen, "reorder: not a list");
 		return -1;
+	}
+	sx_rec_init(&rec);
 	json_array_foreach(j, i, e) {
 		json_int_t t, seq;
-		const char *line;
+		const char *line, *why = NULL;
 		size_t len;
-		if (json_unpack(e, "[IIs%]", &t, &seq, &line, &len) < 0 || seq < 0)
-			return -1;
-		sx_reorder_push(r, (sx_time_t)t, (uint64_t)seq, line, len);
+		if (json_unpack(e, "[IIs%]", &t, &seq, &line, &len) < 0)
+			snprintf(err, errlen, "reorder: event %zu: not [time, seq, line]", i);
+		else if (t < tmin || t > tmax)
+			snprintf(err, errlen, "reorder: event %zu: time out of range", i);
+		else if (seq < 0 || (uint64_t)seq >= seq_end)
+			snprintf(err, errlen, "reorder: event %zu: sequence number out of range", i);
+		else if (sx_rec_parse(&rec, line, len, &why) < 0)
+			snprintf(err, errlen, "reorder: event %zu: %s", i, why);
+		else {
+			sx_reorder_push(r, (sx_time_t)t, (uint64_t)seq, line, len);
+			continue;
+		}
+		sx_rec_free(&rec);
+		return -1;
 	}
+	sx_rec_free(&rec);
 	return 0;
 }

@@ -60,8 +60,11 @@ static inline const struct sx_reorder_item *sx_reorder_peek(const struct sx_reor
 const struct sx_reorder_item *sx_reorder_pop(struct sx_reorder *r, sx_time_t upto);
 
 /* --state: the held items as [[t,seq,"line"],...] in release order, and
- * back (appending to R).  Load returns 0, or -1 when J is malformed. */
+ * back (appending to R).  Load checks every item (time within [TMIN, TMAX],
+ * input ordinal below SEQ_END, the line a JSON object) and returns 0, or -1
+ * with what is wrong in ERR. */
 json_t *sx_reorder_save(const struct sx_reorder *r);
-int sx_reorder_load(struct sx_reorder *r, const json_t *j);
+int sx_reorder_load(struct sx_reorder *r, const json_t *j, sx_time_t tmin, sx_time_t tmax,
+		    uint64_t seq_end, char *err, size_t errlen);
 
 #endif

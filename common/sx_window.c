@@ -2,6 +2,7 @@
 #include "sx_window.h"
 #include "sx_err.h"
 #include "sx_hash.h"
+#include "sx_jcanon.h"
 #include "sx_out.h"
 #include "sx_stats.h"
 
@@ -275,8 +276,10 @@ static void acc_put(struct sx_window *w, struct sx_acc *a)
 
 /* ---- groups ---- */
 
-/* The key text of REC's group: the JSON text of each key value ("null" when
- * missing), joined by '\n' (which compact JSON text never contains). */
+/* The key text of REC's group: the canonical JSON text (sx_jcanon.h) of
+ * each key value ("null" when missing), joined by '\n' (which canonical
+ * text never contains).  Keys equal by value are one group, written in
+ * that canonical text; most key texts are canonical already and copied. */
 static void build_key(struct sx_window *w, const struct sx_rec *rec)
 {
 	sx_buf_reset(&w->key);
@@ -286,10 +289,10 @@ static void build_key(struct sx_window *w, const struct sx_rec *rec)
 		const struct sx_field *f = sx_rec_get(rec, w->c.keys[i]);
 		if (!f)
 			sx_buf_append(&w->key, "null", 4);
-		else if (!rec->compact && (f->type == SX_JOBJECT || f->type == SX_JARRAY))
-			sx_json_compact_buf(&w->key, f->val, f->val_len);
-		else
+		else if (sx_jcanon_is_canonical(f, rec->compact))
 			sx_buf_append(&w->key, f->val, f->val_len);
+		else
+			sx_jcanon_field(&w->key, f, &w->tmp);
 	}
 }
 
@@ -1073,20 +1076,76 @@ json_t *sx_window_save(const struct sx_window *w)
 	return j;
 }
 
-static int get_time(const json_t *o, const char *name, sx_time_t *t)
+/* A saved time: an integer within the years 0001-9999 (a damaged file's
+ * INT64_MAX would overflow the window arithmetic), or NONE where ALLOW_NONE. */
+static int get_time_in(const json_t *o, const char *name, sx_time_t *t, int allow_none)
 {
 	json_t *v = json_object_get(o, name);
+	if (allow_none && json_is_null(v)) {
+		*t = SX_TIME_NONE;
+		return 0;
+	}
 	if (!json_is_integer(v))
 		return -1;
 	*t = (sx_time_t)json_integer_value(v);
+	if (allow_none && *t == SX_TIME_NONE)      /* saved by json_integer(SX_TIME_NONE) */
+		return 0;
+	return *t >= SX_TIME_MIN && *t <= SX_TIME_MAX ? 0 : -1;
+}
+
+static int get_time(const json_t *o, const char *name, sx_time_t *t)
+{
+	return get_time_in(o, name, t, 0);
+}
+
+/* An event time: as sx-window's input checks it, so that its windows'
+ * bounds stay within the years 0001-9999. */
+static int event_time_ok(const struct sx_window *w, sx_time_t t)
+{
+	int64_t reach = sx_window_reach(w);
+	return t >= SX_TIME_MIN + reach && t <= SX_TIME_MAX - reach;
+}
+
+static int get_event_time(const struct sx_window *w, const json_t *o, const char *name, sx_time_t *t)
+{
+	return get_time(o, name, t) < 0 || !event_time_ok(w, *t) ? -1 : 0;
+}
+
+/* A saved group key into w->key: NKEYS JSON values joined by '\n' ("-"
+ * without -g), each made canonical (a state saved before keys were
+ * canonical may hold 1.0).  Anything else is damage: its text would be
+ * written into rows as it is. */
+static int canon_key(struct sx_window *w, const json_t *k)
+{
+	if (!json_is_string(k))
+		return -1;
+	const char *p = json_string_value(k), *end = p + json_string_length(k);
+	sx_buf_reset(&w->key);
+	if (w->c.nkeys == 0) {
+		if (end - p != 1 || *p != '-')
+			return -1;
+		sx_buf_putc(&w->key, '-');
+		return 0;
+	}
+	for (int i = 0; i < w->c.nkeys; i++) {
+		const char *nl = i + 1 < w->c.nkeys ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+		if (i + 1 < w->c.nkeys && !nl)
+			return -1;
+		const char *e = nl ? nl : end;
+		if (i)
+			sx_buf_putc(&w->key, '\n');
+		if (sx_jcanon_text(&w->key, p, (size_t)(e - p), &w->tmp) < 0)
+			return -1;
+		p = e + (nl != NULL);
+	}
 	return 0;
 }
 
 static int load_key(struct sx_window *w, const json_t *k, uint32_t *gid)
 {
-	if (!json_is_string(k))
+	if (canon_key(w, k) < 0)
 		return -1;
-	*gid = group_id(w, json_string_value(k), json_string_length(k));
+	*gid = group_id(w, w->key.data, w->key.len);
 	return 0;
 }
 
@@ -1105,7 +1164,8 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 		json_array_foreach(arr, i, e) {
 			uint32_t gid;
 			if (load_key(w, json_object_get(e, "key"), &gid) < 0)
-				LOAD_FAIL("windows: group %zu: bad key", i);
+				LOAD_FAIL("windows: group %zu: group key is not %d JSON value%s",
+					  i, w->c.nkeys, w->c.nkeys == 1 ? "" : "s");
 			struct group *g = &w->g[gid];
 			if (g->hpos)
 				LOAD_FAIL("windows: group %zu: listed twice", i);
@@ -1113,26 +1173,29 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 				json_t *acc = json_object_get(e, "acc");
 				if (acc) {
 					json_int_t seq;
-					if (get_time(e, "start", &g->sstart) < 0 || get_time(e, "last", &g->slast) < 0 ||
-					    get_time(e, "cut", &g->scut) < 0 || get_time(e, "first_t", &g->first_t) < 0 ||
-					    json_unpack(e, "{s:I}", "first_seq", &seq) < 0)
-						LOAD_FAIL("windows: group %zu: bad session", i);
+					if (get_time(e, "start", &g->sstart) < 0 || get_event_time(w, e, "last", &g->slast) < 0 ||
+					    get_time_in(e, "cut", &g->scut, 1) < 0 ||
+					    get_event_time(w, e, "first_t", &g->first_t) < 0 ||
+					    json_unpack(e, "{s:I}", "first_seq", &seq) < 0 ||
+					    g->sstart > g->first_t || g->first_t > g->slast ||
+					    (w->c.max_duration && (g->scut == SX_TIME_NONE || g->scut <= g->sstart)))
+						LOAD_FAIL("windows: group %zu: bad session (times missing, out of range or out of order)", i);
 					g->first_seq = (uint64_t)seq;
 					if (!(g->sacc = sx_acc_load(w->c.aggs, acc)))
-						LOAD_FAIL("windows: group %zu: aggregates saved under different -a options", i);
+						LOAD_FAIL("windows: group %zu: damaged aggregates", i);
 					w->open++;
 					g->sopen = 1;
 					session_set_end(w, g);
 				} else {
-					if (get_time(e, "cont_last", &g->cont_last) < 0 ||
+					if (!w->c.max_duration || get_event_time(w, e, "cont_last", &g->cont_last) < 0 ||
 					    get_time(e, "cont_cut", &g->cont_cut) < 0)
-						LOAD_FAIL("windows: group %zu: bad session", i);
+						LOAD_FAIL("windows: group %zu: bad session (times missing or out of range)", i);
 					g->scont = 1;
 					g->hkey = g->cont_last + w->c.timeout;
 				}
 			} else {
 				json_t *ev = json_object_get(e, "events");
-				if (get_time(e, "done", &g->done) < 0 || !json_is_array(ev) || json_array_size(ev) == 0)
+				if (get_time_in(e, "done", &g->done, 1) < 0 || !json_is_array(ev) || json_array_size(ev) == 0)
 					LOAD_FAIL("windows: group %zu: bad sliding events", i);
 				struct sx_rec rec;
 				sx_rec_init(&rec);
@@ -1141,9 +1204,11 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 					const char *line, *why;
 					size_t len;
 					if (json_unpack(c, "[IIs%]", &t, &seq, &line, &len) < 0 ||
+					    !event_time_ok(w, (sx_time_t)t) || seq < 0 ||
+					    (g->evn && (sx_time_t)t < ev_at(g, g->evn - 1)->t) ||
 					    sx_rec_parse(&rec, line, len, &why) < 0) {
 						sx_rec_free(&rec);
-						LOAD_FAIL("windows: group %zu: bad event %zu", i, k);
+						LOAD_FAIL("windows: group %zu: bad event %zu (time, order or JSON)", i, k);
 					}
 					sliding_add(w, gid, &rec, (sx_time_t)t, (uint64_t)seq);
 					g = &w->g[gid];
@@ -1158,37 +1223,53 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 		return 0;
 	}
 	json_t *arr = json_object_get(j, "buckets");
-	if (!json_is_array(arr) || get_time(j, "next_e", &w->next_e) < 0)
-		LOAD_FAIL("windows: no buckets");
+	if (!json_is_array(arr) || get_time_in(j, "next_e", &w->next_e, 1) < 0)
+		LOAD_FAIL("windows: no buckets, or next window end out of range");
+	/* bucket ends are what events in range give: aligned, within bounds */
+	sx_time_t lo_end = sx_win_bucket_end(&w->c, SX_TIME_MIN + sx_window_reach(w));
+	sx_time_t hi_end = sx_win_bucket_end(&w->c, SX_TIME_MAX - sx_window_reach(w));
 	json_array_foreach(arr, i, e) {
 		sx_time_t end;
 		json_t *cells = json_object_get(e, "cells");
 		if (get_time(e, "end", &end) < 0 || !json_is_array(cells) ||
 		    (w->bn && bucket_at(w, w->bn - 1)->end >= end))
 			LOAD_FAIL("windows: bucket %zu: bad or out of order", i);
+		if (end < lo_end || end > hi_end ||
+		    (w->c.kind != SX_WIN_SNAPSHOT && sx_win_align_down(end, w->pane, w->c.offset) != end))
+			LOAD_FAIL("windows: bucket %zu: end out of range or not on a window boundary", i);
 		struct bucket *b = bucket_push(w, end);
 		json_array_foreach(cells, k, c) {
 			uint32_t gid;
 			struct sx_acc *acc;
-			if (!json_is_array(c) || load_key(w, json_array_get(c, 0), &gid) < 0)
+			if (!json_is_array(c))
 				LOAD_FAIL("windows: bucket %zu: bad cell %zu", i, k);
+			if (load_key(w, json_array_get(c, 0), &gid) < 0)
+				LOAD_FAIL("windows: bucket %zu: cell %zu: group key is not %d JSON value%s",
+					  i, k, w->c.nkeys, w->c.nkeys == 1 ? "" : "s");
 			if (w->g[gid].rn && ring_at(&w->g[gid], w->g[gid].rn - 1)->end == end)
 				LOAD_FAIL("windows: bucket %zu: group listed twice", i);
 			if (!(acc = sx_acc_load(w->c.aggs, json_array_get(c, 1))))
-				LOAD_FAIL("windows: aggregates saved under different -a options");
+				LOAD_FAIL("windows: bucket %zu: cell %zu: damaged aggregates", i, k);
 			w->open++;
 			bucket_add_cell(w, b, gid, acc);
 		}
 	}
+	/* hopping: the next window to emit ends on a hop, and windows
+	 * before the oldest open pane's have been emitted */
+	if (w->next_e != SX_TIME_NONE &&
+	    (w->c.kind != SX_WIN_HOPPING || sx_win_align_down(w->next_e, w->c.hop, w->c.offset) != w->next_e ||
+	     (w->bn && w->next_e >= bucket_at(w, 0)->end + w->c.size)))
+		LOAD_FAIL("windows: next window end out of place");
 	json_t *st = json_object_get(j, "stacks");
 	if (!w->two_stacks || !st)
 		return 0;
 	json_array_foreach(st, i, e) {
 		json_t *key = json_object_get(e, "key"), *sfx = json_object_get(e, "sfx"), *back;
 		json_int_t incl;
-		if (!json_is_string(key) || !json_is_array(sfx) || json_unpack(e, "{s:I,s:o}", "incl", &incl, "back", &back) < 0)
+		if (canon_key(w, key) < 0 || !json_is_array(sfx) ||
+		    json_unpack(e, "{s:I,s:o}", "incl", &incl, "back", &back) < 0)
 			LOAD_FAIL("windows: bad stacks %zu", i);
-		size_t gid = sx_strmap_find(&w->map, json_string_value(key), json_string_length(key));
+		size_t gid = sx_strmap_find(&w->map, w->key.data, w->key.len);
 		if (gid == SX_STRMAP_NONE || incl < (json_int_t)json_array_size(sfx) || incl > w->g[gid].rn ||
 		    w->g[gid].incl)
 			LOAD_FAIL("windows: bad stacks %zu", i);

@@ -22,8 +22,9 @@
  * epoch plus the offset.  Membership is start < t <= end, or start <= t < end
  * with start_inclusive (tumbling, hopping, session only).
  *
- * Groups are keyed by the JSON text of their key values (a missing key is
- * null); objects and arrays are compacted first.  A group with nothing open
+ * Groups are keyed by the canonical text of their key values (sx_jcanon.h:
+ * equal by value, as sx-join's keys; a missing key is null), which the rows
+ * show.  A group with nothing open
  * is forgotten (the group table is rebuilt when such groups dominate), so
  * memory follows open windows x groups, not the stream's length.
  *

@@ -5,11 +5,14 @@
 #include "sx_err.h"
 #include "sx_stats.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STATE_FORMAT "sx-window state"
@@ -50,6 +53,8 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 		if (sx_out_open_append(&s->late, c->late_out, 0666) < 0)
 			sx_die(SX_EXIT_FAIL, "%s:", c->late_out);
 		s->late_open = 1;
+		struct stat st;
+		s->late_start = fstat(s->late.fd, &st) == 0 ? (int64_t)st.st_size : 0;
 	}
 }
 
@@ -110,6 +115,19 @@ static void save_state(struct sx_winstage *s)
 	json_object_set_new(j, "seq", json_integer((json_int_t)s->seq));
 	json_object_set_new(j, "reorder", sx_reorder_save(&s->r));
 	json_object_set_new(j, "windows", sx_window_save(s->w));
+	if (s->late_open) {
+		/* the late lines this state accounts for: a rerun from this
+		 * state (say after its deferred commit never came) cuts the
+		 * file back to them instead of appending them twice */
+		struct stat st;
+		if (sx_out_flush(&s->late) < 0)
+			sx_exit(SX_EXIT_FAIL);
+		if (fstat(s->late.fd, &st) < 0)
+			sx_die(SX_EXIT_FAIL, "%s:", s->c.late_out);
+		json_object_set_new(j, "late_out", json_pack("{s:s,s:I,s:I}", "path", s->c.late_out,
+							      "start", (json_int_t)s->late_start,
+							      "bytes", (json_int_t)st.st_size));
+	}
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!text)
@@ -160,12 +178,56 @@ static void explain_config(const char *path, const json_t *saved, const json_t *
 	sx_error("%s: state was saved with different options; use the same options or remove the file", path);
 }
 
+/* Cut --late-out back to the length the loaded state accounts for (when the
+ * state was saved with the same --late-out): lines past it come from a run
+ * whose state was not kept, and the rerun writes them again. */
+static int load_late_out(struct sx_winstage *s, const json_t *lo, const char *key)
+{
+	const char *path = s->c.state_path, *late_path;
+	json_int_t bytes, start;
+	struct stat st;
+	if (!lo)
+		return 0;
+	if (json_unpack((json_t *)lo, "{s:s,s:I,s:I}", "path", &late_path, "start", &start,
+			"bytes", &bytes) < 0 || start < 0 || bytes < start)
+		return sx_error("%s: damaged state file (late_out)", path);
+	if (!strcmp(key, "start"))
+		bytes = start;
+	if (!s->late_open || strcmp(late_path, s->c.late_out) != 0)
+		return 0;
+	if (fstat(s->late.fd, &st) < 0)
+		return sx_error("%s: %s", s->c.late_out, strerror(errno));
+	if (st.st_size > bytes && ftruncate(s->late.fd, (off_t)bytes) < 0)
+		return sx_error("%s: cannot cut back to the %lld bytes of the last saved state: %s",
+				s->c.late_out, (long long)bytes, strerror(errno));
+	s->late_start = st.st_size > bytes ? bytes : st.st_size;
+	return 0;
+}
+
+/* No state yet, but an uncommitted PATH.pending of a first run: its late
+ * lines are not kept either, so cut the file back to where that run began. */
+static int load_late_out_pending(struct sx_winstage *s)
+{
+	char pending[4096];
+	if (!s->late_open || snprintf(pending, sizeof pending, "%s.pending", s->c.state_path) >= (int)sizeof pending)
+		return 0;
+	json_t *j = json_load_file(pending, 0, NULL);
+	if (!j)
+		return 0;           /* none, or torn: nothing to go by */
+	int r = json_equal(json_object_get(j, "config"), (json_t *)s->c.config) ?
+		load_late_out(s, json_object_get(j, "late_out"), "start") : 0;
+	json_decref(j);
+	return r;
+}
+
 int sx_winstage_load(struct sx_winstage *s)
 {
 	char *data;
 	size_t len;
 	int r = sx_commit_load(s->c.state_path, &data, &len);
-	if (r <= 0)
+	if (r == 0)
+		return load_late_out_pending(s);
+	if (r < 0)
 		return r;
 	json_error_t jerr;
 	json_t *j = json_loadb(data, len, 0, &jerr);
@@ -185,12 +247,23 @@ int sx_winstage_load(struct sx_winstage *s)
 			 path, (long long)version, STATE_VERSION);
 	} else if (!json_equal(json_object_get(j, "config"), (json_t *)s->c.config)) {
 		explain_config(path, json_object_get(j, "config"), s->c.config);
-	} else if (get_opt_time(j, "watermark", &s->wm) < 0 || get_opt_time(j, "max_time", &s->max_t) < 0 ||
-		   json_unpack(j, "{s:I}", "seq", &seq) < 0 || seq < 0 ||
-		   sx_reorder_load(&s->r, json_object_get(j, "reorder")) < 0) {
-		sx_error("%s: damaged state file (watermark, counter or reorder buffer)", path);
+	} else if (get_opt_time(j, "watermark", &s->wm) < 0 ||
+		   (s->wm != SX_TIME_NONE && (s->wm < SX_TIME_MIN || s->wm > SX_TIME_MAX - s->reach))) {
+		sx_error("%s: damaged state file (watermark missing or out of range)", path);
+	} else if (get_opt_time(j, "max_time", &s->max_t) < 0 ||
+		   (s->max_t != SX_TIME_NONE && (s->max_t < SX_TIME_MIN + s->reach ||
+						 s->max_t > SX_TIME_MAX - s->reach))) {
+		/* every event time was checked so; beyond it, bounds overflow */
+		sx_error("%s: damaged state file (max_time missing or out of range)", path);
+	} else if (json_unpack(j, "{s:I}", "seq", &seq) < 0 || seq < 0) {
+		sx_error("%s: damaged state file (input counter)", path);
+	} else if (sx_reorder_load(&s->r, json_object_get(j, "reorder"), SX_TIME_MIN + s->reach,
+				   SX_TIME_MAX - s->reach, (uint64_t)seq, err, sizeof err) < 0) {
+		sx_error("%s: damaged state file (%s)", path, err);
 	} else if (sx_window_load(s->w, json_object_get(j, "windows"), err, sizeof err) < 0) {
 		sx_error("%s: damaged state file (%s)", path, err);
+	} else if (load_late_out(s, json_object_get(j, "late_out"), "bytes") < 0) {
+		/* reported */
 	} else {
 		s->seq = (uint64_t)seq;
 		ret = 0;
@@ -200,6 +273,46 @@ int sx_winstage_load(struct sx_winstage *s)
 }
 
 /* ---- the stage ---- */
+
+/* Is NAME (a raw JSON key) what event-time fields are called: ts, time,
+ * timestamp, date, datetime, or ending in _time, _ts, _timestamp, _at, or
+ * a camelCase ...Time / ...Timestamp (eventTime, EventEnqueuedUtcTime)? */
+static int timeish_name(const char *name, size_t n)
+{
+	static const char *const exact[] = { "ts", "time", "timestamp", "date", "datetime", NULL };
+	static const char *const suffix[] = { "_time", "_ts", "_timestamp", "_at", "-time", NULL };
+	for (int i = 0; exact[i]; i++)
+		if (strlen(exact[i]) == n && !strncasecmp(name, exact[i], n))
+			return 1;
+	for (int i = 0; suffix[i]; i++) {
+		size_t k = strlen(suffix[i]);
+		if (n > k && !strncasecmp(name + n - k, suffix[i], k))
+			return 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *camel = i ? "Timestamp" : "Time";
+		size_t k = strlen(camel);
+		if (n > k && !memcmp(name + n - k, camel, k) && name[n - k - 1] >= 'a' && name[n - k - 1] <= 'z')
+			return 1;
+	}
+	return 0;
+}
+
+/* Without -t, say once that a field of the first record looks like the
+ * event time: windows on the wall clock are rarely what such input wants. */
+static void hint_time_field(struct sx_winstage *s, const struct sx_rec *rec)
+{
+	s->time_hint_done = 1;
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct sx_field *f = &rec->f[i];
+		if (f->key_esc || !timeish_name(f->key, f->key_len))
+			continue;
+		int n = f->key_len > 100 ? 100 : (int)f->key_len;
+		sx_warn("no -t: windows follow processing time (the wall clock), though the input "
+			"has a field '%.*s'; use -t %.*s for event time", n, f->key, n, f->key);
+		return;
+	}
+}
 
 static _Noreturn void stop(struct sx_winstage *s)
 {
@@ -234,6 +347,8 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 			return SX_REJECT;
 		}
 	} else {
+		if (!s->time_hint_done)
+			hint_time_field(s, rec);
 		t = sx_winstage_wall_clock();
 		if (s->wm != SX_TIME_NONE && t < s->wm)
 			t = s->wm;      /* the wall clock stepped back */

@@ -16,8 +16,11 @@
  *
  * The state file is JSON: a format version, the configuration it was made
  * under (a different one is refused), the watermark, the input counter, the
- * reorder buffer and the open windows; written with sx_commit_write (atomic,
- * or staged for --commit with --defer-commit).
+ * reorder buffer, the open windows and --late-out's length; written with
+ * sx_commit_write (atomic, or staged for --commit with --defer-commit).
+ * Loading checks all of it (times in range, keys and held events JSON) and
+ * cuts --late-out back to the saved length, so a rerun of a run whose state
+ * was not kept writes its late events once.
  *
  * Ownership: the stage borrows the engine and the configuration; it owns
  * the reorder buffer and the --late-out file.
@@ -57,6 +60,8 @@ struct sx_winstage {
 	int64_t last_input;         /* monotonic time of the last record */
 	struct sx_out late;
 	int late_open;
+	int64_t late_start;         /* --late-out's length when this run began */
+	int time_hint_done;         /* processing time: the first record was looked at */
 	struct sx_rec rec;
 	struct sx_buf scratch;
 	char why[160];

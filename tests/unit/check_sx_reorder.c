@@ -61,6 +61,7 @@ END_TEST
 START_TEST(save_and_load_round_trip)
 {
 	struct sx_reorder r, s;
+	char err[128];
 	sx_reorder_init(&r);
 	sx_reorder_init(&s);
 	sx_reorder_push(&r, 20, 1, "{\"a\":\"\\u00e9\"}", 14);
@@ -68,7 +69,7 @@ START_TEST(save_and_load_round_trip)
 	sx_reorder_push(&r, 20, 0, "{\"b\":1}", 7);
 	json_t *j = sx_reorder_save(&r);
 	ck_assert_uint_eq(json_array_size(j), 3);
-	ck_assert_int_eq(sx_reorder_load(&s, j), 0);
+	ck_assert_int_eq(sx_reorder_load(&s, j, 0, 100, 3, err, sizeof err), 0);
 	json_decref(j);
 	const uint64_t want[] = { 2, 0, 1 };
 	for (int k = 0; k < 3; k++) {
@@ -85,12 +86,40 @@ START_TEST(save_and_load_round_trip)
 	}
 	/* malformed state */
 	json_t *bad = json_loads("[[1,\"x\",\"{}\"]]", 0, NULL);
-	ck_assert_int_eq(sx_reorder_load(&s, bad), -1);
+	ck_assert_int_eq(sx_reorder_load(&s, bad, 0, 100, 3, err, sizeof err), -1);
 	json_decref(bad);
 	bad = json_loads("{}", 0, NULL);
-	ck_assert_int_eq(sx_reorder_load(&s, bad), -1);
+	ck_assert_int_eq(sx_reorder_load(&s, bad, 0, 100, 3, err, sizeof err), -1);
 	json_decref(bad);
 	sx_reorder_free(&r);
+	sx_reorder_free(&s);
+}
+END_TEST
+
+/* A damaged state's held events are refused at load, naming what is wrong,
+ * not trusted until they surface as "internal error" in a later run. */
+START_TEST(test_defect_state_damaged_held_event)
+{
+	struct sx_reorder s;
+	char err[128];
+	sx_reorder_init(&s);
+	static const struct { const char *json, *why; } bad[] = {
+		{ "[[1,0,\"not json\"]]", "event 0: unexpected character" },
+		{ "[[1,0,\"[1]\"]]", "event 0: not a JSON object" },
+		{ "[[1,0,\"{}\"],[2,1,\"{\\\"a\\\":}\"]]", "event 1: unexpected character" },
+		{ "[[101,0,\"{}\"]]", "event 0: time out of range" },
+		{ "[[9223372036854775807,0,\"{}\"]]", "event 0: time out of range" },
+		{ "[[1,3,\"{}\"]]", "event 0: sequence number out of range" },
+		{ "[[1,-1,\"{}\"]]", "event 0: sequence number out of range" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *j = json_loads(bad[i].json, 0, NULL);
+		ck_assert_ptr_nonnull(j);
+		err[0] = '\0';
+		ck_assert_int_eq(sx_reorder_load(&s, j, 0, 100, 3, err, sizeof err), -1);
+		ck_assert_msg(strstr(err, bad[i].why), "%s: %s", bad[i].json, err);
+		json_decref(j);
+	}
 	sx_reorder_free(&s);
 }
 END_TEST
@@ -102,6 +131,7 @@ Suite *sx_reorder_suite(void)
 	tcase_add_test(tc, pops_in_time_then_input_order);
 	tcase_add_test(tc, recycles_buffers_and_keeps_long_lines);
 	tcase_add_test(tc, save_and_load_round_trip);
+	tcase_add_test(tc, test_defect_state_damaged_held_event);
 	suite_add_tcase(s, tc);
 	return s;
 }

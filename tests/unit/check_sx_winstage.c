@@ -679,9 +679,13 @@ START_TEST(damaged_fields_in_a_state_are_refused)
 	struct sx_winstage_cfg c = event_time(3 * S);
 	static const struct { const char *key, *value, *msg; } cases[] = {
 		{ "version", "2", "state format version 2, this sx-window reads version 1" },
-		{ "watermark", "\"soon\"", "damaged state file (watermark, counter or reorder buffer)" },
-		{ "seq", "-1", "damaged state file (watermark, counter or reorder buffer)" },
-		{ "reorder", "[[1]]", "damaged state file (watermark, counter or reorder buffer)" },
+		{ "watermark", "\"soon\"", "damaged state file (watermark missing or out of range)" },
+		{ "watermark", "9223372036854775807", "damaged state file (watermark missing or out of range)" },
+		{ "max_time", "9223372036854775807", "damaged state file (max_time missing or out of range)" },
+		{ "seq", "-1", "damaged state file (input counter)" },
+		{ "reorder", "[[1]]", "damaged state file (reorder: event 0: not [time, seq, line])" },
+		{ "reorder", "[[1,0,\"x\"]]", "damaged state file (reorder: event 0: " },
+		{ "late_out", "{\"path\":\"l\",\"start\":5,\"bytes\":2}", "damaged state file (late_out)" },
 		{ "windows", "{\"buckets\":7}", "damaged state file (" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
