@@ -20,8 +20,20 @@ void sx_out_default_fail(struct sx_out *o, int err)
 		raise(SIGPIPE);
 	}
 	errno = err;
-	o->len = 0; /* nothing more can be delivered; do not retry at exit */
+	sx_out_discard(o); /* nothing more can be delivered; do not retry at exit */
 	sx_die(SX_EXIT_FAIL, "write error on %s:", o->name);
+}
+
+void sx_out_discard(struct sx_out *o)
+{
+	if (o->records && o->len) {
+		uint64_t lost = 0;
+		for (const char *p = o->buf, *end = o->buf + o->len;
+		     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+			lost++;
+		*o->records -= lost < *o->records ? lost : *o->records;
+	}
+	o->len = 0;
 }
 
 void sx_out_init(struct sx_out *o, int fd, const char *name)
@@ -32,6 +44,7 @@ void sx_out_init(struct sx_out *o, int fd, const char *name)
 	o->len = 0;
 	o->cap = SX_OUT_BUFSIZE;
 	o->bytes = 0;
+	o->records = NULL;
 	o->fail = sx_out_default_fail;
 }
 

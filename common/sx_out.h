@@ -22,6 +22,9 @@ struct sx_out {
 	char *buf;
 	size_t len, cap;
 	uint64_t bytes;         /* bytes handed to write(2) successfully */
+	uint64_t *records;      /* NULL, or a count of the records (one a line)
+				 * written here: sx_out_discard takes off those
+				 * it drops, so the count is of rows delivered */
 	void (*fail)(struct sx_out *o, int err);
 };
 
@@ -41,6 +44,10 @@ int sx_out_close(struct sx_out *o);
 void sx_out_slow_write(struct sx_out *o, const void *p, size_t n);
 /* Default failure policy described above. */
 void sx_out_default_fail(struct sx_out *o, int err);
+/* Drop what is buffered and was not written (after a failed write), taking
+ * the lines it ends off *o->records.  A row cut by a partial write counts as
+ * not delivered: its newline was not written. */
+void sx_out_discard(struct sx_out *o);
 
 static inline void sx_out_write(struct sx_out *o, const void *p, size_t n)
 {
