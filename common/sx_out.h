@@ -25,6 +25,8 @@ struct sx_out {
 	uint64_t *records;      /* NULL, or a count of the records (one a line)
 				 * written here: sx_out_discard takes off those
 				 * it drops, so the count is of rows delivered */
+	int whole_lines;        /* a side file: it ends on a line boundary */
+	uint64_t partial;       /* bytes written since the last newline */
 	void (*fail)(struct sx_out *o, int err);
 };
 
@@ -33,7 +35,11 @@ extern struct sx_out sx_stdout;
 
 void sx_out_init(struct sx_out *o, int fd, const char *name);
 /* Open PATH for appending (created with MODE if missing) as O: 0, or -1
- * with errno set (nothing opened).  Side files: --late-out, dead letters. */
+ * with errno set (nothing opened).  Side files: --late-out, dead letters.
+ * They always end on a line boundary, so a rerun's records are never glued
+ * to a torn line: a regular file that does not end with a newline (a run
+ * killed mid-write) gets one first, and a failed write cuts back the part
+ * of a line it left (and drops that line's rest from the buffer). */
 int sx_out_open_append(struct sx_out *o, const char *path, int mode);
 /* Initialise sx_stdout and register an exit hook that flushes it. */
 void sx_out_init_stdout(void);
