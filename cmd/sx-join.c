@@ -8,6 +8,7 @@
 #include "sx_ref.h"
 #include "sx_run.h"
 #include "sx_run2.h"
+#include "sx_stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,7 @@ int main(int argc, char **argv)
 	jc.rkeys = keys.r;
 	jc.nkeys = keys.n;
 	sx_cli_start(&cli, 0, nargs, args);
+	sx_stats_records_to(&sx_stdout); /* --stats: the rows written, not those a full disk refused */
 
 	if (ref) {
 		struct sx_ref_cfg rc = { ref, keys.l, keys.r, keys.n, jc.type == SX_JOIN_LEFT, jc.prefix, reload };

@@ -451,10 +451,16 @@ static void merge(struct sx_join *j, const struct ev *bound)
 		const struct sx_reorder_item *it = sx_reorder_pop(&j->s[e.kind].r, INF);
 		j->held--;
 		parse_kept(&j->cur, it->line, it->len);
-		if (e.kind == SX_JOIN_L)
+		if (e.kind == SX_JOIN_L) {
 			process_left(j, &j->cur, it->t, it->seq);
-		else
+			/* the left input moved on: right records it can no longer
+			 * match go now, or every later left record of their key
+			 * would walk past them (quadratic when a long max-delay
+			 * lets one merge process most of the input) */
+			evict_right(j);
+		} else {
 			process_right(j, &j->cur, it->t, it->seq);
+		}
 	}
 	evict_right(j);
 }

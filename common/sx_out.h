@@ -22,6 +22,11 @@ struct sx_out {
 	char *buf;
 	size_t len, cap;
 	uint64_t bytes;         /* bytes handed to write(2) successfully */
+	uint64_t *records;      /* NULL, or a count of the records (one a line)
+				 * written here: sx_out_discard takes off those
+				 * it drops, so the count is of rows delivered */
+	int whole_lines;        /* a side file: it ends on a line boundary */
+	uint64_t partial;       /* bytes written since the last newline */
 	void (*fail)(struct sx_out *o, int err);
 };
 
@@ -30,7 +35,11 @@ extern struct sx_out sx_stdout;
 
 void sx_out_init(struct sx_out *o, int fd, const char *name);
 /* Open PATH for appending (created with MODE if missing) as O: 0, or -1
- * with errno set (nothing opened).  Side files: --late-out, dead letters. */
+ * with errno set (nothing opened).  Side files: --late-out, dead letters.
+ * They always end on a line boundary, so a rerun's records are never glued
+ * to a torn line: a regular file that does not end with a newline (a run
+ * killed mid-write) gets one first, and a failed write cuts back the part
+ * of a line it left (and drops that line's rest from the buffer). */
 int sx_out_open_append(struct sx_out *o, const char *path, int mode);
 /* Initialise sx_stdout and register an exit hook that flushes it. */
 void sx_out_init_stdout(void);
@@ -41,6 +50,10 @@ int sx_out_close(struct sx_out *o);
 void sx_out_slow_write(struct sx_out *o, const void *p, size_t n);
 /* Default failure policy described above. */
 void sx_out_default_fail(struct sx_out *o, int err);
+/* Drop what is buffered and was not written (after a failed write), taking
+ * the lines it ends off *o->records.  A row cut by a partial write counts as
+ * not delivered: its newline was not written. */
+void sx_out_discard(struct sx_out *o);
 
 static inline void sx_out_write(struct sx_out *o, const void *p, size_t n)
 {

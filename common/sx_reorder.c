@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Lines are packed into chunks of this size. */
+#define CHUNK (256 * 1024)
+
 void sx_reorder_init(struct sx_reorder *r)
 {
 	memset(r, 0, sizeof *r);
@@ -14,14 +17,11 @@ void sx_reorder_init(struct sx_reorder *r)
 
 void sx_reorder_free(struct sx_reorder *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		free(r->heap[i].line);
-	for (size_t i = 0; i < r->npool; i++)
-		free(r->pool[i]);
+	for (size_t i = 0; i < r->nchunks; i++)
+		free(r->chunks[i].mem);
+	free(r->chunks);
+	free(r->spare);
 	free(r->heap);
-	free(r->pool);
-	free(r->pool_cap);
-	free(r->out.line);
 	memset(r, 0, sizeof *r);
 }
 
@@ -30,18 +30,54 @@ static inline int before(const struct sx_reorder_item *a, const struct sx_reorde
 	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-/* Give a line buffer back to the pool. */
-static void recycle(struct sx_reorder *r, char *line, size_t cap)
+/* Chunk I is empty and not being filled: keep it for reuse, at the common
+ * size (a long line's chunk shrinks back). */
+static void retire(struct sx_reorder *r, size_t i)
 {
-	if (!line)
-		return;
-	if (r->npool == r->pool_alloc) {
-		r->pool_alloc = r->pool_alloc ? 2 * r->pool_alloc : 64;
-		r->pool = sx_xreallocarray(r->pool, r->pool_alloc, sizeof *r->pool);
-		r->pool_cap = sx_xreallocarray(r->pool_cap, r->pool_alloc, sizeof *r->pool_cap);
+	struct sx_reorder_chunk *c = &r->chunks[i];
+	if (c->cap > CHUNK) {
+		c->mem = sx_xrealloc(c->mem, CHUNK);
+		c->cap = CHUNK;
 	}
-	r->pool[r->npool] = line;
-	r->pool_cap[r->npool++] = cap;
+	c->used = 0;
+	r->spare[r->nspare++] = i;
+}
+
+/* Make a chunk with room for NEED bytes the one being filled. */
+static void next_chunk(struct sx_reorder *r, size_t need)
+{
+	size_t old = r->cur;
+	int had = r->nchunks > 0;
+	if (r->nspare) {
+		r->cur = r->spare[--r->nspare];
+	} else {
+		if (r->nchunks == r->chunks_alloc) {
+			r->chunks_alloc = r->chunks_alloc ? 2 * r->chunks_alloc : 16;
+			r->chunks = sx_xreallocarray(r->chunks, r->chunks_alloc, sizeof *r->chunks);
+			r->spare = sx_xreallocarray(r->spare, r->chunks_alloc, sizeof *r->spare);
+		}
+		r->chunks[r->nchunks] = (struct sx_reorder_chunk){ sx_xmalloc(CHUNK), CHUNK, 0, 0 };
+		r->cur = r->nchunks++;
+	}
+	struct sx_reorder_chunk *c = &r->chunks[r->cur];
+	if (c->cap < need) {
+		c->mem = sx_xrealloc(c->mem, need);
+		c->cap = need;
+	}
+	if (had && r->chunks[old].live == 0)
+		retire(r, old);
+}
+
+/* The line of a popped item is no longer used. */
+static void release(struct sx_reorder *r, size_t i)
+{
+	struct sx_reorder_chunk *c = &r->chunks[i];
+	if (--c->live)
+		return;
+	if (i == r->cur)
+		c->used = 0;
+	else
+		retire(r, i);
 }
 
 void sx_reorder_push(struct sx_reorder *r, sx_time_t t, uint64_t seq, const char *line, size_t len)
@@ -50,16 +86,12 @@ void sx_reorder_push(struct sx_reorder *r, sx_time_t t, uint64_t seq, const char
 		r->cap = r->cap ? 2 * r->cap : 64;
 		r->heap = sx_xreallocarray(r->heap, r->cap, sizeof *r->heap);
 	}
-	struct sx_reorder_item it = { t, seq, NULL, len, 0 };
-	if (r->npool) {
-		r->npool--;
-		it.line = r->pool[r->npool];
-		it.cap = r->pool_cap[r->npool];
-	}
-	if (it.cap < len + 1) {
-		it.cap = len + 1 > 128 ? len + 1 : 128;
-		it.line = sx_xrealloc(it.line, it.cap);
-	}
+	if (!r->nchunks || r->chunks[r->cur].cap - r->chunks[r->cur].used < len + 1)
+		next_chunk(r, len + 1);
+	struct sx_reorder_chunk *c = &r->chunks[r->cur];
+	struct sx_reorder_item it = { t, seq, c->mem + c->used, len, r->cur };
+	c->used += len + 1;
+	c->live++;
 	memcpy(it.line, line, len);
 	it.line[len] = '\0';
 	r->bytes += len;
@@ -79,8 +111,10 @@ const struct sx_reorder_item *sx_reorder_pop(struct sx_reorder *r, sx_time_t upt
 {
 	if (r->n == 0 || r->heap[0].t > upto)
 		return NULL;
-	recycle(r, r->out.line, r->out.cap);
+	if (r->has_out)
+		release(r, r->out.chunk);
 	r->out = r->heap[0];
+	r->has_out = 1;
 	r->bytes -= r->out.len;
 	struct sx_reorder_item last = r->heap[--r->n];
 	/* sift down */

@@ -5,9 +5,12 @@
  *
  * A binary min-heap ordered by (time, input sequence number), so events with
  * equal times come out in input order (stable, deterministic).  Each item
- * keeps a copy of the raw record line; the line buffers of released items are
- * recycled, so a steady stream allocates nothing per event.  The caller owns
- * the watermark: it pushes events, then pops everything at or before it.
+ * keeps a copy of the raw record line, packed into large chunks (a chunk is
+ * reused once all its lines were released; a long line gets one of its own),
+ * so a steady stream allocates nothing per event, and a long --max-delay
+ * holding millions of lines costs their bytes, not a malloc each.  The
+ * caller owns the watermark: it pushes events, then pops everything at or
+ * before it.
  *
  * Ownership: the buffer copies each pushed line.  A popped item (and its line)
  * is owned by the buffer and stays valid until the next push or pop.
@@ -24,16 +27,26 @@ struct sx_reorder_item {
 	sx_time_t t;
 	uint64_t seq;
 	char *line;
-	size_t len, cap;
+	size_t len;
+	size_t chunk;                   /* where the line is (internal) */
+};
+
+struct sx_reorder_chunk {
+	char *mem;
+	size_t cap, used;
+	size_t live;                    /* lines in it not released yet */
 };
 
 struct sx_reorder {
 	struct sx_reorder_item *heap;
 	size_t n, cap;
 	struct sx_reorder_item out;     /* the item last popped */
-	char **pool;                    /* recycled line buffers */
-	size_t *pool_cap;
-	size_t npool, pool_alloc;
+	int has_out;
+	struct sx_reorder_chunk *chunks;
+	size_t nchunks, chunks_alloc;
+	size_t cur;                     /* the chunk being filled */
+	size_t *spare;                  /* empty chunks, to reuse */
+	size_t nspare;
 	size_t bytes;                   /* bytes of lines held (for --stats) */
 };
 

@@ -37,6 +37,22 @@ static void print_stats(void *arg)
 	fputs("}\n", stderr);
 }
 
+/* An exit hook registered after print_stats, so it runs first: a failed
+ * flush dies (sx_out_default_fail) and the other hooks, print_stats among
+ * them, still run, with the rows it dropped taken off. */
+static void flush_before_stats(void *arg)
+{
+	struct sx_out *o = arg;
+	if (o->buf)
+		sx_out_flush(o);
+}
+
+void sx_stats_records_to(struct sx_out *o)
+{
+	o->records = &sx_stats.records_out;
+	sx_on_exit(flush_before_stats, o);
+}
+
 static void end_progress(void *arg)
 {
 	(void)arg;

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include "sx_time.h"
 
+struct sx_out;
+
 #define SX_STATS_MAX_EXTRA 8
 
 struct sx_stats {
@@ -32,6 +34,11 @@ extern struct sx_stats sx_stats;
 void sx_stats_start(int print_stats, int progress);
 /* A named extra counter ("non_numeric", "dropped"); returns its slot. */
 uint64_t *sx_stats_counter(const char *name);
+
+/* For tools whose records_out are the lines they write to O (after
+ * sx_stats_start): O is flushed before --stats prints, and the rows a failed
+ * write never delivered are taken off, so records_out counts rows written. */
+void sx_stats_records_to(struct sx_out *o);
 
 void sx_progress_update(void);
 extern int sx_progress_on;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "sx_err.h"
@@ -296,6 +297,130 @@ START_TEST(open_append_keeps_what_is_there)
 }
 END_TEST
 
+/* Defect (issue 12, 5): a failed write's undelivered rows were still counted
+ * as written.  Discarding takes the lines the buffer ends off the count; a
+ * row whose start was written but not its newline is among them. */
+START_TEST(test_defect_discard_takes_undelivered_rows_off)
+{
+	int fd = open("/dev/full", O_WRONLY);
+	if (fd < 0) {
+		fprintf(stderr, "sx_out: /dev/full not available, test skipped\n");
+		return;
+	}
+	uint64_t rows = 0;
+	struct sx_out o;
+	sx_out_init(&o, fd, "/dev/full");
+	o.fail = record_fail;
+	o.records = &rows;
+	sx_out_puts(&o, "{\"a\":1}\n{\"a\":2}\n");
+	rows = 2;
+	ck_assert_int_eq(sx_out_flush(&o), -1);
+	sx_out_discard(&o);
+	ck_assert_uint_eq(rows, 0);
+	ck_assert_uint_eq(o.len, 0);
+	/* the tail of a row cut by a partial write: its newline was not written */
+	rows = 5;
+	sx_out_puts(&o, "\"a\":3}\n{\"a\":4}\n");
+	sx_out_discard(&o);
+	ck_assert_uint_eq(rows, 3);
+	/* without a count, discarding just empties the buffer */
+	o.records = NULL;
+	sx_out_puts(&o, "x\n");
+	sx_out_discard(&o);
+	ck_assert_uint_eq(o.len, 0);
+	o.fail = record_fail;
+	sx_out_close(&o);
+}
+END_TEST
+
+/* Defect (issue 12, 10): a side file left ending in half a line (a run
+ * killed mid-write) had the next run's first record glued to it. */
+START_TEST(test_defect_torn_side_file_gets_a_newline)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", tu_path("torn.ndjson"));
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"a\":1}\n{\"a\":", f);
+	fclose(f);
+	struct sx_out o;
+	for (int run = 0; run < 2; run++) {
+		ck_assert_int_eq(sx_out_open_append(&o, path, 0644), 0);
+		sx_out_puts(&o, run ? "{\"c\":3}\n" : "{\"b\":2}\n");
+		ck_assert_int_eq(sx_out_close(&o), 0);
+	}
+	char *got = tu_read_file(path, NULL);
+	ck_assert_str_eq(got, "{\"a\":1}\n{\"a\":\n{\"b\":2}\n{\"c\":3}\n");
+	free(got);
+}
+END_TEST
+
+/* A side file under a 1000-byte size limit (SIGXFSZ ignored: EFBIG): the
+ * write that crosses it is cut back to the last whole line, though the
+ * line's head went out in an earlier flush, and the rest of that line is
+ * not written later. */
+static int fail_no_exit_calls;
+static void fail_no_exit(struct sx_out *o, int err)
+{
+	(void)o;
+	(void)err;
+	fail_no_exit_calls++;
+}
+
+static int size_limited_child(void *arg)
+{
+	const char *path = arg;
+	signal(SIGXFSZ, SIG_IGN);
+	struct rlimit rl = { 1000, 1000 };
+	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return 77;
+	struct sx_out o;
+	if (sx_out_open_append(&o, path, 0644) < 0)
+		return 78;
+	o.fail = fail_no_exit;
+	char line[64];
+	for (int i = 0; i < 30; i++) {
+		/* 49 bytes a line: 20 of them are 980 bytes */
+		int n = snprintf(line, sizeof line, "{\"n\":%02d,\"pad\":\"%-31s\"}\n", i, "");
+		if (n != 49)
+			return 79;
+		if (i == 20) {
+			/* its head goes out (990 bytes), its rest crosses the limit */
+			sx_out_write(&o, line, 10);
+			if (sx_out_flush(&o) < 0)
+				return 80;
+			sx_out_write(&o, line + 10, 39);
+		} else {
+			sx_out_write(&o, line, 49);
+		}
+	}
+	if (sx_out_flush(&o) != -1 || fail_no_exit_calls != 1)
+		return 81;
+	if (o.bytes != 980 || o.len != 9 * 49 || o.buf[0] != '{')
+		return 82; /* what the buffer keeps starts a whole line */
+	sx_out_flush(&o); /* fails again: 20 bytes fit, and are cut */
+	sx_out_discard(&o);
+	sx_out_close(&o);
+	return 0;
+}
+
+START_TEST(test_defect_failed_write_leaves_no_partial_line)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", tu_path("limited.ndjson"));
+	int rc = tu_run_child(size_limited_child, path, NULL, NULL);
+	if (rc == 77)
+		return;
+	ck_assert_int_eq(rc, 0);
+	size_t n;
+	char *got = tu_read_file(path, &n);
+	ck_assert_uint_eq(n, 980);
+	ck_assert_int_eq(got[n - 1], '\n');
+	ck_assert_int_eq(tu_count(got, "\n"), 20);
+	free(got);
+}
+END_TEST
+
 Suite *sx_out_suite(void)
 {
 	Suite *s = suite_create("sx_out");
@@ -311,6 +436,9 @@ Suite *sx_out_suite(void)
 	tcase_add_test(tc, pipe_many_partial_writes);
 	tcase_add_exit_test(tc, write_after_close_fails, 1);
 	tcase_add_test(tc, open_append_keeps_what_is_there);
+	tcase_add_test(tc, test_defect_discard_takes_undelivered_rows_off);
+	tcase_add_test(tc, test_defect_torn_side_file_gets_a_newline);
+	tcase_add_test(tc, test_defect_failed_write_leaves_no_partial_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,7 @@
 /* Unit tests for common/sx_reorder.c */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sx_reorder.h"
 
@@ -52,7 +54,7 @@ START_TEST(recycles_buffers_and_keeps_long_lines)
 		ck_assert_int_eq(memcmp(it->line, big, len), 0);
 		ck_assert_int_eq(it->line[len], '\0');
 	}
-	ck_assert_uint_le(r.npool, 1);      /* buffers are reused, not piled up */
+	ck_assert_uint_le(r.nchunks, 2);    /* chunks are reused, not piled up */
 	ck_assert_uint_eq(r.bytes, 0);
 	sx_reorder_free(&r);
 }
@@ -124,6 +126,45 @@ START_TEST(test_defect_state_damaged_held_event)
 }
 END_TEST
 
+/* Lines packed in chunks stay intact while chunks are reused, long lines
+ * (bigger than a chunk) among them, and a sliding window of held lines
+ * keeps a bounded number of chunks. */
+START_TEST(chunks_are_reused_and_lines_stay_intact)
+{
+	struct sx_reorder r;
+	sx_reorder_init(&r);
+	static char line[600 * 1024];
+	unsigned seed = 99;
+	uint64_t popped = 0;
+	for (uint64_t i = 0; i < 20000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		/* mostly ~100 bytes, now and then longer than a chunk */
+		size_t len = i % 5000 == 77 ? sizeof line - 1 : 22 + (seed >> 16) % 180;
+		memset(line, 'a' + (int)(i % 26), len);
+		snprintf(line, 24, "%020llu", (unsigned long long)i);
+		line[20] = ':';
+		sx_reorder_push(&r, (sx_time_t)(i + (seed >> 8) % 50), i, line, len);
+		const struct sx_reorder_item *it;
+		while ((it = sx_reorder_pop(&r, (sx_time_t)i - 60))) {
+			unsigned long long k = strtoull(it->line, NULL, 10);
+			size_t b = 21;
+			while (b < it->len && it->line[b] == 'a' + (int)(k % 26))
+				b++;
+			/* (one check per line: Check's asserts are slow) */
+			ck_assert_msg(k == it->seq && b == it->len && it->line[b] == '\0',
+				      "line %llu damaged at byte %zu", k, b);
+			popped++;
+		}
+	}
+	ck_assert_uint_le(r.nchunks, 6);
+	while (sx_reorder_pop(&r, INT64_MAX))
+		popped++;
+	ck_assert_uint_eq(popped, 20000);
+	ck_assert_uint_eq(r.bytes, 0);
+	sx_reorder_free(&r);
+}
+END_TEST
+
 Suite *sx_reorder_suite(void)
 {
 	Suite *s = suite_create("sx_reorder");
@@ -132,6 +173,7 @@ Suite *sx_reorder_suite(void)
 	tcase_add_test(tc, recycles_buffers_and_keeps_long_lines);
 	tcase_add_test(tc, save_and_load_round_trip);
 	tcase_add_test(tc, test_defect_state_damaged_held_event);
+	tcase_add_test(tc, chunks_are_reused_and_lines_stay_intact);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -139,6 +139,41 @@ START_TEST(progress_line_refreshes_and_ends_with_newline)
 }
 END_TEST
 
+/* Defect (issue 12, 5): --stats counted rows a failed write never
+ * delivered.  With sx_stats_records_to, stdout is flushed before the stats
+ * print, and the rows the full disk refused are not counted. */
+static int undelivered_run(void *arg)
+{
+	(void)arg;
+	int fd = open("/dev/full", O_WRONLY);
+	if (fd < 0)
+		return 77;
+	dup2(fd, 1);
+	close(fd);
+	sx_set_progname("sx-join");
+	sx_out_init_stdout();
+	sx_stats_start(1, 0);
+	sx_stats_records_to(&sx_stdout);
+	sx_out_puts(&sx_stdout, "{\"n\":1}\n{\"n\":2}\n");
+	sx_stats.records_out = 2;
+	sx_exit(0);
+}
+
+START_TEST(test_defect_stats_count_undelivered_rows)
+{
+	int rc = tu_run_child(undelivered_run, NULL, NULL, "err.txt");
+	if (rc == 77)
+		return; /* no /dev/full */
+	ck_assert_int_eq(rc, 1);
+	char *err = tu_slurp("err.txt");
+	const char *want = "sx-join: write error on stdout: No space left on device\n"
+			   "{\"tool\":\"sx-join\",\"records_in\":0,\"records_out\":0,\"rejected\":0,"
+			   "\"late\":0,\"bytes_in\":0,\"bytes_out\":0,\"elapsed_s\":";
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got %s", err);
+	free(err);
+}
+END_TEST
+
 Suite *sx_stats_suite(void)
 {
 	Suite *s = suite_create("sx_stats");
@@ -149,6 +184,7 @@ Suite *sx_stats_suite(void)
 	tcase_add_test(tc, stats_json_line_at_exit);
 	tcase_add_test(tc, no_stats_no_output);
 	tcase_add_test(tc, progress_line_refreshes_and_ends_with_newline);
+	tcase_add_test(tc, test_defect_stats_count_undelivered_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }
