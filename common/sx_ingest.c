@@ -114,6 +114,32 @@ uint64_t sx_fnv1a64(const void *p, size_t n)
 	return h;
 }
 
+int sx_ingest_parse_size(const char *s, size_t *out)
+{
+	static const struct { const char *suffix; unsigned shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 }, { "G", 30 }, { "GiB", 30 }, { "T", 40 }, { "TiB", 40 },
+	};
+	uint64_t v = 0;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > (UINT64_C(1) << 40))
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		if (strcmp(p, units[i].suffix) != 0)
+			continue;
+		if (v == 0 || v > (UINT64_C(1) << 40) >> units[i].shift ||
+		    v << units[i].shift > SIZE_MAX / 4)
+			return -1;
+		*out = (size_t)(v << units[i].shift);
+		return 0;
+	}
+	return -1;
+}
+
 struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg)
 {
 	struct sx_ingest *g = sx_xcalloc(1, sizeof *g);
@@ -1013,7 +1039,7 @@ static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 	if (!sx_csv_in_row(&g->csv)) {
 		sx_buf_reset(&g->raw);
 		g->rec_line = g->lineno;
-		if (g->guessed_binary && looks_binary(p, n)) {
+		if (g->guessed_binary && (looks_binary(p, n) || !sx_utf8_valid(p, n))) {
 			/* garbage, not a row (nor the header): one error per line */
 			g->stats->records_in++;
 			data_error(g, "binary data, not text", p, strip_eol(p, n));
@@ -1220,14 +1246,13 @@ static void long_line(struct sx_ingest *g, const char *line, size_t len)
 		return;
 	}
 	g->rec_line = g->lineno;
-	if (csv && !g->have_header && !g->cfg.no_header && !g->cfg.ncolumns &&
-	    !(g->guessed_binary && looks_binary(line, len))) {
+	if (csv && !g->have_header && !g->cfg.no_header && !g->cfg.ncolumns && !g->guessed_binary) {
 		source_error(g, g->lineno, "CSV header too long: %" PRIu64 " bytes, more than "
 			     "--max-record-size (%zu)", g->line_total, g->max_record);
 		return;
 	}
 	g->stats->records_in++;
-	too_long(g, "line", g->line_total, 0, line, len);
+	too_long(g, "line", g->line_total, 0, line, strip_eol(line, len));
 }
 
 /* Convert one raw line (terminator included; of a long line, g->line_long,

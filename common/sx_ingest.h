@@ -66,7 +66,7 @@ struct sx_ingest_cfg {
 };
 
 /* A --max-record-size argument: a number of bytes with an optional K, M or G
- * (binary multiples, KiB... also accepted).  0, or -1 when it is not one or
+ * or T (binary multiples; KiB... also accepted).  0, or -1 when it is not one or
  * is out of range (1 byte to 1 TiB). */
 int sx_ingest_parse_size(const char *s, size_t *out);
 
