@@ -594,6 +594,19 @@ static void parse_and_finish(struct sx_ingest *g, const char *p, size_t n)
 
 /* ---- NDJSON ---- */
 
+/* A line with bytes that text does not have (NUL and the other C0 controls
+ * but tab, line ends, form feed, vertical tab and escape). */
+static int looks_binary(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 && (c < 0x09 || (c > 0x0D && c != 0x1B)))
+			return 1;
+	}
+	return 0;
+}
+
+
 static size_t strip_eol(const char *p, size_t n)
 {
 	if (n && p[n - 1] == '\n')
@@ -880,6 +893,8 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 	for (size_t i = 0; i < n; i++) {
 		const char *name = column_name(g, c, names, i);
 		size_t len = strlen(name);
+		if (!names && !g->cfg.no_header && looks_binary(name, c->f[i].len))
+			return source_error(g, g->rec_line, "the CSV header looks like binary data, not text");
 		if (!sx_utf8_valid(name, len))
 			return source_error(g, g->rec_line, "column name is not valid UTF-8");
 		for (size_t k = 0; k < i; k++) {
@@ -1018,18 +1033,6 @@ static void csv_row(struct sx_csv *c, void *ctx)
 		append_unused_overrides(g, b, g->ncols == 0);
 	sx_buf_append(b, "}\n", 2);
 	emit_buf(g, b);
-}
-
-/* A line with bytes that text does not have (NUL and the other C0 controls
- * but tab, line ends, form feed, vertical tab and escape). */
-static int looks_binary(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c < 0x20 && (c < 0x09 || (c > 0x0D && c != 0x1B)))
-			return 1;
-	}
-	return 0;
 }
 
 static void csv_line(struct sx_ingest *g, const char *p, size_t n)
