@@ -3,9 +3,9 @@
  * concatenated objects, streamed element by element) and NDJSON in, clean
  * NDJSON records out (SPEC section 2).
  *
- * CSV and NDJSON are consumed line by line (sx_in_getrawline); JSON in
- * pieces of lines (sx_in_getpiece), so a one-line array of any size streams
- * in bounded memory.  Every record has a FILE:LINE and ends at a known byte
+ * CSV and NDJSON are consumed line by line, JSON in pieces of lines (both
+ * read with sx_in_getpiece), so a one-line array of any size streams in
+ * bounded memory.  Every record has a FILE:LINE and ends at a known byte
  * offset: the checkpoint code resumes at those offsets (a line-based record
  * is resumed by its line, a JSON record by its own end, since several may
  * share a line).  Each record then goes through
@@ -19,9 +19,9 @@
  * error that keeps the record's start (SX_INGEST_KEPT_START bytes at most)
  * and says its length, while the rest of it is read and dropped.
  *
- * Lines are read in pieces (sx_in_getpiece), handed out in place when the
- * buffer holds the whole line, so blank lines before the first record cost
- * nothing each, however many there are.
+ * A line is handed out in place when the input buffer holds all of it (the
+ * common case), and assembled from its pieces otherwise; blank lines before
+ * the first record cost nothing each, however many there are.
  */
 #ifndef SX_INGEST_H
 #define SX_INGEST_H
