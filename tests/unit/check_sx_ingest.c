@@ -737,6 +737,35 @@ START_TEST(test_defect_record_size_limit)
 }
 END_TEST
 
+/* Defect 7: blank lines before the first record are read one by one, in
+ * place (they were rescanned at each line: quadratic); a run of them longer
+ * than the input buffer, or blanks that start the first line, still lead to
+ * the same format and line numbers. */
+START_TEST(test_defect_blank_lines_then_format)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .source_field = "s" };
+	static const struct { char blank; const char *rest, *want; } cases[] = {
+		{ '\n', "[{\"a\":1},\n{\"a\":2}]\n", "{\"a\":1,\"s\":\"x:300001\"}\n{\"a\":2,\"s\":\"x:300002\"}\n" },
+		{ ' ', "[{\"a\":1},\n{\"a\":2}]\n", "{\"a\":1,\"s\":\"x:1\"}\n{\"a\":2,\"s\":\"x:2\"}\n" },
+		{ '\n', "{\"a\":\n1}\n", "{\"a\":1,\"s\":\"x:300001\"}\n" },
+		{ '\n', "{\"a\":1}\n{\"a\":2}\n", "{\"a\":1,\"s\":\"x:300001\"}\n{\"a\":2,\"s\":\"x:300002\"}\n" },
+		{ '\n', "a,b\n1,2\n", "{\"a\":1,\"b\":2,\"s\":\"x:300002\"}\n" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct sx_buf t = SX_BUF_INIT;
+		for (int k = 0; k < 300000; k++)
+			sx_buf_putc(&t, cases[i].blank);
+		sx_buf_puts(&t, cases[i].rest);
+		char *got = ingest_n(&cfg, "x", t.data, t.len, 0);
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu: got\n%s", i, got);
+		free(got);
+		sx_buf_free(&t);
+	}
+	expect_errors("");
+}
+END_TEST
+
 START_TEST(test_defect_max_record_size_argument)
 {
 	size_t v = 0;
@@ -846,6 +875,7 @@ Suite *sx_ingest_suite(void)
 	tcase_add_test(tc, added_fields_replace_or_append);
 	tcase_add_test(tc, sink_gets_records_and_errors);
 	tcase_add_test(tc, test_defect_record_size_limit);
+	tcase_add_test(tc, test_defect_blank_lines_then_format);
 	tcase_add_test(tc, test_defect_max_record_size_argument);
 	tcase_add_test(tc, test_defect_utf16_named);
 	tcase_add_test(tc, test_defect_binary_guess_per_line);
