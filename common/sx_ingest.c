@@ -704,10 +704,13 @@ static void elem_append(struct sx_ingest *g, const char *p, size_t n)
 /* A structural error at byte AT of the piece LINE (N bytes). */
 static void js_error(struct sx_ingest *g, const char *why, const char *line, size_t n, const char *at)
 {
+	char msg[128];
+	/* counted in the text reported: the line, or of a long one the piece */
+	snprintf(msg, sizeof msg, "invalid JSON at byte %zu: %s", (size_t)(at - line) + 1, why);
 	g->rec_line = g->lineno;
 	g->skipping = g->piece_off + (uint64_t)(at - line) + 1 <= g->skip_to;
 	g->stats->records_in++;
-	data_error(g, why, line, strip_eol(line, n));
+	data_error(g, msg, line, strip_eol(line, n));
 }
 
 /* One piece of a line (all of it, or part of a long line: g->piece_eol

@@ -268,7 +268,7 @@ START_TEST(json_array_errors)
 	expect(&cfg, "v.json", "[{\"a\":1}\n", "{\"a\":1}\n");
 	expect_errors("sx-ingest: v.json:1: unterminated JSON array at end of input\n");
 	expect(&cfg, "w.json", "[{\"a\":1}]\n{\"b\":2}\n", "{\"a\":1}\n");
-	expect_errors("sx-ingest: w.json:2: unexpected data after the closing ']'\n");
+	expect_errors("sx-ingest: w.json:2: invalid JSON at byte 1: unexpected data after the closing ']'\n");
 }
 END_TEST
 
@@ -386,11 +386,13 @@ START_TEST(json_resume_inside_a_line)
 	ck_assert_str_eq(got, "");
 	free(got);
 	/* the errors after byte 14 were not reported by a run that stopped there */
-	expect_errors("sx-ingest: c.json:1: expected a JSON object\nsx-ingest: c.json:2: expected a JSON object\n");
+	expect_errors("sx-ingest: c.json:1: invalid JSON at byte 16: expected a JSON object\n"
+		      "sx-ingest: c.json:2: invalid JSON at byte 1: expected a JSON object\n");
 	got = ingest_n(&cfg, "c.json", t, strlen(t), 7);
 	ck_assert_str_eq(got, "{\"a\":2}\n");
 	free(got);
-	expect_errors("sx-ingest: c.json:1: expected a JSON object\nsx-ingest: c.json:2: expected a JSON object\n");
+	expect_errors("sx-ingest: c.json:1: invalid JSON at byte 16: expected a JSON object\n"
+		      "sx-ingest: c.json:2: invalid JSON at byte 1: expected a JSON object\n");
 	/* progress: each element's end, then the end */
 	struct progress_log pl = { 0 };
 	char path[600];
