@@ -25,6 +25,8 @@ static const char usage[] =
 	"      --schema COL:TYPE,... force the types of CSV columns or JSON fields:\n"
 	"                            int, float, bool, string, time\n"
 	"      --envelope KIND       unwrap kcat -J (kcat) or mosquitto_sub -F %j/%J (mosquitto)\n"
+	"      --max-record-size SIZE  longer lines and records are data errors\n"
+	"                            (default 16M; K, M, G suffixes)\n"
 	"\n"
 	"Event time and added fields:\n"
 	"  -t, --time FIELD          parse FIELD as the event time, rewrite it as RFC 3339 UTC\n"
@@ -60,7 +62,8 @@ static const char usage[] =
 enum {
 	OPT_NO_HEADER = SX_OPT_TOOL, OPT_COLUMNS, OPT_TYPES, OPT_SCHEMA, OPT_ENVELOPE,
 	OPT_TIME_FORMAT, OPT_ARRIVAL, OPT_SOURCE, OPT_FOLLOW, OPT_GLOB, OPT_WATCH,
-	OPT_POLL, OPT_SETTLE, OPT_CHECKPOINT, OPT_SHARD, OPT_SHARD_KEY
+	OPT_POLL, OPT_SETTLE, OPT_CHECKPOINT, OPT_SHARD, OPT_SHARD_KEY,
+	OPT_MAX_RECORD
 };
 
 static int parse_delim(const char *s)
@@ -174,6 +177,7 @@ int main(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "shard-key", required_argument, NULL, OPT_SHARD_KEY },
+		{ "max-record-size", required_argument, NULL, OPT_MAX_RECORD },
 		{ 0, 0, 0, 0 }
 	};
 	struct sx_cli cli;
@@ -250,6 +254,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_SHARD_KEY: cfg.shard_key = optarg; break;
+		case OPT_MAX_RECORD:
+			if (sx_ingest_parse_size(optarg, &cfg.max_record) < 0)
+				sx_usage_error("--max-record-size: expected a size from 1 byte to 1T, such "
+					       "as 65536, 512K, 64M or 1G; not '%s'", optarg);
+			break;
 		case SX_OPT_TIME_UNIT:
 			unit_given = 1;
 			sx_cli_common(&cli, opt, optarg);

@@ -326,6 +326,12 @@ int sx_csv_finish(struct sx_csv *c)
 	return 0;
 }
 
+void sx_csv_reset(struct sx_csv *c)
+{
+	csv_free(&c->p);
+	reset_parser(c);
+}
+
 int sx_csv_in_row(const struct sx_csv *c)
 {
 	/* libcsv keeps its state private: a row is open when it holds fields or

@@ -60,6 +60,9 @@ int sx_csv_feed(struct sx_csv *c, const char *p, size_t n);
 /* End of input: completes a last row without a line end.  0 or -1 (an
  * unterminated quoted field). */
 int sx_csv_finish(struct sx_csv *c);
+/* Drop the row in progress (sx-ingest gives up on a row longer than its
+ * record size limit) and start afresh with the next bytes fed. */
+void sx_csv_reset(struct sx_csv *c);
 /* 1 while a row has started but not ended (e.g. inside a quoted newline). */
 int sx_csv_in_row(const struct sx_csv *c);
 void sx_csv_free(struct sx_csv *c);

@@ -49,6 +49,9 @@ struct sx_ingest {
 	int failed;                /* the source cannot be converted (reported) */
 	int input_failed;          /* its data ended in an error (reported): end returns -1 */
 	int started;               /* the format is known and its reader set up */
+	int guessed_binary;        /* -f auto guessed the format from a line that looks
+				    * binary: such lines are data errors, not rows */
+	int text_checked;          /* the first non-blank line was checked for UTF-16 */
 	uint64_t last_bytes;
 	uint64_t lineno;           /* the line being converted */
 	uint64_t rec_line;         /* line where the current record began */
@@ -57,6 +60,19 @@ struct sx_ingest {
 	int first_pending;
 	struct sx_buf first;
 	uint64_t first_lineno, first_end;
+
+	/* line reading (read_line): a line longer than the buffer is assembled
+	 * in `part`, up to the record size limit */
+	size_t max_record;
+	struct sx_buf part;
+	int part_open;             /* a line is being assembled */
+	int part_blank;            /* ...and so far it is blank */
+	unsigned char tail[2];     /* its last two bytes (to tell its line end) */
+	int line_long;             /* the line handed out is longer than max_record:
+				    * only its start was kept */
+	int line_blank;            /* ...and it is blank all the same */
+	uint64_t line_total;       /* ...its length without the line end */
+	uint64_t line_raw;         /* ...and with it */
 
 	struct sx_rec rec, inner;
 	struct sx_buf out, scratch, payload, elem, raw, hash_scratch, keyscratch, schema_scratch;
@@ -81,6 +97,9 @@ struct sx_ingest {
 	int js_depth, js_in_str, js_esc, js_elem_open;
 	int js_elems;              /* elements begun in the array ("[\n]" is empty) */
 	int js_skip_line;          /* after an error: skip to the end of the line */
+	int js_long;               /* the element is longer than max_record: only its
+				    * start is kept in `elem`, js_total counts it */
+	uint64_t js_total;
 	int piece_eol;             /* the piece being read ends its line */
 	uint64_t piece_off;        /* byte offset where it starts */
 };
@@ -94,6 +113,32 @@ uint64_t sx_fnv1a64(const void *p, size_t n)
 		h *= UINT64_C(1099511628211);
 	}
 	return h;
+}
+
+int sx_ingest_parse_size(const char *s, size_t *out)
+{
+	static const struct { const char *suffix; unsigned shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 }, { "G", 30 }, { "GiB", 30 }, { "T", 40 }, { "TiB", 40 },
+	};
+	uint64_t v = 0;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > (UINT64_C(1) << 40))
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		if (strcmp(p, units[i].suffix) != 0)
+			continue;
+		if (v == 0 || v > (UINT64_C(1) << 40) >> units[i].shift ||
+		    v << units[i].shift > SIZE_MAX / 4)
+			return -1;
+		*out = (size_t)(v << units[i].shift);
+		return 0;
+	}
+	return -1;
 }
 
 struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg)
@@ -117,6 +162,7 @@ struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg)
 			g->ov[i].nlen = strlen(g->ov[i].name);
 	g->nov_active = cfg->time_field || cfg->arrival_field || cfg->source_field ||
 			cfg->envelope != SX_ENV_NONE;
+	g->max_record = cfg->max_record ? cfg->max_record : SX_INGEST_MAX_RECORD_DEFAULT;
 	g->schema_len = sx_xcalloc((size_t)cfg->nschema + 1, sizeof *g->schema_len);
 	for (int s = 0; s < cfg->nschema; s++)
 		g->schema_len[s] = strlen(cfg->schema[s].name);
@@ -172,6 +218,7 @@ void sx_ingest_free(struct sx_ingest *g)
 	sx_buf_free(&g->schema_scratch);
 	free(g->schema_len);
 	sx_buf_free(&g->first);
+	sx_buf_free(&g->part);
 	for (int i = 0; i < NOV; i++)
 		sx_buf_free(&g->ov[i].val);
 	free(g);
@@ -545,6 +592,11 @@ static void parse_and_finish(struct sx_ingest *g, const char *p, size_t n)
 	if (sx_rec_parse(&g->rec, p, n, &why) < 0) {
 		/* Only shard 0 reports records that have no key to shard on. */
 		if (!g->cfg.shard_n || g->cfg.shard_i == 0) {
+			char msg[128];
+			if (g->rec.err_off != SIZE_MAX) {
+				snprintf(msg, sizeof msg, "invalid JSON at byte %zu: %s", g->rec.err_off + 1, why);
+				why = msg;
+			}
 			g->stats->records_in++;
 			data_error(g, why, p, n);
 		}
@@ -554,6 +606,19 @@ static void parse_and_finish(struct sx_ingest *g, const char *p, size_t n)
 }
 
 /* ---- NDJSON ---- */
+
+/* A line with bytes that text does not have (NUL and the other C0 controls
+ * but tab, line ends, form feed, vertical tab and escape). */
+static int looks_binary(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 && (c < 0x09 || (c > 0x0D && c != 0x1B)))
+			return 1;
+	}
+	return 0;
+}
+
 
 static size_t strip_eol(const char *p, size_t n)
 {
@@ -570,6 +635,24 @@ static int is_blank(const char *p, size_t n)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
 			return 0;
 	return 1;
+}
+
+/* A line, CSV row or JSON value longer than the record size limit: a data
+ * error whose entry keeps its start, cut at a UTF-8 character boundary (so a
+ * text record stays readable text), and whose message says its length
+ * (MORE: at least that long; the rest was not read). */
+static void too_long(struct sx_ingest *g, const char *what, uint64_t total, int more,
+		     const char *start, size_t n)
+{
+	char msg[160];
+	if (n > SX_INGEST_KEPT_START) {
+		n = SX_INGEST_KEPT_START;
+		for (int k = 0; k < 3 && n > 0 && ((unsigned char)start[n] & 0xC0) == 0x80; k++)
+			n--;
+	}
+	snprintf(msg, sizeof msg, "%s too long: %s%" PRIu64 " bytes, more than --max-record-size (%zu)",
+		 what, more ? "over " : "", total, g->max_record);
+	data_error(g, msg, start, n);
 }
 
 static void ndjson_line(struct sx_ingest *g, const char *p, size_t n)
@@ -591,6 +674,16 @@ static void ndjson_line(struct sx_ingest *g, const char *p, size_t n)
 static void js_element_done(struct sx_ingest *g, uint64_t end)
 {
 	g->js_elem_open = 0;
+	if (g->js_long) {
+		g->js_long = 0;
+		g->skipping = end <= g->skip_to;
+		g->stats->records_in++;
+		too_long(g, "JSON value", g->js_total, 0, g->elem.data, g->elem.len);
+		sx_buf_reset(&g->elem);
+		if (g->progress)
+			g->progress(g->progress_ctx, end, g->lineno);
+		return;
+	}
 	size_t n = g->elem.len;
 	while (n && (g->elem.data[n - 1] == ' ' || g->elem.data[n - 1] == '\n' ||
 		     g->elem.data[n - 1] == '\r' || g->elem.data[n - 1] == '\t'))
@@ -602,13 +695,35 @@ static void js_element_done(struct sx_ingest *g, uint64_t end)
 		g->progress(g->progress_ctx, end, g->lineno);
 }
 
+/* Bytes of the element being read, kept up to the record size limit; of a
+ * longer element only the start is kept, and the rest counted (js_total). */
+static void elem_append(struct sx_ingest *g, const char *p, size_t n)
+{
+	if (!g->js_long && g->elem.len + n <= g->max_record) {
+		sx_buf_append(&g->elem, p, n);
+		return;
+	}
+	if (!g->js_long) {
+		g->js_long = 1;
+		g->js_total = g->elem.len;
+		if (g->elem.len < SX_INGEST_KEPT_START) {
+			size_t room = SX_INGEST_KEPT_START - g->elem.len;
+			sx_buf_append(&g->elem, p, n < room ? n : room);
+		}
+	}
+	g->js_total += n;
+}
+
 /* A structural error at byte AT of the piece LINE (N bytes). */
 static void js_error(struct sx_ingest *g, const char *why, const char *line, size_t n, const char *at)
 {
+	char msg[128];
+	/* counted in the text reported: the line, or of a long one the piece */
+	snprintf(msg, sizeof msg, "invalid JSON at byte %zu: %s", (size_t)(at - line) + 1, why);
 	g->rec_line = g->lineno;
 	g->skipping = g->piece_off + (uint64_t)(at - line) + 1 <= g->skip_to;
 	g->stats->records_in++;
-	data_error(g, why, line, strip_eol(line, n));
+	data_error(g, msg, line, strip_eol(line, n));
 }
 
 /* One piece of a line (all of it, or part of a long line: g->piece_eol
@@ -651,7 +766,7 @@ static void json_line(struct sx_ingest *g, const char *line, size_t n)
 					break;
 				}
 			}
-			sx_buf_append(&g->elem, p, (size_t)(q - p));
+			elem_append(g, p, (size_t)(q - p));
 			p = q;
 			uint64_t at = g->piece_off + (uint64_t)(p - line);
 			if (g->js == JS_CONCAT && g->js_depth == 0 && !g->js_in_str) {
@@ -738,7 +853,7 @@ static void json_end(struct sx_ingest *g)
 					      : "unterminated JSON array at end of input",
 			   g->elem.data ? g->elem.data : "", g->elem.len);
 	}
-	g->js_elem_open = 0;
+	g->js_elem_open = g->js_long = 0;
 	sx_buf_reset(&g->elem);
 }
 
@@ -794,6 +909,8 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 	for (size_t i = 0; i < n; i++) {
 		const char *name = column_name(g, c, names, i);
 		size_t len = strlen(name);
+		if (!names && !g->cfg.no_header && looks_binary(name, c->f[i].len))
+			return source_error(g, g->rec_line, "the CSV header looks like binary data, not text");
 		if (!sx_utf8_valid(name, len))
 			return source_error(g, g->rec_line, "column name is not valid UTF-8");
 		for (size_t k = 0; k < i; k++) {
@@ -942,6 +1059,19 @@ static void csv_line(struct sx_ingest *g, const char *p, size_t n)
 	if (!sx_csv_in_row(&g->csv)) {
 		sx_buf_reset(&g->raw);
 		g->rec_line = g->lineno;
+		if (g->guessed_binary && (looks_binary(p, n) || !sx_utf8_valid(p, n))) {
+			/* garbage, not a row (nor the header): one error per line */
+			g->stats->records_in++;
+			data_error(g, "binary data, not text", p, strip_eol(p, n));
+			return;
+		}
+	} else if (g->raw.len + n > g->max_record) {
+		/* a quote left open would otherwise take in the rest of the input */
+		g->stats->records_in++;
+		too_long(g, "CSV row", g->raw.len + n, 1, g->raw.data, g->raw.len);
+		sx_csv_reset(&g->csv);
+		sx_buf_reset(&g->raw);
+		g->rec_line = g->lineno; /* this line starts afresh */
 	}
 	sx_buf_append(&g->raw, p, n);
 	if (sx_csv_feed(&g->csv, p, n) < 0) {
@@ -1049,7 +1179,7 @@ static void start_format(struct sx_ingest *g)
 		g->csv_open = 1;
 	} else if (g->fmt == SX_FMT_JSON) {
 		g->js = JS_START;
-		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = g->js_elems = 0;
+		g->js_depth = g->js_in_str = g->js_esc = g->js_elem_open = g->js_elems = g->js_long = 0;
 		g->js_skip_line = 0;
 		sx_buf_reset(&g->elem);
 	}
@@ -1077,6 +1207,7 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	g->first_pending = 0;
 	g->skip_record = g->resume_tail_rejected = g->open_line = g->tail_rejected = 0;
 	g->failed = g->input_failed = 0;
+	g->part_open = g->line_long = g->text_checked = g->guessed_binary = 0;
 	g->rejected = 0;
 	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
 	if (g->fmt == SX_FMT_AUTO && g->cfg.delim && g->cfg.delim != '\t')
@@ -1120,8 +1251,33 @@ static void resume_inside_line(struct sx_ingest *g, const char *line, size_t len
 		      "unterminated last line of the file; not ingested again", line, strip_eol(line, len));
 }
 
-/* Convert one raw line (terminator included), or for JSON a piece of one
- * (EOL: it ends the line), that ends at byte offset END. */
+/* A line longer than the record size limit (only its start, LINE, was kept). */
+static void long_line(struct sx_ingest *g, const char *line, size_t len)
+{
+	int csv = g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV;
+	if (g->failed)
+		return;
+	if (csv && sx_csv_in_row(&g->csv)) {
+		/* the rest of a quoted field: the row is the error (at its first line) */
+		g->stats->records_in++;
+		too_long(g, "CSV row", g->raw.len + g->line_total, 0, g->raw.data, g->raw.len);
+		sx_csv_reset(&g->csv);
+		sx_buf_reset(&g->raw);
+		return;
+	}
+	g->rec_line = g->lineno;
+	if (csv && !g->have_header && !g->cfg.no_header && !g->cfg.ncolumns && !g->guessed_binary) {
+		source_error(g, g->lineno, "CSV header too long: %" PRIu64 " bytes, more than "
+			     "--max-record-size (%zu)", g->line_total, g->max_record);
+		return;
+	}
+	g->stats->records_in++;
+	too_long(g, "line", g->line_total, 0, line, strip_eol(line, len));
+}
+
+/* Convert one raw line (terminator included; of a long line, g->line_long,
+ * its start), or for JSON a piece of one (EOL: it ends the line), that ends
+ * at byte offset END. */
 static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lineno, uint64_t end, int eol)
 {
 	g->lineno = lineno;
@@ -1133,14 +1289,21 @@ static void feed(struct sx_ingest *g, const char *line, size_t len, uint64_t lin
 		g->skipping = 0;
 	} else {
 		g->skipping = end <= g->skip_to || g->skip_record;
-		if (!g->skipping && end - len < g->skip_to)
-			resume_inside_line(g, line, len, end);
-		g->open_line = len == 0 || line[len - 1] != '\n';
+		if (!g->skipping && end - (g->line_long ? g->line_raw : len) < g->skip_to) {
+			if (g->line_long)
+				g->skipping = 1; /* the earlier run read it, as too long too */
+			else
+				resume_inside_line(g, line, len, end);
+		}
+		g->open_line = g->line_long ? g->line_raw == g->line_total
+			     : len == 0 || line[len - 1] != '\n';
 		if (g->open_line) {
 			g->open_out = g->stats->records_out;
 			g->open_rejected = g->rejected;
 		}
-		if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV)
+		if (g->line_long && !(g->line_blank && g->fmt == SX_FMT_NDJSON))
+			long_line(g, line, len);
+		else if (g->fmt == SX_FMT_CSV || g->fmt == SX_FMT_TSV)
 			csv_line(g, line, len);
 		else
 			ndjson_line(g, line, len);
@@ -1162,9 +1325,129 @@ static void set_format(struct sx_ingest *g, enum sx_format fmt)
 /* The held first line, once the format is known. */
 static void feed_first(struct sx_ingest *g, enum sx_format fmt)
 {
+	int line_long = g->line_long; /* that of the line after it */
 	set_format(g, fmt);
 	g->first_pending = 0;
+	g->line_long = 0; /* a line held is never too long */
 	feed(g, g->first.data, g->first.len, g->first_lineno, g->first_end, 1);
+	g->line_long = line_long;
+}
+
+static int is_blank_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The line assembled in g->part is complete: hand it out (its start, when
+ * it is longer than the limit). */
+static int part_done(struct sx_ingest *g, const char **line, size_t *len, int *eol)
+{
+	unsigned eol_len = g->tail[1] != '\n' ? 0 : g->tail[0] == '\r' ? 2 : 1;
+	g->part_open = 0;
+	g->line_raw = g->line_total;
+	g->line_total -= eol_len;
+	g->line_long = g->line_total > g->max_record;
+	g->line_blank = g->part_blank;
+	*line = g->part.data ? g->part.data : "";
+	*len = g->part.len;
+	*eol = 1;
+	return 1;
+}
+
+/* The next line for the line-based readers (CSV, NDJSON, and while the
+ * format is unknown), with its terminator: returns like sx_in_getline.
+ * Lines are read in pieces: a line the input buffer holds (nearly all) is
+ * handed out in place; one that spans pieces is assembled in g->part, but
+ * only up to the record size limit: the rest of a longer line is counted
+ * and dropped (g->line_long), so memory stays bounded whatever comes.
+ * While the format is unknown, a line whose first non-blank byte is '['
+ * starts a JSON array: the format is set, and the piece holding the '[' is
+ * returned (*eol as read), for the array to be streamed from there. */
+static int read_line(struct sx_ingest *g, const char **line, size_t *len, int *eol)
+{
+	const char *p;
+	size_t n;
+	int piece_eol;
+	for (;;) {
+		int r = sx_in_getpiece(g->in, &p, &n, &piece_eol);
+		if (r <= 0) {
+			/* a last line without a line end (any error after gzip
+			 * data comes again on the next call) */
+			if (g->part_open && (r == 0 || (r == -1 && g->in->trailing_garbage)))
+				return part_done(g, line, len, eol);
+			return r;
+		}
+		if (!g->started && !g->first_pending && (!g->part_open || g->part_blank)) {
+			size_t i = 0;
+			while (i < n && is_blank_byte(p[i]))
+				i++;
+			if (i < n && p[i] == '[') {
+				g->part_open = g->line_long = 0;
+				set_format(g, SX_FMT_JSON);
+				*line = p;
+				*len = n;
+				*eol = piece_eol;
+				return 1;
+			}
+		}
+		if (!g->part_open && piece_eol) {
+			/* the common case: a whole line in the buffer */
+			g->line_long = n > g->max_record + 1 && strip_eol(p, n) > g->max_record;
+			if (g->line_long) {
+				g->line_raw = n;
+				g->line_total = strip_eol(p, n);
+				g->line_blank = is_blank(p, n);
+			}
+			*line = p;
+			*len = n;
+			*eol = 1;
+			return 1;
+		}
+		if (!g->part_open) {
+			sx_buf_reset(&g->part);
+			g->part_open = g->part_blank = 1;
+			g->tail[0] = g->tail[1] = 0;
+			g->line_total = 0;
+		}
+		if (g->part_blank && !is_blank(p, n))
+			g->part_blank = 0;
+		g->tail[0] = n >= 2 ? (unsigned char)p[n - 2] : g->tail[1];
+		g->tail[1] = (unsigned char)p[n - 1];
+		g->line_total += n;
+		if (g->part.len < g->max_record + 2) {
+			size_t room = g->max_record + 2 - g->part.len;
+			sx_buf_append(&g->part, p, n < room ? n : room);
+		}
+		if (piece_eol)
+			return part_done(g, line, len, eol);
+	}
+}
+
+/* UTF-16 text: a byte-order mark, or (ASCII in UTF-16) a NUL in every
+ * other byte of the line. */
+static int looks_utf16(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+		return 1;
+	n = strip_eol(p, n);
+	if (n > 512)
+		n = 512;
+	size_t nul[2] = { 0, 0 };
+	for (size_t i = 0; i < n; i++)
+		nul[i & 1] += u[i] == 0;
+	size_t even = (n + 1) / 2, odd = n / 2;
+	return n >= 4 && ((nul[0] == even && nul[1] == 0) || (nul[1] == odd && nul[0] == 0));
+}
+
+/* -f auto read the format from a line that does not look like text: say
+ * what the guess was, and from now on take such lines as errors. */
+static void binary_guess(struct sx_ingest *g, enum sx_format fmt, uint64_t lineno)
+{
+	static const char *const names[] = { "auto", "CSV", "TSV", "JSON", "NDJSON" };
+	g->guessed_binary = 1;
+	sx_warn("%s: line %" PRIu64 " looks like binary data, not text; reading the file as %s "
+		"(a guess: choose the format with -f)", g->name, lineno, names[fmt]);
 }
 
 int sx_ingest_pump(struct sx_ingest *g)
@@ -1176,33 +1459,36 @@ int sx_ingest_pump(struct sx_ingest *g)
 	if (g->failed)
 		return -1;
 	for (;;) {
-		if (!g->started && !g->first_pending) {
-			/* by content: a JSON array is streamed in pieces from its
-			 * first byte, never read as one (possibly huge) line */
-			char c;
-			r = sx_in_peek_nonblank(in, &c);
-			if (r < 0)
-				break;
-			if (r == 1 && c == '[')
-				set_format(g, SX_FMT_JSON);
-		}
+		/* by content (read_line), a JSON array is streamed in pieces
+		 * from its first byte, never read as one (possibly huge) line */
 		int eol = 1;
 		if (g->started && g->fmt == SX_FMT_JSON)
 			r = sx_in_getpiece(in, &line, &len, &eol);
 		else
-			r = sx_in_getrawline(in, &line, &len);
+			r = read_line(g, &line, &len, &eol);
 		if (r <= 0)
 			break;
 		g->stats->bytes_in += in->bytes_read - g->last_bytes;
 		g->last_bytes = in->bytes_read;
-		if (!g->started) {
-			if (is_blank(line, len))
+		if (!g->text_checked || !g->started) {
+			int blank = g->line_long ? g->line_blank : is_blank(line, len);
+			if (!g->text_checked && !blank) {
+				g->text_checked = 1;
+				if (looks_utf16(line, len)) {
+					source_error(g, 0, "input looks like UTF-16; convert it with "
+						     "iconv -f UTF-16 -t UTF-8");
+					break;
+				}
+			}
+			if (!g->started && blank)
 				continue;
+		}
+		if (!g->started) {
 			if (g->first_pending) {
 				feed_first(g, line[0] == '{' ? SX_FMT_NDJSON : SX_FMT_JSON);
 			} else {
 				enum sx_format fmt = format_by_content(g, line, len);
-				if (fmt == SX_FMT_AUTO) {
+				if (fmt == SX_FMT_AUTO && !g->line_long) {
 					sx_buf_reset(&g->first);
 					sx_buf_append(&g->first, line, len);
 					g->first_lineno = in->lineno;
@@ -1210,7 +1496,11 @@ int sx_ingest_pump(struct sx_ingest *g)
 					g->first_pending = 1;
 					continue;
 				}
+				if (fmt == SX_FMT_AUTO)
+					fmt = SX_FMT_NDJSON; /* too long to be a pretty-printed object's first line */
 				set_format(g, fmt);
+				if (looks_binary(line, len))
+					binary_guess(g, fmt, in->lineno);
 			}
 		}
 		feed(g, line, len, eol ? in->lineno : in->lineno + 1, in->offset, eol);
@@ -1240,6 +1530,7 @@ void sx_ingest_abandon(struct sx_ingest *g)
 	g->js_elem_open = 0;
 	sx_buf_reset(&g->elem);
 	g->started = g->first_pending = g->failed = g->input_failed = 0;
+	g->part_open = g->line_long = g->js_long = 0;
 	g->skipping = g->skip_record = g->open_line = 0;
 }
 

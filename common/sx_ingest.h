@@ -3,9 +3,9 @@
  * concatenated objects, streamed element by element) and NDJSON in, clean
  * NDJSON records out (SPEC section 2).
  *
- * CSV and NDJSON are consumed line by line (sx_in_getrawline); JSON in
- * pieces of lines (sx_in_getpiece), so a one-line array of any size streams
- * in bounded memory.  Every record has a FILE:LINE and ends at a known byte
+ * CSV and NDJSON are consumed line by line, JSON in pieces of lines (both
+ * read with sx_in_getpiece), so a one-line array of any size streams in
+ * bounded memory.  Every record has a FILE:LINE and ends at a known byte
  * offset: the checkpoint code resumes at those offsets (a line-based record
  * is resumed by its line, a JSON record by its own end, since several may
  * share a line).  Each record then goes through
@@ -14,7 +14,14 @@
  * --add-source, and is written to sx_stdout.
  *
  * Memory: buffers are reused from record to record; one JSON element or CSV
- * row is held at a time, never a whole file.
+ * row is held at a time, never a whole file, and never more than the record
+ * size limit (cfg.max_record): a longer line, row or element is a data
+ * error that keeps the record's start (SX_INGEST_KEPT_START bytes at most)
+ * and says its length, while the rest of it is read and dropped.
+ *
+ * A line is handed out in place when the input buffer holds all of it (the
+ * common case), and assembled from its pieces otherwise; blank lines before
+ * the first record cost nothing each, however many there are.
  */
 #ifndef SX_INGEST_H
 #define SX_INGEST_H
@@ -24,6 +31,11 @@
 #include "sx_in.h"
 #include "sx_time.h"
 #include "sx_timefmt.h"
+
+/* Records longer than this are data errors unless --max-record-size says otherwise. */
+#define SX_INGEST_MAX_RECORD_DEFAULT ((size_t)16 << 20)
+/* Of a record too long, the bytes its message's dead-letter entry keeps. */
+#define SX_INGEST_KEPT_START ((size_t)64 << 10)
 
 enum sx_format { SX_FMT_AUTO, SX_FMT_CSV, SX_FMT_TSV, SX_FMT_JSON, SX_FMT_NDJSON };
 enum sx_envelope { SX_ENV_NONE, SX_ENV_KCAT, SX_ENV_MOSQUITTO };
@@ -50,7 +62,13 @@ struct sx_ingest_cfg {
 	enum sx_envelope envelope;
 	int shard_i, shard_n;         /* --shard I/N (n = 0: off) */
 	const char *shard_key;
+	size_t max_record;            /* --max-record-size; 0: the default */
 };
+
+/* A --max-record-size argument: a number of bytes with an optional K, M or G
+ * or T (binary multiples; KiB... also accepted).  0, or -1 when it is not one or
+ * is out of range (1 byte to 1 TiB). */
+int sx_ingest_parse_size(const char *s, size_t *out);
 
 struct sx_ingest;
 

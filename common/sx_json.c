@@ -12,13 +12,16 @@
 struct scan {
 	const char *start, *end;
 	const char *why;
+	const char *at;          /* where the first error was found */
 	int compact;
 };
 
-static const char *fail(struct scan *s, const char *why)
+static const char *fail(struct scan *s, const char *at, const char *why)
 {
-	if (!s->why)
+	if (!s->why) {
 		s->why = why;
+		s->at = at;
+	}
 	return NULL;
 }
 
@@ -104,16 +107,16 @@ static const char *scan_string(struct scan *s, const char *p, int *has_esc)
 		while (u < end && *u >= 0x20 && *u != '"' && *u != '\\' && *u < 0x80)
 			u++;
 		if (u >= end)
-			return fail(s, "unterminated string");
+			return fail(s, (const char *)u, "unterminated string");
 		unsigned c = *u;
 		if (c == '"')
 			return (const char *)u + 1;
 		if (c < 0x20)
-			return fail(s, "control character in string");
+			return fail(s, (const char *)u, "control character in string");
 		if (c == '\\') {
 			*has_esc = 1;
 			if (u + 1 >= end)
-				return fail(s, "unterminated string");
+				return fail(s, (const char *)u, "unterminated string");
 			switch (u[1]) {
 			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
 				u += 2;
@@ -121,28 +124,28 @@ static const char *scan_string(struct scan *s, const char *p, int *has_esc)
 			case 'u': {
 				unsigned cp;
 				if (hex4((const char *)u + 2, s->end, &cp) < 0)
-					return fail(s, "bad \\u escape");
+					return fail(s, (const char *)u, "bad \\u escape");
 				u += 6;
 				if (cp >= 0xD800 && cp <= 0xDBFF) {
 					unsigned lo;
 					if (end - u < 6 || u[0] != '\\' || u[1] != 'u' ||
 					    hex4((const char *)u + 2, s->end, &lo) < 0 ||
 					    lo < 0xDC00 || lo > 0xDFFF)
-						return fail(s, "unpaired surrogate in \\u escape");
+						return fail(s, (const char *)u, "unpaired surrogate in \\u escape");
 					u += 6;
 				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-					return fail(s, "unpaired surrogate in \\u escape");
+					return fail(s, (const char *)u - 6, "unpaired surrogate in \\u escape");
 				}
 				break;
 			}
 			default:
-				return fail(s, "bad escape in string");
+				return fail(s, (const char *)u, "bad escape in string");
 			}
 			continue;
 		}
 		size_t n = utf8_seq(u, end);
 		if (!n)
-			return fail(s, "invalid UTF-8");
+			return fail(s, (const char *)u, "invalid UTF-8");
 		u += n;
 	}
 }
@@ -153,19 +156,19 @@ static const char *scan_number(struct scan *s, const char *p)
 	if (p < e && *p == '-')
 		p++;
 	if (p >= e)
-		return fail(s, "bad number");
+		return fail(s, p, "bad number");
 	if (*p == '0') {
 		p++;
 	} else if (*p >= '1' && *p <= '9') {
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
 	} else {
-		return fail(s, "bad number");
+		return fail(s, p, "bad number");
 	}
 	if (p < e && *p == '.') {
 		p++;
 		if (p >= e || *p < '0' || *p > '9')
-			return fail(s, "bad number");
+			return fail(s, p, "bad number");
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
 	}
@@ -174,7 +177,7 @@ static const char *scan_number(struct scan *s, const char *p)
 		if (p < e && (*p == '+' || *p == '-'))
 			p++;
 		if (p >= e || *p < '0' || *p > '9')
-			return fail(s, "bad number");
+			return fail(s, p, "bad number");
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
 	}
@@ -186,7 +189,7 @@ static const char *scan_value(struct scan *s, const char *p, int depth, unsigned
 static const char *scan_literal(struct scan *s, const char *p, const char *lit, size_t n)
 {
 	if ((size_t)(s->end - p) < n || memcmp(p, lit, n) != 0)
-		return fail(s, "unexpected character");
+		return fail(s, p, "unexpected character");
 	return p + n;
 }
 
@@ -202,11 +205,11 @@ static const char *scan_array(struct scan *s, const char *p, int depth)
 			return NULL;
 		p = skip_ws(s, p);
 		if (p >= s->end)
-			return fail(s, "unterminated array");
+			return fail(s, p, "unterminated array");
 		if (*p == ']')
 			return p + 1;
 		if (*p != ',')
-			return fail(s, "expected ',' or ']'");
+			return fail(s, p, "expected ',' or ']'");
 		p = skip_ws(s, p + 1);
 	}
 }
@@ -219,7 +222,7 @@ static const char *scan_object(struct scan *s, const char *p, int depth, struct 
 		return p + 1;
 	for (;;) {
 		if (p >= s->end || *p != '"')
-			return fail(s, p >= s->end ? "unterminated object" : "expected a string key");
+			return fail(s, p, p >= s->end ? "unterminated object" : "expected a string key");
 		const char *key = p + 1;
 		int kesc, vesc = 0;
 		p = scan_string(s, key, &kesc);
@@ -228,7 +231,7 @@ static const char *scan_object(struct scan *s, const char *p, int depth, struct 
 		size_t key_len = (size_t)(p - 1 - key);
 		p = skip_ws(s, p);
 		if (p >= s->end || *p != ':')
-			return fail(s, "expected ':'");
+			return fail(s, p, "expected ':'");
 		p = skip_ws(s, p + 1);
 		const char *val = p;
 		unsigned char t;
@@ -256,11 +259,11 @@ static const char *scan_object(struct scan *s, const char *p, int depth, struct 
 		}
 		p = skip_ws(s, p);
 		if (p >= s->end)
-			return fail(s, "unterminated object");
+			return fail(s, p, "unterminated object");
 		if (*p == '}')
 			return p + 1;
 		if (*p != ',')
-			return fail(s, "expected ',' or '}'");
+			return fail(s, p, "expected ',' or '}'");
 		p = skip_ws(s, p + 1);
 	}
 }
@@ -268,9 +271,9 @@ static const char *scan_object(struct scan *s, const char *p, int depth, struct 
 static const char *scan_value(struct scan *s, const char *p, int depth, unsigned char *type)
 {
 	if (depth > SX_JSON_MAX_DEPTH)
-		return fail(s, "nesting too deep");
+		return fail(s, p, "nesting too deep");
 	if (p >= s->end)
-		return fail(s, "unexpected end of input");
+		return fail(s, p, "unexpected end of input");
 	int esc;
 	switch (*p) {
 	case '{': *type = SX_JOBJECT; return scan_object(s, p, depth, NULL);
@@ -284,7 +287,7 @@ static const char *scan_value(struct scan *s, const char *p, int depth, unsigned
 			*type = SX_JNUMBER;
 			return scan_number(s, p);
 		}
-		return fail(s, "unexpected character");
+		return fail(s, p, "unexpected character");
 	}
 }
 
@@ -301,28 +304,33 @@ void sx_rec_free(struct sx_rec *r)
 
 int sx_rec_parse(struct sx_rec *r, const char *line, size_t len, const char **why)
 {
-	struct scan s = { line, line + len, NULL, 1 };
+	struct scan s = { line, line + len, NULL, NULL, 1 };
 	r->line = line;
 	r->len = len;
 	r->n = 0;
+	r->err_off = SIZE_MAX;
 	const char *p = skip_ws(&s, line);
 	if (p >= s.end || *p != '{') {
 		unsigned char t;
 		/* Tell "not an object" apart from "not JSON at all". */
 		const char *q = p < s.end ? scan_value(&s, p, 1, &t) : NULL;
-		if (q && skip_ws(&s, q) == s.end)
+		if (q && skip_ws(&s, q) == s.end) {
 			*why = "not a JSON object";
-		else
+		} else {
 			*why = s.why ? s.why : "invalid JSON";
+			r->err_off = s.at ? (size_t)(s.at - line) : (size_t)(p - line);
+		}
 		return -1;
 	}
 	p = scan_object(&s, p, 1, r);
 	if (p)
 		p = skip_ws(&s, p);
 	if (p && p != s.end)
-		fail(&s, "trailing characters after the object");
+		fail(&s, p, "trailing characters after the object");
 	if (!p || s.why) {
 		*why = s.why ? s.why : "invalid JSON";
+		if (s.at)
+			r->err_off = (size_t)(s.at - line);
 		return -1;
 	}
 	r->compact = s.compact;
@@ -331,11 +339,11 @@ int sx_rec_parse(struct sx_rec *r, const char *line, size_t len, const char **wh
 
 int sx_json_validate(const char *p, size_t len, const char **why)
 {
-	struct scan s = { p, p + len, NULL, 1 };
+	struct scan s = { p, p + len, NULL, NULL, 1 };
 	unsigned char t;
 	const char *q = scan_value(&s, skip_ws(&s, p), 1, &t);
 	if (q && skip_ws(&s, q) != s.end)
-		q = fail(&s, "trailing characters");
+		q = fail(&s, q, "trailing characters");
 	if (!q) {
 		*why = s.why ? s.why : "invalid JSON";
 		return -1;

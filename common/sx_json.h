@@ -45,13 +45,18 @@ struct sx_rec {
 	struct sx_field *f;
 	size_t n, cap;
 	int compact;             /* no whitespace outside strings */
+	size_t err_off;          /* after a failed parse: offset of the byte where
+				  * the line stops being JSON (SIZE_MAX: none, as
+				  * for "not a JSON object") */
 };
 
 void sx_rec_init(struct sx_rec *r);
 void sx_rec_free(struct sx_rec *r);
 
-/* Parse LINE as one JSON object.  0 on success; -1 with *why set to a static
- * reason ("invalid JSON at byte 12: ...", "not a JSON object") otherwise. */
+/* Parse LINE as one JSON object.  0 on success; -1 otherwise, with *why set
+ * to a static reason ("unexpected character", "not a JSON object") and
+ * r->err_off to where in LINE the error is (sx-ingest's messages say
+ * "invalid JSON at byte N: reason", counting from 1). */
 int sx_rec_parse(struct sx_rec *r, const char *line, size_t len, const char **why);
 
 /* The last top-level field with this (decoded) key, or NULL. */

@@ -417,6 +417,26 @@ START_TEST(schema_time)
 }
 END_TEST
 
+/* Issue 12, defect 12: sx-ingest gives up on a row that grows past its record
+ * size limit (a quote left open); the parser then starts afresh. */
+START_TEST(test_defect_csv_reset_drops_the_open_row)
+{
+	struct sx_buf out = SX_BUF_INIT;
+	struct sx_csv c;
+	sx_csv_init(&c, ',', collect_row, &out);
+	ck_assert_int_eq(sx_csv_feed(&c, "1,\"open\n", 8), 0);
+	ck_assert(sx_csv_in_row(&c));
+	sx_csv_reset(&c);
+	ck_assert(!sx_csv_in_row(&c));
+	ck_assert_int_eq(sx_csv_feed(&c, "2,\"x\"\n", 6), 0);
+	ck_assert_int_eq(sx_csv_finish(&c), 0);
+	sx_csv_free(&c);
+	sx_buf_append(&out, "", 0);
+	ck_assert_str_eq(out.data, "[2|x]");
+	sx_buf_free(&out);
+}
+END_TEST
+
 Suite *sx_csv_suite(void)
 {
 	Suite *s = suite_create("sx_csv");
@@ -426,6 +446,7 @@ Suite *sx_csv_suite(void)
 	tcase_add_test(tc, embedded_newlines);
 	tcase_add_test(tc, malformed_rows);
 	tcase_add_test(tc, many_fields_and_long_values);
+	tcase_add_test(tc, test_defect_csv_reset_drops_the_open_row);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("typing");
 	tcase_add_test(tc, auto_typing);

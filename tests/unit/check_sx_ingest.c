@@ -268,7 +268,7 @@ START_TEST(json_array_errors)
 	expect(&cfg, "v.json", "[{\"a\":1}\n", "{\"a\":1}\n");
 	expect_errors("sx-ingest: v.json:1: unterminated JSON array at end of input\n");
 	expect(&cfg, "w.json", "[{\"a\":1}]\n{\"b\":2}\n", "{\"a\":1}\n");
-	expect_errors("sx-ingest: w.json:2: unexpected data after the closing ']'\n");
+	expect_errors("sx-ingest: w.json:2: invalid JSON at byte 1: unexpected data after the closing ']'\n");
 }
 END_TEST
 
@@ -294,15 +294,15 @@ START_TEST(auto_detection_by_content)
 	/* open braces, and the next line starts a record: NDJSON */
 	expect(&cfg, "a", "{\"a\":1\n{\"a\":2}\n\n{\"a\":3}\n",
 	       "{\"a\":2,\"at\":\"a:2\"}\n{\"a\":3,\"at\":\"a:4\"}\n");
-	expect_errors("sx-ingest: a:1: unterminated object\n");
+	expect_errors("sx-ingest: a:1: invalid JSON at byte 7: unterminated object\n");
 	/* balanced but invalid, or cut inside a string: NDJSON */
 	expect(&cfg, "b", "{\"a\":1,}\n{\"a\":2}\n", "{\"a\":2,\"at\":\"b:2\"}\n");
-	expect_errors("sx-ingest: b:1: expected a string key\n");
+	expect_errors("sx-ingest: b:1: invalid JSON at byte 8: expected a string key\n");
 	expect(&cfg, "c", "{\"a\":\"x\n{\"a\":2}\n", "{\"a\":2,\"at\":\"c:2\"}\n");
-	expect_errors("sx-ingest: c:1: unterminated string\n");
+	expect_errors("sx-ingest: c:1: invalid JSON at byte 8: unterminated string\n");
 	/* one open line and nothing else: one error */
 	expect(&cfg, "d", "\n{\"a\":\n\n", "");
-	expect_errors("sx-ingest: d:2: unexpected end of input\n");
+	expect_errors("sx-ingest: d:2: invalid JSON at byte 6: unexpected end of input\n");
 	/* pretty-printed objects, and objects back to back on a line: JSON */
 	expect(&cfg, "e", "{\n  \"a\": {\"b\": 1}\n}\n{\"a\":2}\n",
 	       "{\"a\":{\"b\":1},\"at\":\"e:1\"}\n{\"a\":2,\"at\":\"e:4\"}\n");
@@ -386,11 +386,13 @@ START_TEST(json_resume_inside_a_line)
 	ck_assert_str_eq(got, "");
 	free(got);
 	/* the errors after byte 14 were not reported by a run that stopped there */
-	expect_errors("sx-ingest: c.json:1: expected a JSON object\nsx-ingest: c.json:2: expected a JSON object\n");
+	expect_errors("sx-ingest: c.json:1: invalid JSON at byte 16: expected a JSON object\n"
+		      "sx-ingest: c.json:2: invalid JSON at byte 1: expected a JSON object\n");
 	got = ingest_n(&cfg, "c.json", t, strlen(t), 7);
 	ck_assert_str_eq(got, "{\"a\":2}\n");
 	free(got);
-	expect_errors("sx-ingest: c.json:1: expected a JSON object\nsx-ingest: c.json:2: expected a JSON object\n");
+	expect_errors("sx-ingest: c.json:1: invalid JSON at byte 16: expected a JSON object\n"
+		      "sx-ingest: c.json:2: invalid JSON at byte 1: expected a JSON object\n");
 	/* progress: each element's end, then the end */
 	struct progress_log pl = { 0 };
 	char path[600];
@@ -668,7 +670,7 @@ START_TEST(sink_gets_records_and_errors)
 	/* NDJSON lines come through compacted */
 	ck_assert_int_eq(sink_source("ref.ndjson", "{\"id\": 1}\n{\"id\":2}\nnope\n", &log), 0);
 	ck_assert_str_eq(log.rec.data, "{\"id\":1}|{\"id\":2}|");
-	ck_assert_str_eq(log.err.data, "ref.ndjson:3: unexpected character [nope]\n");
+	ck_assert_str_eq(log.err.data, "ref.ndjson:3: invalid JSON at byte 1: unexpected character [nope]\n");
 	sx_buf_reset(&log.rec);
 	sx_buf_reset(&log.err);
 	/* a bad header is fatal to the source, not to the process */
@@ -685,6 +687,164 @@ START_TEST(sink_gets_records_and_errors)
 	expect_errors("");
 	sx_buf_free(&log.rec);
 	sx_buf_free(&log.err);
+}
+END_TEST
+
+/* ---- issue 12: limits and garbage ---------------------------------------- */
+
+/* Defect 12: a line longer than the record size limit is a data error that
+ * keeps its start and says its length; the limit counts the bytes before the
+ * line end, and lines that span the input buffer (256 KiB) are measured the
+ * same way. */
+START_TEST(test_defect_record_size_limit)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .max_record = 14, .format = SX_FMT_NDJSON };
+	expect(&cfg, "m.ndjson", "{\"a\":\"123456\"}\r\n{\"a\":\"1234567\"}\n{\"b\":1}",
+	       "{\"a\":\"123456\"}\n{\"b\":1}\n");
+	expect_errors("sx-ingest: m.ndjson:2: line too long: 15 bytes, more than --max-record-size (14)\n");
+
+	/* lines longer than the input buffer: one at the limit, one over it,
+	 * and a last line without a line end over it */
+	size_t lim = 300000;
+	struct sx_buf t = SX_BUF_INIT;
+	for (int i = 0; i < 3; i++) {
+		size_t want = i == 0 ? lim : lim + 1 + (size_t)i * 100000;
+		sx_buf_puts(&t, "{\"s\":\"");
+		for (size_t k = 8; k < want; k++)
+			sx_buf_putc(&t, (char)('a' + i));
+		sx_buf_puts(&t, i == 2 ? "\"}" : "\"}\r\n");
+	}
+	cfg.max_record = lim;
+	char *got = ingest_n(&cfg, "big.ndjson", t.data, t.len, 0);
+	ck_assert_uint_eq(strlen(got), lim + 1);
+	ck_assert_int_eq(got[lim], '\n');
+	free(got);
+	expect_errors("sx-ingest: big.ndjson:2: line too long: 400001 bytes, more than --max-record-size (300000)\n"
+		      "sx-ingest: big.ndjson:3: line too long: 500001 bytes, more than --max-record-size (300000)\n");
+	sx_buf_free(&t);
+
+	/* a CSV row that a quote left open grows past the limit: the row is the
+	 * error, and reading starts afresh at the line that crossed it */
+	cfg = (struct sx_ingest_cfg){ .max_record = 20 };
+	expect(&cfg, "q.csv", "a,b\n1,\"x\ny\"\n2,\"never closed\n3,4\n5,6\n",
+	       "{\"a\":1,\"b\":\"x\\ny\"}\n{\"a\":5,\"b\":6}\n");
+	expect_errors("sx-ingest: q.csv:4: CSV row too long: over 24 bytes, more than --max-record-size (20)\n");
+
+	/* a JSON array element */
+	cfg = (struct sx_ingest_cfg){ .max_record = 30 };
+	expect(&cfg, "e.json", "[{\"a\":1},{\"a\":\"0123456789012345678901234567890123456789\"}, {\"b\":2}]\n",
+	       "{\"a\":1}\n{\"b\":2}\n");
+	expect_errors("sx-ingest: e.json:1: JSON value too long: 48 bytes, more than --max-record-size (30)\n");
+}
+END_TEST
+
+/* Defect 7: blank lines before the first record are read one by one, in
+ * place (they were rescanned at each line: quadratic); a run of them longer
+ * than the input buffer, or blanks that start the first line, still lead to
+ * the same format and line numbers. */
+START_TEST(test_defect_blank_lines_then_format)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { .source_field = "s" };
+	static const struct { char blank; const char *rest, *want; } cases[] = {
+		{ '\n', "[{\"a\":1},\n{\"a\":2}]\n", "{\"a\":1,\"s\":\"x:300001\"}\n{\"a\":2,\"s\":\"x:300002\"}\n" },
+		{ ' ', "[{\"a\":1},\n{\"a\":2}]\n", "{\"a\":1,\"s\":\"x:1\"}\n{\"a\":2,\"s\":\"x:2\"}\n" },
+		{ '\n', "{\"a\":\n1}\n", "{\"a\":1,\"s\":\"x:300001\"}\n" },
+		{ '\n', "{\"a\":1}\n{\"a\":2}\n", "{\"a\":1,\"s\":\"x:300001\"}\n{\"a\":2,\"s\":\"x:300002\"}\n" },
+		{ '\n', "a,b\n1,2\n", "{\"a\":1,\"b\":2,\"s\":\"x:300002\"}\n" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct sx_buf t = SX_BUF_INIT;
+		for (int k = 0; k < 300000; k++)
+			sx_buf_putc(&t, cases[i].blank);
+		sx_buf_puts(&t, cases[i].rest);
+		char *got = ingest_n(&cfg, "x", t.data, t.len, 0);
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu: got\n%s", i, got);
+		free(got);
+		sx_buf_free(&t);
+	}
+	expect_errors("");
+}
+END_TEST
+
+START_TEST(test_defect_max_record_size_argument)
+{
+	size_t v = 0;
+	ck_assert_int_eq(sx_ingest_parse_size("65536", &v), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(sx_ingest_parse_size("512K", &v), 0);
+	ck_assert_uint_eq(v, 512 << 10);
+	ck_assert_int_eq(sx_ingest_parse_size("64MiB", &v), 0);
+	ck_assert_uint_eq(v, (size_t)64 << 20);
+	ck_assert_int_eq(sx_ingest_parse_size("1G", &v), 0);
+	ck_assert_uint_eq(v, (size_t)1 << 30);
+	static const char *const bad[] = { "", "0", "0K", "-1", "1.5M", "16m", "16 M", "2T", "99999999999999999999", "K" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(sx_ingest_parse_size(bad[i], &v) == -1, "'%s' accepted", bad[i]);
+}
+END_TEST
+
+/* Defect 14: UTF-16 is named as such (a byte-order mark, or ASCII text with
+ * a NUL in every other byte), whatever the format. */
+START_TEST(test_defect_utf16_named)
+{
+	setup_io();
+	static const struct { const char *name, *text; size_t len; } cases[] = {
+		{ "le.csv", "\xff\xfe" "a\0,\0b\0\n\0", 10 },
+		{ "be.ndjson", "\xfe\xff\0{\0}\0\n", 8 },
+		{ "nobom", "\n\na\0,\0b\0\n\0" "1\0,\0" "2\0\n\0", 19 },
+		{ "nobom-be", "\0{\0}\0\n", 6 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *path = tu_path(cases[i].name);
+		tu_write_file(path, cases[i].text, cases[i].len);
+		struct sx_ingest_cfg cfg = { 0 };
+		struct sx_ingest *g = sx_ingest_new(&cfg);
+		struct sx_in in;
+		ck_assert_int_eq(sx_in_open(&in, path), 0);
+		ck_assert_int_eq(sx_ingest_source(g, &in, cases[i].name, 0), -1);
+		sx_in_close(&in);
+		sx_ingest_free(g);
+		char want[200];
+		snprintf(want, sizeof want, "sx-ingest: %s: input looks like UTF-16; convert it with "
+			 "iconv -f UTF-16 -t UTF-8\n", cases[i].name);
+		expect_errors(want);
+	}
+	/* Latin-1 is not UTF-16 */
+	struct sx_ingest_cfg cfg = { .format = SX_FMT_NDJSON };
+	expect(&cfg, "l1", "{\"a\":\"caf\xe9\"}\n", "");
+	expect_errors("sx-ingest: l1:1: invalid JSON at byte 10: invalid UTF-8\n");
+}
+END_TEST
+
+/* Defects 14 and 6: -f auto on a line that looks binary says which format it
+ * guessed, and takes each binary line as one data error (none stops the
+ * run, none is a CSV header). */
+START_TEST(test_defect_binary_guess_per_line)
+{
+	setup_io();
+	struct sx_ingest_cfg cfg = { 0 };
+	static const char text[] = "\x01\x02x,\"\n\xff\xfe\n\nname\nbob\n\0z\n";
+	char *got = ingest_n(&cfg, "bin", text, sizeof text - 1, 0);
+	ck_assert_str_eq(got, "{\"name\":\"bob\"}\n");
+	free(got);
+	expect_errors("sx-ingest: bin: line 1 looks like binary data, not text; reading the file as CSV "
+		      "(a guess: choose the format with -f)\n"
+		      "sx-ingest: bin:1: binary data, not text\n"
+		      "sx-ingest: bin:2: binary data, not text\n"
+		      "sx-ingest: bin:6: binary data, not text\n");
+	/* not a guess: a CSV header that looks binary fails the file (a NUL
+	 * made a column name end early) */
+	const char *path = tu_path("named.csv");
+	tu_write_file(path, "a\0b,c\n1,2\n", 10);
+	struct sx_ingest *g = sx_ingest_new(&cfg);
+	struct sx_in in;
+	ck_assert_int_eq(sx_in_open(&in, path), 0);
+	ck_assert_int_eq(sx_ingest_source(g, &in, "named.csv", 0), -1);
+	sx_in_close(&in);
+	sx_ingest_free(g);
+	expect_errors("sx-ingest: named.csv:1: the CSV header looks like binary data, not text\n");
 }
 END_TEST
 
@@ -716,6 +876,11 @@ Suite *sx_ingest_suite(void)
 	tcase_add_test(tc, resume_offsets);
 	tcase_add_test(tc, added_fields_replace_or_append);
 	tcase_add_test(tc, sink_gets_records_and_errors);
+	tcase_add_test(tc, test_defect_record_size_limit);
+	tcase_add_test(tc, test_defect_blank_lines_then_format);
+	tcase_add_test(tc, test_defect_max_record_size_argument);
+	tcase_add_test(tc, test_defect_utf16_named);
+	tcase_add_test(tc, test_defect_binary_guess_per_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

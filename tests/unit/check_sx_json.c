@@ -238,6 +238,29 @@ START_TEST(fmt_double_matches_reference)
 }
 END_TEST
 
+/* Issue 12, defect 14: a JSON error says where the line stops being JSON. */
+START_TEST(test_defect_json_error_byte_position)
+{
+	static const struct { const char *text; size_t off; const char *why; } cases[] = {
+		{ "nope", 0, "unexpected character" },
+		{ "{\"a\":1,}", 7, "expected a string key" },
+		{ "{\"s\":\"\xff\"}", 6, "invalid UTF-8" },
+		{ "{\"n\":", 5, "unexpected end of input" },
+		{ "{\"a\":1} x", 8, "trailing characters after the object" },
+		{ "{\"u\":\"\\udc00\"}", 6, "unpaired surrogate in \\u escape" },
+		{ "[1]", SIZE_MAX, "not a JSON object" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *why = NULL;
+		ck_assert_int_eq(sx_rec_parse(&rec, cases[i].text, strlen(cases[i].text), &why), -1);
+		ck_assert_str_eq(why, cases[i].why);
+		ck_assert_msg(rec.err_off == cases[i].off, "%s: error at %zu, want %zu", cases[i].text,
+			      rec.err_off, cases[i].off);
+	}
+	ck_assert_int_eq(parse("{}"), 0);
+}
+END_TEST
+
 static void setup(void) { sx_rec_init(&rec); }
 static void teardown(void) { sx_rec_free(&rec); }
 
@@ -252,6 +275,7 @@ Suite *sx_json_suite(void)
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, quote_and_compact);
+	tcase_add_test(tc, test_defect_json_error_byte_position);
 	suite_add_tcase(s, tc);
 	/* ~26,000 doubles against the printf loop: seconds under ASan */
 	TCase *slow = tcase_create("fmt_double");
