@@ -101,6 +101,16 @@ static void copy_end(struct sx_sqlsink *e)
 	e->copy_open = 0;
 }
 
+/* The table changed under the --copy --upsert stage: make it again. */
+static void stage_invalidate(struct sx_sqlsink *e)
+{
+	if (!e->stage_exists)
+		return;
+	copy_end(e);
+	sx_sql_stage_drop(&e->out);
+	e->stage_exists = 0;
+}
+
 static void commit(struct sx_sqlsink *e)
 {
 	if (!e->txn_open)
@@ -462,8 +472,11 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 	}
 	/* Pass 2: accepted.  A column entering the table changes the INSERT's
 	 * column list: the rows before this record are written first. */
-	if (adds && e->nrows)
+	if (adds) {
 		flush_batch(e);
+		copy_end(e); /* the next COPY (and stage table) names the column */
+		stage_invalidate(e);
+	}
 	if (e->nrows == e->rows_cap) {
 		e->rows_cap = e->rows_cap ? 2 * e->rows_cap : 64;
 		e->rows = sx_xreallocarray(e->rows, e->rows_cap, sizeof *e->rows);
@@ -590,16 +603,6 @@ static void end_batch(struct sx_sqlsink *e, uint64_t live)
 	sx_buf_reset(&e->lines);
 	if ((long)e->txn_rows >= e->c.commit_every)
 		commit(e);
-}
-
-/* The table changed under the --copy --upsert stage: make it again. */
-static void stage_invalidate(struct sx_sqlsink *e)
-{
-	if (!e->stage_exists)
-		return;
-	copy_end(e);
-	sx_sql_stage_drop(&e->out);
-	e->stage_exists = 0;
 }
 
 static void flush_batch(struct sx_sqlsink *e)
