@@ -94,6 +94,9 @@ int main(int argc, char **argv)
 			sx_cli_common(&cli, opt, optarg);
 		}
 	}
+	/* --commit promotes progress files and exits: no table needed */
+	if (cli.commit)
+		sx_cli_start(&cli, 0, argc - optind, argv + optind);
 	const char *why;
 	if (!c.table)
 		sx_usage_error("--table NAME is required");
