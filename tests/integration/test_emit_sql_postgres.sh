@@ -80,8 +80,8 @@ done
 
 # --- type mapping ---------------------------------------------------------------------
 cat >"$tmp/types.ndjson" <<'EOF'
-{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2],"q":"it's \\ \"x\""},"a":[1,"x"],"n":null,"s":"text","w":1,"late":null,"mix":1}
-{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":"x"}
+{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2],"q":"it's \\ \"x\""},"a":[1,"x"],"n":null,"s":"text","w":1,"late":null,"mix":"x"}
+{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":1}
 {"i":null,"f":null,"b":null,"ts":null,"o":null,"a":null,"n":null,"s":null,"w":null,"late":null,"mix":null}
 EOF
 want_types="i:bigint f:double precision b:boolean ts:timestamp with time zone o:jsonb a:jsonb s:text w:double precision late:text mix:text"
@@ -93,8 +93,8 @@ for args in "" "--copy"; do
 		from information_schema.columns where table_name = 'ty' and column_name <> 'n'" 2>&1)
 	expect_eq "emit-sql-postgres: inferred column types (${args:-INSERT})" "$want_types" "$got_types"
 	expect_eq "emit-sql-postgres: values read back (${args:-INSERT})" \
-		"9223372036854775807|1.5|t|1714564800.123|t|t|text|1||1
--42|-2.5e-10|f|1714564800.000|t|t||2.5|abc|x
+		"9223372036854775807|1.5|t|1714564800.123|t|t|text|1||x
+-42|-2.5e-10|f|1714564800.000|t|t||2.5|abc|1
 |||||||||" \
 		"$(psql_q "select i, f, b, to_char(extract(epoch from ts), 'FM9999999999.000'),
 			o = '{\"a\":[1,2],\"q\":\"it''s \\\\ \\\"x\\\"\"}'::jsonb or o = '{}'::jsonb,
@@ -192,13 +192,16 @@ expect_eq "emit-sql-postgres: with --schema big:int it is a data error (exit 1)"
 check "emit-sql-postgres: ... naming FILE:LINE and the field" \
 	grep -q 'big2.ndjson:2: field "big": integer beyond the 64-bit range' "$tmp/emit.err"
 
-# --- a new field: data error, or ADD COLUMN IF NOT EXISTS with --evolve ---------------
+# --- a new field: ADD COLUMN IF NOT EXISTS with --create (and --evolve) ---------------
 printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n{"a":3,"b":"z","c":4}\n' >"$tmp/ev.ndjson"
 for args in "" "--copy"; do
 	reset
-	pipe_to x "$tmp/ev.ndjson" "$PSQL" -- --dialect postgres --table ev --create --batch 1 $args "$tmp/ev.ndjson"
-	expect_eq "emit-sql-postgres: a new field without --evolve is a data error, exit 1 (${args:-INSERT})" 1 "$EMIT_RC"
-	check "emit-sql-postgres: the data error names FILE:LINE (${args:-INSERT})" grep -q 'ev.ndjson:2:' "$tmp/emit.err"
+	pipe_to x "$tmp/ev.ndjson" "$PSQL" -- --dialect postgres --table ev --create $args "$tmp/ev.ndjson"
+	pipe_ok "emit-sql-postgres: --create loads a record with a new field, in one batch (${args:-INSERT})"
+	expect_eq "emit-sql-postgres: --create added c (double precision) and kept every value (${args:-INSERT})" \
+		"double precision 1|x|,2|y|3.5,3|z|4" \
+		"$(psql_q "select (select data_type from information_schema.columns where table_name = 'ev' and column_name = 'c')
+			|| ' ' || string_agg(a || '|' || b || '|' || coalesce(c::text, ''), ',' order by a) from ev" 2>&1)"
 	reset
 	pipe_to x "$tmp/ev.ndjson" "$PSQL" -- --dialect postgres --table ev --create --evolve --batch 1 $args
 	pipe_ok "emit-sql-postgres: --evolve loads a record with a new field (${args:-INSERT})"
