@@ -59,7 +59,8 @@ static struct sx_sql_target target(struct sx_sqlsink *e)
 			continue;
 		e->tcols[n].name = e->cols[i].name;
 		e->tcols[n].len = e->cols[i].len;
-		e->tcols[n].type = e->cols[i].type;
+		/* the CREATE TABLE is decided by the first record alone */
+		e->tcols[n].type = e->cols[i].untyped ? SX_SQLT_NONE : e->cols[i].type;
 		e->tcols[n].is_key = is_key(e, i);
 		for (size_t k = 0; k < e->nkeys; k++)
 			if (e->keys[k] == i)
@@ -281,6 +282,7 @@ static void place_first(struct sx_sqlsink *e)
 		if (e->c.create) {
 			if (col->type != SX_SQLT_NONE || e->c.dialect == SX_SQL_SQLITE) {
 				col->placed = 1;
+				col->untyped = col->type == SX_SQLT_NONE;
 				col->pending_add = add;
 				nplaced++;
 			}

@@ -79,6 +79,7 @@ struct sx_sqlsink_column {
 	int forced;              /* --schema gave the type: it never widens */
 	int owned;               /* we make it: typed by its first non-null value */
 	int placed;              /* in the table: named in CREATE, INSERT and COPY */
+	int untyped;             /* SQLite: declared without a type (null in the first record) */
 	int pending_add;         /* ADD COLUMN before the next rows */
 	int pending_widen;       /* integer column: widen to float before the next rows */
 };

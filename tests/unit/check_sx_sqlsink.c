@@ -322,9 +322,9 @@ static char *ddl_only(const char *sql)
 START_TEST(test_defect_batch_dependent_types)
 {
 	static const char *const lines[] = {
-		"{\"v\":1,\"a\":1}",
+		"{\"v\":1,\"a\":1,\"z\":null}",
 		"{\"v\":\"n/a\",\"a\":2,\"b\":3}",
-		"{\"v\":2.5,\"n\":null,\"a\":3}",
+		"{\"v\":2.5,\"n\":null,\"a\":3,\"z\":1.5}",
 		"{\"v\":7,\"ts\":\"2026-01-01T00:00:00Z\",\"a\":4}",
 		"{\"ts\":\"soon\",\"n\":\"text\",\"a\":5}",
 		"{\"n\":1,\"b\":4.5,\"a\":6}",
