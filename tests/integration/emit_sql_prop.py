@@ -1,28 +1,25 @@
 #!/usr/bin/env python3
 """Random input for test_emit_sql_property.sh (sx-emit-sql's outcome depends
-on the records only, never on batch cuts or pauses).
+on the records only, never on batch cuts or pauses).  One call writes
+everything (Python starts slowly on a busy machine):
 
-  emit_sql_prop.py gen SEED N FILE
-      N records of random typed fields.  Every record has "seq" (its number,
-      to order rows by) and "id" (a small integer, so --upsert meets
+  emit_sql_prop.py plan SEED STREAMS N CUTS DIR
+      DIR/sI.ndjson for I in 0..STREAMS-1: N records of random typed
+      fields, and DIR/sbig.ndjson, 200 of them.  Every record has "seq" (its
+      number, to order rows by) and "id" (a small integer, so --upsert meets
       duplicate keys).  Each stream gives its fields a usual kind (integer,
       float, string, time, boolean, object) and mixes in nulls, missing
       fields, fields that first come late, and values of another kind:
       floats after integers (widening), strings such as "n/a" in numeric
       columns, 1e400 and 400-digit integers (beyond a double), times in text
       columns, numeric strings.
-  emit_sql_prop.py cuts SEED N
-      One line "BATCH COMMIT_EVERY PAUSES": a random --batch, --commit-every
-      and the record numbers before which the feeder pauses (comma list, or
+      DIR/cuts: CUTS lines per stream, "I BATCH COMMIT_EVERY PAUSES": a
+      random --batch and --commit-every, and the record numbers before which
+      the feeder pauses longer than the 200 ms idle flush (comma list, or
       "-" for none).
-  emit_sql_prop.py feed FILE PAUSES
-      Copy FILE to stdout a line at a time (flushed), sleeping 0.25 s (longer
-      than sx-emit-sql's 200 ms idle flush, so each pause cuts a batch and
-      commits) before each record number in PAUSES.
 """
 import random
 import sys
-import time
 
 KINDS = ["int", "float", "str", "time", "bool", "obj"]
 
@@ -62,8 +59,8 @@ def gen(seed, n, path):
                     continue  # missing
                 if r < 0.4:
                     v = "null"
-                elif r < 0.85:
-                    v = value(rng, kind)
+                elif r < 0.9 or seq < 2:
+                    v = value(rng, kind)  # a stream's first records set the usual kinds
                 else:
                     v = odd_value(rng)
                 parts.append('"%s":%s' % (name, v))
@@ -72,37 +69,21 @@ def gen(seed, n, path):
             out.write("{" + ",".join(head + rest) + "}\n")
 
 
-def cuts(seed, n):
+def plan(seed, streams, n, ncuts, outdir):
     rng = random.Random(seed)
-    batch = rng.choice([1, 1, 2, 3, 5, 7, 500])
-    commit = rng.choice([1, 2, 4, 9, 10000])
-    k = rng.choice([0, 0, 1, 2, 3])
-    pauses = sorted(rng.sample(range(1, n), k)) if k else []
-    print(batch, commit, ",".join(map(str, pauses)) or "-")
-
-
-def feed(path, pauses):
-    stops = set() if pauses == "-" else {int(p) for p in pauses.split(",")}
-    try:
-        with open(path, "rb") as f:
-            for i, line in enumerate(f):
-                if i in stops:
-                    time.sleep(0.25)
-                sys.stdout.buffer.write(line)
-                sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        # sx-emit-sql stopped reading (--on-error fail): not our failure
-        sys.stderr.close()
-        sys.exit(0)
+    with open(outdir + "/cuts", "w") as cuts:
+        for i in range(streams):
+            gen(rng.randrange(1 << 30), n, "%s/s%d.ndjson" % (outdir, i))
+            for _ in range(ncuts):
+                batch = rng.choice([1, 1, 2, 3, 5, 7, 500])
+                commit = rng.choice([1, 2, 4, 9, 10000])
+                k = rng.choice([0, 0, 1, 2, 3])
+                pauses = sorted(rng.sample(range(1, n), k)) if k else []
+                cuts.write("%d %d %d %s\n" % (i, batch, commit, ",".join(map(str, pauses)) or "-"))
+    gen(rng.randrange(1 << 30), 200, outdir + "/sbig.ndjson")
 
 
 if __name__ == "__main__":
-    cmd = sys.argv[1]
-    if cmd == "gen":
-        gen(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
-    elif cmd == "cuts":
-        cuts(int(sys.argv[2]), int(sys.argv[3]))
-    elif cmd == "feed":
-        feed(sys.argv[2], sys.argv[3])
-    else:
-        sys.exit("usage: emit_sql_prop.py gen SEED N FILE | cuts SEED N | feed FILE PAUSES")
+    if len(sys.argv) != 7 or sys.argv[1] != "plan":
+        sys.exit("usage: emit_sql_prop.py plan SEED STREAMS N CUTS DIR")
+    plan(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
