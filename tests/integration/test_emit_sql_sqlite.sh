@@ -263,7 +263,7 @@ done
 expect_eq "emit-sql-sqlite: rerun --evolve: plain sqlite3 reports the duplicate column (exit 1)" 1 "$DB_RC"
 check "emit-sql-sqlite: ... naming it" grep -q 'duplicate column name' "$tmp/db.err"
 expect_eq "emit-sql-sqlite: ... and the rows still land" "6|4" "$(sqlite3 "$db" 'select count(*), count(c) from ev')"
-# A rerun whose first batch has a field the table lacks: CREATE TABLE IF NOT
+# A rerun whose first record has a field the table lacks: CREATE TABLE IF NOT
 # EXISTS leaves the table as it is and the INSERT fails, as documented; the
 # documented fix (the column by hand, or --schema from the first run) works.
 db="$tmp/ev5.db"
@@ -271,7 +271,7 @@ echo '{"a":1}' >"$tmp/ev5a.ndjson"
 echo '{"a":2,"b":"new"}' >"$tmp/ev5b.ndjson"
 pipe_to x "$tmp/ev5a.ndjson" "sqlite3 -bail '$db'" -- --table t --create --evolve
 pipe_to x "$tmp/ev5b.ndjson" "sqlite3 -bail '$db'" -- --table t --create --evolve
-expect_eq "emit-sql-sqlite: rerun --evolve, new field in the first batch: sqlite3 -bail stops (exit 1)" 1 "$DB_RC"
+expect_eq "emit-sql-sqlite: rerun --evolve, new field in the first record: sqlite3 -bail stops (exit 1)" 1 "$DB_RC"
 check "emit-sql-sqlite: ... saying the table has no such column" grep -q 'table t has no column named b' "$tmp/db.err"
 expect_eq "emit-sql-sqlite: ... and the open transaction rolled back" 1 "$(sqlite3 "$db" 'select count(*) from t')"
 sqlite3 "$db" 'ALTER TABLE t ADD COLUMN b TEXT'

@@ -174,9 +174,9 @@ expect_eq "emit-sql-tsql: --evolve exits 0" 0 "$(rc_of ev)"
 parse_ok "emit-sql-tsql: --evolve parses" "$tmp/ev.sql"
 check "emit-sql-tsql: --evolve adds c under a COL_LENGTH guard" \
 	grep -qiE 'IF COL_LENGTH\(.*IS NULL.*ALTER TABLE .*ADD .*\[c\]' "$tmp/ev.sql"
-check "emit-sql-tsql: the ALTER TABLEs (a and b of the first batch, then c) parsed as alter_table" grep -qE 'alter_table=3( |$)' "$tmp/parse.out"
+check "emit-sql-tsql: the ALTER TABLEs (a and b of the first record, then c) parsed as alter_table" grep -qE 'alter_table=3( |$)' "$tmp/parse.out"
 parse_ok "emit-sql-tsql: --evolve rerun script parses" "$tmp/ev_rerun.sql"
-check "emit-sql-tsql: --evolve adds the first batch's columns under COL_LENGTH after CREATE (a rerun's new field)" \
+check "emit-sql-tsql: --evolve adds the first record's columns under COL_LENGTH after CREATE (a rerun's new field)" \
 	grep -qF "IF COL_LENGTH(N'[ev]', N'b') IS NULL ALTER TABLE [ev] ADD [b] NVARCHAR(MAX) NULL;" "$tmp/ev_rerun.sql"
 expect_eq "emit-sql-tsql: --create alone adds a later field too (exit 0)" 0 "$(rc_of ev_create)"
 parse_ok "emit-sql-tsql: --create adding a field parses" "$tmp/ev_create.sql"

@@ -712,7 +712,7 @@ START_TEST(evolve_alters_the_table)
 }
 END_TEST
 
-/* --evolve on PostgreSQL and T-SQL makes sure the first batch's columns
+/* --evolve on PostgreSQL and T-SQL makes sure the first record's columns
  * exist too (a rerun may bring a field the table lacks): guarded ADD after
  * CREATE; without --create, a null-only column waits for its first value;
  * a key column is never added. */
