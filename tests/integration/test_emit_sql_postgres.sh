@@ -84,7 +84,7 @@ cat >"$tmp/types.ndjson" <<'EOF'
 {"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":1}
 {"i":null,"f":null,"b":null,"ts":null,"o":null,"a":null,"n":null,"s":null,"w":null,"late":null,"mix":null}
 EOF
-want_types="i:bigint f:double precision b:boolean ts:timestamp with time zone o:jsonb a:jsonb s:text w:double precision late:text mix:text"
+want_types="i:bigint f:double precision b:boolean ts:timestamp with time zone o:jsonb a:jsonb s:text w:double precision mix:text late:text"
 for args in "" "--copy"; do
 	reset
 	pipe_to x "$tmp/types.ndjson" "$PSQL" -- --dialect postgres --table ty --create $args
@@ -217,14 +217,14 @@ for args in "" "--copy"; do
 		"$(psql_q "select count(*) from ev" 2>&1)"
 done
 
-# --- --evolve reruns: a field the table lacks, in the rerun's first batch -----------------
+# --- --evolve reruns: a field the table lacks, in the rerun's first record -----------------
 for args in "" "--copy"; do
 	reset
 	echo '{"a":1}' >"$tmp/ev1.ndjson"
 	echo '{"a":2,"b":"new"}' >"$tmp/ev2.ndjson"
 	pipe_to x "$tmp/ev1.ndjson" "$PSQL" -- --dialect postgres --table t --create --evolve $args
 	pipe_to x "$tmp/ev2.ndjson" "$PSQL" -- --dialect postgres --table t --create --evolve $args
-	pipe_ok "emit-sql-postgres: --evolve rerun with a new field in its first batch (${args:-INSERT})"
+	pipe_ok "emit-sql-postgres: --evolve rerun with a new field in its first record (${args:-INSERT})"
 	expect_eq "emit-sql-postgres: ... added it (guarded ADD COLUMN after CREATE TABLE IF NOT EXISTS) (${args:-INSERT})" \
 		"1|,2|new" "$(psql_q "select string_agg(a || '|' || coalesce(b, ''), ',' order by a) from t" 2>&1)"
 done
@@ -233,7 +233,7 @@ reset
 psql_q "create table t (a bigint, keep text default 'k')"
 printf '{"a":1,"b":"x","n":null}\n{"a":2,"n":3}\n' >"$tmp/ev3.ndjson"
 pipe_to x "$tmp/ev3.ndjson" "$PSQL" -- --dialect postgres --table t --evolve --batch 1
-pipe_ok "emit-sql-postgres: --evolve without --create adds the first batch's new fields"
+pipe_ok "emit-sql-postgres: --evolve without --create adds the first record's new fields"
 expect_eq "emit-sql-postgres: ... b at once, n at its first value, types inferred" \
 	"a:bigint keep:text b:text n:bigint 1|k|x|,2|k||3" \
 	"$(psql_q "select (select string_agg(column_name || ':' || data_type, ' ' order by ordinal_position)
