@@ -336,6 +336,18 @@ static int number_is_int64(const char *s, size_t len)
 
 int sx_sql_number_fits_double(const char *s, size_t len)
 {
+	/* Fast path, no conversion: a mantissa of M characters scaled by 10^E
+	 * lies within 1e-(M+|E|) .. 1e(M+|E|), far inside a double's range
+	 * (about 1e-308 .. 1.8e308) while M + |E| stays under 290. */
+	size_t m = 0;
+	while (m < len && s[m] != 'e' && s[m] != 'E')
+		m++;
+	long ex = 0;
+	for (size_t i = m + 1; i < len && ex < 1000; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			ex = ex * 10 + (s[i] - '0');
+	if ((long)m + ex < 290)
+		return 1;
 	char buf[64];
 	struct sx_buf big = SX_BUF_INIT;
 	const char *z = buf;
