@@ -9,24 +9,25 @@
  * outcome depends on the record sequence only, never on where batches are
  * cut (which in a live pipeline is a matter of timing): a column's type is
  * decided by its first non-null value (an integer column we made widens to
- * float, by ALTER before the batch that needs it); the known columns are
- * those of the options and of the first record; a column the sink makes
- * (--create, --evolve) enters the table with its first value (ADD COLUMN,
- * or CREATE TABLE when that is the first record), and a record that adds a
- * column first writes the rows before it, so every row names exactly the
- * columns that were in the table when it came.  A batch is written when it
- * holds `batch` rows or would complete a transaction of `commit_every` rows;
- * a transaction is committed every
+ * float, by ALTER before the batch that needs it); every field names a
+ * column (unless --columns fixed the list); the CREATE TABLE of --create
+ * holds what the first record decides, and a column the sink makes
+ * (--create, --evolve) enters the table with its first value (ADD COLUMN),
+ * one of an existing table with its first appearance; a record that brings
+ * a column into the column list first writes the rows before it, so every
+ * row names exactly the columns known when it came.
+ *
+ * A batch is written when it holds `batch` rows or would complete a
+ * transaction of `commit_every` rows; a transaction is committed every
  * `commit_every` rows, when input goes quiet (tick), when the reader is
  * about to wait for input and the oldest uncommitted row has waited
  * SX_SQLSINK_IDLE_FLUSH_MS (sx_sqlsink_before_block: a steady trickle never
  * goes quiet), and at the end (finish).
  * With --copy one COPY block streams a whole transaction's rows (with
  * --upsert, one COPY into a staging table and a merge per batch).  A field
- * that is not a column is a data error (SX_REJECT with a reason) unless the
- * column list can grow (--create, --evolve) or is fixed (--columns, other
- * fields ignored); so is a value that does not convert to its column's type
- * (strict columns), and a number beyond the range of a double.
+ * name the dialect cannot hold is a data error (SX_REJECT with a reason); so
+ * is a value that does not convert to its column's type (strict columns),
+ * and a number beyond the range of a double.
  *
  * Delivery accounting: every COMMIT's end offset in stdout is remembered, so
  * when the client stops reading (EPIPE) or a write fails, the message says
