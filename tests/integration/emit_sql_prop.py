@@ -77,7 +77,7 @@ def plan(seed, streams, n, ncuts, outdir):
             for _ in range(ncuts):
                 batch = rng.choice([1, 1, 2, 3, 5, 7, 500])
                 commit = rng.choice([1, 2, 4, 9, 10000])
-                k = rng.choice([0, 0, 1, 2, 3])
+                k = rng.choice([0, 0, 1, 1, 2])
                 pauses = sorted(rng.sample(range(1, n), k)) if k else []
                 cuts.write("%d %d %d %s\n" % (i, batch, commit, ",".join(map(str, pauses)) or "-"))
     gen(rng.randrange(1 << 30), 200, outdir + "/sbig.ndjson")
