@@ -716,7 +716,7 @@ END_TEST
  * exist too (a rerun may bring a field the table lacks): guarded ADD after
  * CREATE; without --create, a null-only column waits for its first value;
  * a key column is never added. */
-START_TEST(evolve_adds_the_first_batch_columns)
+START_TEST(evolve_adds_the_first_record_columns)
 {
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
@@ -994,7 +994,7 @@ Suite *sx_sqlsink_suite(void)
 	tcase_add_test(tc, missing_or_null_key_is_rejected);
 	tcase_add_test(tc, fields_name_columns_of_an_existing_table);
 	tcase_add_test(tc, evolve_alters_the_table);
-	tcase_add_test(tc, evolve_adds_the_first_batch_columns);
+	tcase_add_test(tc, evolve_adds_the_first_record_columns);
 	tcase_add_test(tc, columns_ignore_other_fields);
 	tcase_add_test(tc, init_rejects_bad_lists);
 	tcase_add_test(tc, copy_blocks_end_at_commits);
