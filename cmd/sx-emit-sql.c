@@ -27,10 +27,11 @@ static const char usage[] =
 	"      --copy                PostgreSQL: load with COPY ... FROM STDIN\n"
 	"\n"
 	"Columns:\n"
-	"      --create              CREATE TABLE IF NOT EXISTS; types from first values\n"
+	"      --create              CREATE TABLE IF NOT EXISTS, a column's type from its\n"
+	"                            first value; later fields added (ALTER TABLE ADD COLUMN)\n"
 	"      --schema COL:TYPE,... force column types: int, float, bool, timestamp, text, json\n"
 	"      --columns A,B,C       load only these columns; other fields are ignored\n"
-	"      --evolve              add columns for new fields (ALTER TABLE ADD COLUMN)\n"
+	"      --evolve              add columns for new fields to an existing table\n"
 	"      --key A,B             key columns (the primary key with --create)\n"
 	"      --upsert              insert or update by --key (reruns are idempotent)\n"
 	"\n"
@@ -94,6 +95,9 @@ int main(int argc, char **argv)
 			sx_cli_common(&cli, opt, optarg);
 		}
 	}
+	/* --commit promotes progress files and exits: no table needed */
+	if (cli.commit)
+		sx_cli_start(&cli, 0, argc - optind, argv + optind);
 	const char *why;
 	if (!c.table)
 		sx_usage_error("--table NAME is required");

@@ -2,7 +2,10 @@
 #include "sx_sql.h"
 #include "sx_time.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -331,6 +334,41 @@ static int number_is_int64(const char *s, size_t len)
 	return number_is_integral(s, len) && integer_fits_int64(s, len);
 }
 
+int sx_sql_number_fits_double(const char *s, size_t len)
+{
+	/* Fast path, no conversion: a mantissa of M characters scaled by 10^E
+	 * lies within 1e-(M+|E|) .. 1e(M+|E|), far inside a double's range
+	 * (about 1e-308 .. 1.8e308) while M + |E| stays under 290. */
+	size_t m = 0;
+	while (m < len && s[m] != 'e' && s[m] != 'E')
+		m++;
+	long ex = 0;
+	for (size_t i = m + 1; i < len && ex < 1000; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			ex = ex * 10 + (s[i] - '0');
+	if ((long)m + ex < 290)
+		return 1;
+	char buf[64];
+	struct sx_buf big = SX_BUF_INIT;
+	const char *z = buf;
+	if (len < sizeof buf) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+	} else {
+		sx_buf_append(&big, s, len); /* rare: a number of 64 characters or more */
+		sx_buf_putc(&big, '\0');
+		z = big.data;
+	}
+	errno = 0;
+	char *end;
+	double v = strtod(z, &end);
+	/* beyond it: infinity; below the smallest subnormal: 0 with ERANGE
+	 * (a zero written as 0e-400 is no underflow) */
+	int fits = end != z && isfinite(v) && !(errno == ERANGE && v == 0);
+	sx_buf_free(&big);
+	return fits;
+}
+
 /* Strictly a JSON number (so it can be written into SQL unquoted). */
 static int is_json_number(const char *s, size_t len, int integral_only)
 {
@@ -541,6 +579,11 @@ int sx_sql_value(struct sx_buf *b, enum sx_sql_dialect d, int copy, enum sx_sql_
 		}
 		if (integral && !integer_fits_int64(s, len)) {
 			reason_text = "integer beyond the 64-bit range";
+			break;
+		}
+		if (!integral && !sx_sql_number_fits_double(s, len)) {
+			/* PostgreSQL and T-SQL would refuse the statement, SQLite store Inf */
+			reason_text = "number beyond the range of a double";
 			break;
 		}
 		put_number(b, d, copy, t, s, len);

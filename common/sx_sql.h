@@ -74,9 +74,13 @@ void sx_sql_copy_str(struct sx_buf *b, const char *s, size_t len);
  * beyond the 64-bit range, which no integer column holds); `scratch`
  * decodes strings. */
 enum sx_sql_type sx_sql_infer(const struct sx_field *f, struct sx_buf *scratch);
-/* The column type after seeing both: NONE yields to the other, int and float
- * make float, any other mix is text. */
+/* The kind of values seen together (T-SQL VALUES lists): NONE yields to the
+ * other, int and float make float, any other mix is text. */
 enum sx_sql_type sx_sql_widen(enum sx_sql_type a, enum sx_sql_type b);
+
+/* 1 if the JSON number S (not NUL-terminated) is within the range of a
+ * double: no overflow to infinity, no nonzero value that underflows to 0. */
+int sx_sql_number_fits_double(const char *s, size_t len);
 
 /* 0 if the value can be stored at all in the dialect; -1 with a reason
  * otherwise (NUL in a PostgreSQL string or JSON text). */

@@ -59,7 +59,8 @@ static struct sx_sql_target target(struct sx_sqlsink *e)
 			continue;
 		e->tcols[n].name = e->cols[i].name;
 		e->tcols[n].len = e->cols[i].len;
-		e->tcols[n].type = e->cols[i].type;
+		/* the CREATE TABLE is decided by the first record alone */
+		e->tcols[n].type = e->cols[i].untyped ? SX_SQLT_NONE : e->cols[i].type;
 		e->tcols[n].is_key = is_key(e, i);
 		for (size_t k = 0; k < e->nkeys; k++)
 			if (e->keys[k] == i)
@@ -99,6 +100,16 @@ static void copy_end(struct sx_sqlsink *e)
 		return;
 	sx_sql_copy_end(&e->out);
 	e->copy_open = 0;
+}
+
+/* The table changed under the --copy --upsert stage: make it again. */
+static void stage_invalidate(struct sx_sqlsink *e)
+{
+	if (!e->stage_exists)
+		return;
+	copy_end(e);
+	sx_sql_stage_drop(&e->out);
+	e->stage_exists = 0;
 }
 
 static void commit(struct sx_sqlsink *e)
@@ -179,19 +190,22 @@ static struct sx_field field_of(const struct sx_sqlsink *e, const struct sx_sqls
 	return f;
 }
 
-/* Widen the undecided columns' types over this batch's values (on T-SQL,
- * columns of an existing table are never decided: every value of a column
- * in one VALUES list must be of one kind, see flush_batch). */
-static void infer_types(struct sx_sqlsink *e)
+/* T-SQL types each column of a multi-row VALUES list by the
+ * highest-precedence kind among its rows, so (N'abc'),(3) fails even into a
+ * text column: an existing table's column (whose type we cannot see) is
+ * written as one kind per statement, the widest of this batch's values. */
+static void batch_kinds(struct sx_sqlsink *e)
 {
+	for (size_t c = 0; c < e->ncols; c++)
+		e->cols[c].kind = SX_SQLT_NONE;
 	for (size_t i = 0; i < e->nrows; i++) {
 		const struct sx_sqlsink_kept_row *r = &e->rows[i];
 		for (size_t j = r->first; j < r->first + r->n; j++) {
 			struct sx_sqlsink_column *col = &e->cols[e->kf[j].col];
-			if (col->decided || e->kf[j].type == SX_JNULL)
+			if (col->strict || e->kf[j].type == SX_JNULL)
 				continue;
 			struct sx_field f = field_of(e, r, &e->kf[j]);
-			col->type = sx_sql_widen(col->type, sx_sql_infer(&f, &e->scratch));
+			col->kind = sx_sql_widen(col->kind, sx_sql_infer(&f, &e->scratch));
 		}
 	}
 }
@@ -222,6 +236,74 @@ static const char *shown(struct sx_sqlsink *e, int slot, const char *name, size_
 }
 
 
+/* The type column C has as this record leaves it so far: what an earlier
+ * field of the record decided (or widened), else the column's own (a
+ * pending widening counts), NONE for a column the record adds. */
+static enum sx_sql_type type_now(const struct sx_sqlsink *e, size_t c)
+{
+	if (c < e->ccap && e->cstamp[c] == e->recno)
+		return (enum sx_sql_type)e->rtype[c];
+	if (c < e->ncols)
+		return e->cols[c].pending_widen ? SX_SQLT_FLOAT : e->cols[c].type;
+	return SX_SQLT_NONE;
+}
+
+static void type_set(struct sx_sqlsink *e, size_t c, enum sx_sql_type t)
+{
+	if (c >= e->ccap) {
+		size_t cap = e->ccap ? 2 * e->ccap : 16;
+		if (cap <= c)
+			cap = c + 1;
+		e->cstamp = sx_xreallocarray(e->cstamp, cap, sizeof *e->cstamp);
+		e->rtype = sx_xreallocarray(e->rtype, cap, 1);
+		memset(e->cstamp + e->ccap, 0, (cap - e->ccap) * sizeof *e->cstamp);
+		e->ccap = cap;
+	}
+	e->cstamp[c] = e->recno;
+	e->rtype[c] = (unsigned char)t;
+}
+
+/* The first record is accepted: the known columns are set, and which are in
+ * the table.  With --create, the CREATE TABLE holds those with a type (its
+ * value, or --schema), and on SQLite, which has no guarded ADD COLUMN for a
+ * rerun, the only-null ones too, declared without a type; the others are
+ * added at their first value.  Without --create they are the existing
+ * table's.  --evolve on PostgreSQL and T-SQL also makes sure they exist (a
+ * rerun's input may have a field the table lacks, which CREATE TABLE IF NOT
+ * EXISTS does not add): a guarded ADD COLUMN for each (key columns aside),
+ * right after CREATE TABLE, or at its first value. */
+static void place_first(struct sx_sqlsink *e)
+{
+	int guard = e->c.evolve && e->c.dialect != SX_SQL_SQLITE;
+	size_t nplaced = 0;
+	for (size_t c = 0; c < e->ncols; c++) {
+		struct sx_sqlsink_column *col = &e->cols[c];
+		int add = guard && !is_key(e, c);
+		if (e->c.create) {
+			if (col->type != SX_SQLT_NONE || e->c.dialect == SX_SQL_SQLITE) {
+				col->placed = 1;
+				col->untyped = col->type == SX_SQLT_NONE;
+				col->pending_add = add;
+				nplaced++;
+			}
+		} else if (!add) {
+			col->placed = 1;
+		} else if (col->type != SX_SQLT_NONE) {
+			col->pending_add = 1;
+		}
+	}
+	if (e->c.create && nplaced == 0 && e->c.dialect == SX_SQL_TSQL) {
+		/* T-SQL cannot make a table without columns: when every field of
+		 * the first record is null, they are made as text after all */
+		for (size_t c = 0; c < e->ncols; c++) {
+			struct sx_sqlsink_column *col = &e->cols[c];
+			col->type = SX_SQLT_TEXT;
+			col->decided = col->strict = col->placed = 1;
+			col->pending_add = guard;
+		}
+	}
+}
+
 static int sink_record(void *st, struct sx_rec *rec, const char **why)
 {
 	struct sx_sqlsink *e = st;
@@ -231,6 +313,7 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 		e->fmap_cap = rec->n;
 		e->fmap = sx_xreallocarray(e->fmap, e->fmap_cap, sizeof *e->fmap);
 		e->fwiden = sx_xreallocarray(e->fwiden, e->fmap_cap, 1);
+		e->ftype = sx_xreallocarray(e->ftype, e->fmap_cap, 1);
 	}
 	if (rec->n > e->nhint) {
 		e->hint = sx_xreallocarray(e->hint, rec->n, sizeof *e->hint);
@@ -238,15 +321,19 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 			e->hint[i] = SIZE_MAX;
 		e->nhint = rec->n;
 	}
-	int accept_new = !e->columns_fixed && (!e->first_flushed || e->c.evolve);
+	/* a column added now is made by us, unless it is one of the first
+	 * record's without --create (the existing table's) */
+	int new_owned = e->c.create || (e->c.evolve && e->first_done);
 	size_t nnew = 0;
+	int adds = 0; /* a column enters the table with this record */
+	e->recno++;
 	/* Pass 1: map each field to a column, check everything; change nothing. */
 	for (size_t i = 0; i < rec->n; i++) {
 		const struct sx_field *f = &rec->f[i];
 		const char *name;
 		size_t len;
-		sx_buf_reset(&e->scratch);
-		sx_json_unescape(f->key, f->key_len, f->key_esc, &e->scratch, &name, &len);
+		sx_buf_reset(&e->fname);
+		sx_json_unescape(f->key, f->key_len, f->key_esc, &e->fname, &name, &len);
 		size_t c = e->hint[i];
 		if (c >= e->ncols || e->cols[c].len != len || memcmp(e->cols[c].name, name, len)) {
 			c = col_find(e, name, len);
@@ -255,16 +342,13 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 		}
 		e->fmap[i] = c;
 		e->fwiden[i] = 0;
+		e->ftype[i] = SX_SQLT_NONE;
 		if (c == SIZE_MAX) {
+			/* every field names a column, unless --columns fixed the
+			 * list: without --create or --evolve, one of the existing
+			 * table's (whether it has it is for the database to say) */
 			if (e->columns_fixed)
 				continue; /* ignored */
-			if (!accept_new) {
-				snprintf(reason, reason_size, "field \"%s\" is not a column of the table "
-					 "(--evolve adds new columns, --columns ignores other fields)",
-					 shown(e, 0, name, len));
-				*why = reason;
-				return SX_REJECT;
-			}
 			const char *iwhy;
 			if (sx_sql_ident_check(e->c.dialect, name, len, &iwhy) < 0) {
 				snprintf(reason, reason_size, "field \"%s\": %s", shown(e, 0, name, len), iwhy);
@@ -325,29 +409,57 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 			*why = reason;
 			return SX_REJECT;
 		}
-		if (c != SIZE_MAX && e->cols[c].strict) {
-			const struct sx_sqlsink_column *col = &e->cols[c];
-			enum sx_sql_type ct = col->pending_widen ? SX_SQLT_FLOAT : col->type;
-			const char *vwhy;
+		c = e->fmap[i];
+		int fresh = c >= e->ncols;
+		const struct sx_sqlsink_column *col = fresh ? NULL : &e->cols[c];
+		/* an existing table's column is named from its first appearance;
+		 * one we add, from its first value */
+		if (e->first_done && ((fresh && !new_owned) ||
+				      (f->type != SX_JNULL && (fresh || (!col->placed && !col->pending_add)))))
+			adds = 1;
+		if (f->type == SX_JNULL)
+			continue;
+		int forced = col && col->forced, key = col && is_key(e, c);
+		/* the first non-null value decides the type */
+		enum sx_sql_type ct = type_now(e, c);
+		if (ct == SX_SQLT_NONE) {
+			ct = sx_sql_infer(f, &e->scratch);
+			e->ftype[i] = (unsigned char)ct;
+			type_set(e, c, ct);
+		}
+		const char *vwhy;
+		if (forced || (col ? col->owned : new_owned)) {
 			sx_buf_reset(&e->val);
 			if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, ct, f, &e->scratch, &vwhy) < 0) {
 				/* integer then float widens a column we made (not a key:
 				 * its primary key would have to be rebuilt) */
-				int key = is_key(e, c);
-				if (ct == SX_SQLT_INT && !col->forced && !key &&
+				const char *fwhy = NULL;
+				if (ct == SX_SQLT_INT && !forced && !key &&
 				    sx_sql_infer(f, &e->scratch) == SX_SQLT_FLOAT) {
-					e->fwiden[i] = 1;
-				} else {
-					const char *hint = col->forced ? "from --schema"
-						: key ? "a key column's type does not change"
-						: "from its first values; only integer widens, to float";
-					snprintf(reason, reason_size, "field \"%s\": %s (%scolumn type %s, %s)",
-						 shown(e, 0, name, len), vwhy, key ? "key " : "",
-						 sx_sql_type_label(ct), hint);
-					*why = reason;
-					return SX_REJECT;
+					sx_buf_reset(&e->val);
+					if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, SX_SQLT_FLOAT, f,
+							 &e->scratch, &fwhy) == 0) {
+						e->fwiden[i] = 1;
+						type_set(e, c, SX_SQLT_FLOAT);
+						continue;
+					}
 				}
+				const char *hint = forced ? "from --schema"
+					: key ? "a key column's type does not change"
+					: "from its first value; only integer widens, to float";
+				snprintf(reason, reason_size, "field \"%s\": %s (%scolumn type %s, %s)",
+					 shown(e, 0, name, len), fwhy ? fwhy : vwhy, key ? "key " : "",
+					 sx_sql_type_label(ct), hint);
+				*why = reason;
+				return SX_REJECT;
 			}
+		} else if (f->type == SX_JNUMBER && !sx_sql_number_fits_double(f->val, f->val_len)) {
+			/* an existing table's column: the database would refuse the
+			 * whole statement (PostgreSQL, T-SQL) or store infinity */
+			snprintf(reason, reason_size, "field \"%s\": number beyond the range of a double",
+				 shown(e, 0, name, len));
+			*why = reason;
+			return SX_REJECT;
 		}
 	}
 	for (size_t k = 0; k < e->nkeys; k++) {
@@ -360,7 +472,13 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 			return SX_REJECT;
 		}
 	}
-	/* Pass 2: accepted; add the new columns and keep the record. */
+	/* Pass 2: accepted.  A column entering the table changes the INSERT's
+	 * column list: the rows before this record are written first. */
+	if (adds) {
+		flush_batch(e);
+		copy_end(e); /* the next COPY (and stage table) names the column */
+		stage_invalidate(e);
+	}
 	if (e->nrows == e->rows_cap) {
 		e->rows_cap = e->rows_cap ? 2 * e->rows_cap : 64;
 		e->rows = sx_xreallocarray(e->rows, e->rows_cap, sizeof *e->rows);
@@ -382,13 +500,22 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 				sx_buf_reset(&e->scratch);
 				sx_json_unescape(f->key, f->key_len, f->key_esc, &e->scratch, &name, &len);
 				col_add(e, name, len);
-				/* --evolve: we add it (once its type is known) */
-				e->cols[c].owned = e->first_flushed;
+				e->cols[c].owned = new_owned;
+				/* an existing table's: named from now on */
+				e->cols[c].placed = e->first_done && !new_owned;
 			}
 			e->hint[i] = c;
 		}
+		struct sx_sqlsink_column *col = &e->cols[c];
+		if (e->ftype[i] != SX_SQLT_NONE) {
+			col->type = (enum sx_sql_type)e->ftype[i];
+			col->decided = 1;
+			col->strict = col->owned || col->forced;
+		}
 		if (e->fwiden[i])
-			e->cols[c].pending_widen = 1;
+			col->pending_widen = 1;
+		if (f->type != SX_JNULL && e->first_done && !col->placed)
+			col->pending_add = 1;
 		if (e->nkf == e->kf_cap) {
 			e->kf_cap = e->kf_cap ? 2 * e->kf_cap : 256;
 			e->kf = sx_xreallocarray(e->kf, e->kf_cap, sizeof *e->kf);
@@ -401,6 +528,10 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 		k->esc = f->val_esc;
 		r->n++;
 	}
+	if (!e->first_done) {
+		place_first(e);
+		e->first_done = 1;
+	}
 	e->rows_accepted++;
 	if ((long)e->nrows >= e->c.batch || (long)(e->txn_rows + e->nrows) >= e->c.commit_every)
 		flush_batch(e);
@@ -409,14 +540,17 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 
 /* ---- writing a batch ---- */
 
-/* The value in its column's type; a column whose type was only guessed
- * (no --create, --schema or --evolve) takes a misfit value as it is. */
+/* The value in its column's type.  A column of an existing table (whose
+ * type we cannot see) takes a misfit value as it is, for the database to
+ * judge; on T-SQL it is written as this batch's kind (see batch_kinds). */
 static void render_value(struct sx_sqlsink *e, struct sx_buf *b, const struct sx_sqlsink_column *col,
 			 const struct sx_field *f)
 {
 	const char *why;
-	if (sx_sql_value(b, e->c.dialect, e->c.copy, col->type, f, &e->scratch, &why) < 0)
-		sx_sql_value(b, e->c.dialect, e->c.copy, SX_SQLT_NONE, f, &e->scratch, &why);
+	enum sx_sql_type t = e->c.dialect == SX_SQL_TSQL && !col->strict ? col->kind : col->type;
+	if (sx_sql_value(b, e->c.dialect, e->c.copy, t, f, &e->scratch, &why) < 0 &&
+	    sx_sql_value(b, e->c.dialect, e->c.copy, SX_SQLT_NONE, f, &e->scratch, &why) < 0)
+		sx_sql_value(b, e->c.dialect, e->c.copy, SX_SQLT_TEXT, f, &e->scratch, &why);
 }
 
 /* slots[c] = the row's kept field for column c (the last one), or SIZE_MAX. */
@@ -459,53 +593,6 @@ static void collapse_duplicates(struct sx_sqlsink *e, unsigned char *dead)
 	}
 }
 
-/* After this batch's values are inferred: which columns are now typed, owned,
- * in the table.  FIRST: the run's first batch (the table is made now with
- * --create).  Every column with a non-null value in the batch ends up placed.
- *
- * --evolve on PostgreSQL and T-SQL also makes sure that the first batch's
- * columns exist (a rerun's input may have a field the table lacks, which
- * CREATE TABLE IF NOT EXISTS does not add): a guarded ADD COLUMN for each,
- * right after CREATE TABLE; without --create they stay the existing table's
- * (not owned), and one that is only null waits for its first value. */
-static void decide_columns(struct sx_sqlsink *e, int first)
-{
-	int create_now = first && e->c.create;
-	int guard = e->c.evolve && e->c.dialect != SX_SQL_SQLITE;
-	for (size_t c = 0; c < e->ncols; c++) {
-		struct sx_sqlsink_column *col = &e->cols[c];
-		int key = is_key(e, c);
-		if (first) {
-			if (e->c.create)
-				col->owned = 1;  /* CREATE TABLE, or ADD COLUMN later */
-			else if (!col->owned && !(guard && !key))
-				col->placed = 1; /* the existing table has it, or the database says so */
-		}
-		if (col->type == SX_SQLT_NONE) {
-			/* Only nulls so far: a column we make waits for its first value
-			 * (nulls are what a missing column reads as).  SQLite cannot
-			 * guard ADD COLUMN, so a rerun would fail on it: there the column
-			 * is made now, without a type, and stores values as written. */
-			if (create_now && e->c.dialect == SX_SQL_SQLITE)
-				col->placed = 1;
-			continue;
-		}
-		if (col->owned) {
-			if (!col->decided)
-				col->decided = col->strict = 1;
-		} else if (e->c.dialect != SX_SQL_TSQL) {
-			col->decided = 1;
-		}
-		if (create_now) {
-			col->placed = 1;
-			if (guard && !key)
-				col->pending_add = 1;
-		} else if (!col->placed) {
-			col->pending_add = 1;
-		}
-	}
-}
-
 /* The batch's LIVE rows are written: account for them, start the next batch,
  * commit every --commit-every rows. */
 static void end_batch(struct sx_sqlsink *e, uint64_t live)
@@ -520,37 +607,18 @@ static void end_batch(struct sx_sqlsink *e, uint64_t live)
 		commit(e);
 }
 
-/* The table changed under the --copy --upsert stage: make it again. */
-static void stage_invalidate(struct sx_sqlsink *e)
-{
-	if (!e->stage_exists)
-		return;
-	copy_end(e);
-	sx_sql_stage_drop(&e->out);
-	e->stage_exists = 0;
-}
-
 static void flush_batch(struct sx_sqlsink *e)
 {
 	if (e->nrows == 0)
 		return;
-	infer_types(e);
+	if (e->c.dialect == SX_SQL_TSQL)
+		batch_kinds(e);
 	int first = !e->first_flushed;
-	decide_columns(e, first);
+	/* only the first row of a batch can add columns (sink_record) */
 	for (size_t c = 0; c < e->ncols; c++)
 		if (e->cols[c].pending_add)
 			e->cols[c].placed = 1;
 	struct sx_sql_target t = target(e);
-	if (first && e->c.create && t.ncols == 0 && e->c.dialect == SX_SQL_TSQL) {
-		/* T-SQL cannot make a table without columns: when every field of
-		 * the first rows is null, they are made as text after all */
-		for (size_t c = 0; c < e->ncols; c++) {
-			e->cols[c].type = SX_SQLT_TEXT;
-			e->cols[c].decided = e->cols[c].strict = e->cols[c].placed = 1;
-			e->cols[c].pending_add = e->c.evolve; /* see decide_columns */
-		}
-		t = target(e);
-	}
 	if (first && e->c.create) {
 		sx_sql_create(&e->out, &t);
 		e->created = 1;
@@ -681,7 +749,7 @@ static void sink_finish(void *st)
 		for (size_t c = 0; c < e->ncols; c++)
 			all_typed &= e->cols[c].decided;
 		if (all_typed) {
-			decide_columns(e, 1);
+			place_first(e);
 			struct sx_sql_target t = target(e);
 			sx_sql_create(&e->out, &t);
 			emit_out(e);
@@ -814,6 +882,9 @@ int sx_sqlsink_init(struct sx_sqlsink *e, const struct sx_sqlsink_cfg *c, char *
 		return -1;
 	if (c->key && add_each(e, "--key", c->key, add_key, err, errsz) < 0)
 		return -1;
+	/* --create makes every column, so their types are ours to decide */
+	for (size_t i = 0; i < e->ncols; i++)
+		e->cols[i].owned = c->create;
 	return 0;
 }
 
@@ -843,6 +914,9 @@ void sx_sqlsink_free(struct sx_sqlsink *e)
 	free(e->tmap);
 	free(e->tkeys);
 	free(e->fwiden);
+	free(e->ftype);
+	free(e->cstamp);
+	free(e->rtype);
 	free(e->rows);
 	free(e->kf);
 	free(e->fmap);
@@ -853,5 +927,6 @@ void sx_sqlsink_free(struct sx_sqlsink *e)
 	sx_buf_free(&e->lines);
 	sx_buf_free(&e->scratch);
 	sx_buf_free(&e->val);
+	sx_buf_free(&e->fname);
 	sx_buf_free(&e->out);
 }

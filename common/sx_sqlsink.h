@@ -4,13 +4,20 @@
  * psql, sqlcmd).  SQL syntax itself lives in sx_sql.h.
  *
  * Records are kept (raw bytes plus where each value lies) until their batch
- * is written, because a column's type is inferred from the batch holding its
- * first non-null values, and --upsert collapses duplicate keys within a
- * batch (the last row wins).  Columns the sink makes (--create, --evolve)
- * enter the table only with their first value (ADD COLUMN, or SQLite's
- * untyped column at CREATE), and an integer one widens to float (ALTER)
- * before the batch that needs it: types do not depend on batch timing.  A
- * batch is written when it holds `batch` rows or would complete a
+ * is written, because --upsert collapses duplicate keys within a batch (the
+ * last row wins).  Everything else is decided record by record, so the
+ * outcome depends on the record sequence only, never on where batches are
+ * cut (which in a live pipeline is a matter of timing): a column's type is
+ * decided by its first non-null value (an integer column we made widens to
+ * float, by ALTER before the batch that needs it); every field names a
+ * column (unless --columns fixed the list); the CREATE TABLE of --create
+ * holds what the first record decides, and a column the sink makes
+ * (--create, --evolve) enters the table with its first value (ADD COLUMN),
+ * one of an existing table with its first appearance; a record that brings
+ * a column into the column list first writes the rows before it, so every
+ * row names exactly the columns known when it came.
+ *
+ * A batch is written when it holds `batch` rows or would complete a
  * transaction of `commit_every` rows; a transaction is committed every
  * `commit_every` rows, when input goes quiet (tick), when the reader is
  * about to wait for input and the oldest uncommitted row has waited
@@ -18,9 +25,9 @@
  * goes quiet), and at the end (finish).
  * With --copy one COPY block streams a whole transaction's rows (with
  * --upsert, one COPY into a staging table and a merge per batch).  A field
- * that is not a column is a data error (SX_REJECT with a reason) unless the
- * column list can still grow (first batch, --evolve) or is fixed (--columns,
- * other fields ignored).
+ * name the dialect cannot hold is a data error (SX_REJECT with a reason); so
+ * is a value that does not convert to its column's type (strict columns),
+ * and a number beyond the range of a double.
  *
  * Delivery accounting: every COMMIT's end offset in stdout is remembered, so
  * when the client stops reading (EPIPE) or a write fails, the message says
@@ -66,12 +73,14 @@ struct sx_sqlsink_cfg {
 struct sx_sqlsink_column {
 	char *name;
 	size_t len;
-	enum sx_sql_type type;   /* forced, decided, or inferred so far (NONE: only nulls) */
-	int decided;             /* inference no longer changes the type */
+	enum sx_sql_type type;   /* forced, or decided by the first non-null value (NONE: none yet) */
+	enum sx_sql_type kind;   /* T-SQL, an existing table's column: how this batch writes it */
+	int decided;             /* the type is fixed (only integer -> float widening remains) */
 	int strict;              /* a value that does not convert is a data error */
 	int forced;              /* --schema gave the type: it never widens */
-	int owned;               /* we make it: typed by its first non-null values */
+	int owned;               /* we make it: typed by its first non-null value */
 	int placed;              /* in the table: named in CREATE, INSERT and COPY */
+	int untyped;             /* SQLite: declared without a type (null in the first record) */
 	int pending_add;         /* ADD COLUMN before the next rows */
 	int pending_widen;       /* integer column: widen to float before the next rows */
 };
@@ -116,8 +125,14 @@ struct sx_sqlsink {
 	/* per-record scratch */
 	size_t *fmap;            /* field index -> column (>= ncols: new), SIZE_MAX: ignored */
 	unsigned char *fwiden;   /* field index -> its float widens an integer column */
+	unsigned char *ftype;    /* field index -> the type its value decides (NONE: none) */
 	size_t fmap_cap;
+	uint64_t recno;          /* records seen, stamping the per-column scratch below */
+	uint64_t *cstamp;        /* column -> recno when rtype was set for that record */
+	unsigned char *rtype;    /* column -> its type as this record leaves it */
+	size_t ccap;
 	struct sx_buf scratch, val;
+	struct sx_buf fname;     /* the field's name, unescaped (scratch is reused) */
 	char why[256];           /* the reason of the last SX_REJECT */
 	char shown[2][260];      /* names in that reason, control characters escaped */
 	/* per-batch scratch */
@@ -127,6 +142,7 @@ struct sx_sqlsink {
 	struct sx_buf key;       /* --upsert: the row's rendered key */
 	/* output */
 	struct sx_buf out;
+	int first_done;          /* the first record was accepted: the known columns are set */
 	int first_flushed, created, txn_open, stage_exists, out_failed;
 	int copy_open;           /* --copy: a COPY's data lines are being written */
 	uint64_t txn_rows;

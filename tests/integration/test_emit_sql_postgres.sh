@@ -80,11 +80,11 @@ done
 
 # --- type mapping ---------------------------------------------------------------------
 cat >"$tmp/types.ndjson" <<'EOF'
-{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2],"q":"it's \\ \"x\""},"a":[1,"x"],"n":null,"s":"text","w":1,"late":null,"mix":1}
-{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":"x"}
+{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2],"q":"it's \\ \"x\""},"a":[1,"x"],"n":null,"s":"text","w":1,"late":null,"mix":"x"}
+{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":1}
 {"i":null,"f":null,"b":null,"ts":null,"o":null,"a":null,"n":null,"s":null,"w":null,"late":null,"mix":null}
 EOF
-want_types="i:bigint f:double precision b:boolean ts:timestamp with time zone o:jsonb a:jsonb s:text w:double precision late:text mix:text"
+want_types="i:bigint f:double precision b:boolean ts:timestamp with time zone o:jsonb a:jsonb s:text w:double precision mix:text late:text"
 for args in "" "--copy"; do
 	reset
 	pipe_to x "$tmp/types.ndjson" "$PSQL" -- --dialect postgres --table ty --create $args
@@ -93,8 +93,8 @@ for args in "" "--copy"; do
 		from information_schema.columns where table_name = 'ty' and column_name <> 'n'" 2>&1)
 	expect_eq "emit-sql-postgres: inferred column types (${args:-INSERT})" "$want_types" "$got_types"
 	expect_eq "emit-sql-postgres: values read back (${args:-INSERT})" \
-		"9223372036854775807|1.5|t|1714564800.123|t|t|text|1||1
--42|-2.5e-10|f|1714564800.000|t|t||2.5|abc|x
+		"9223372036854775807|1.5|t|1714564800.123|t|t|text|1||x
+-42|-2.5e-10|f|1714564800.000|t|t||2.5|abc|1
 |||||||||" \
 		"$(psql_q "select i, f, b, to_char(extract(epoch from ts), 'FM9999999999.000'),
 			o = '{\"a\":[1,2],\"q\":\"it''s \\\\ \\\"x\\\"\"}'::jsonb or o = '{}'::jsonb,
@@ -192,13 +192,16 @@ expect_eq "emit-sql-postgres: with --schema big:int it is a data error (exit 1)"
 check "emit-sql-postgres: ... naming FILE:LINE and the field" \
 	grep -q 'big2.ndjson:2: field "big": integer beyond the 64-bit range' "$tmp/emit.err"
 
-# --- a new field: data error, or ADD COLUMN IF NOT EXISTS with --evolve ---------------
+# --- a new field: ADD COLUMN IF NOT EXISTS with --create (and --evolve) ---------------
 printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n{"a":3,"b":"z","c":4}\n' >"$tmp/ev.ndjson"
 for args in "" "--copy"; do
 	reset
-	pipe_to x "$tmp/ev.ndjson" "$PSQL" -- --dialect postgres --table ev --create --batch 1 $args "$tmp/ev.ndjson"
-	expect_eq "emit-sql-postgres: a new field without --evolve is a data error, exit 1 (${args:-INSERT})" 1 "$EMIT_RC"
-	check "emit-sql-postgres: the data error names FILE:LINE (${args:-INSERT})" grep -q 'ev.ndjson:2:' "$tmp/emit.err"
+	pipe_to x "$tmp/ev.ndjson" "$PSQL" -- --dialect postgres --table ev --create $args "$tmp/ev.ndjson"
+	pipe_ok "emit-sql-postgres: --create loads a record with a new field, in one batch (${args:-INSERT})"
+	expect_eq "emit-sql-postgres: --create added c (double precision) and kept every value (${args:-INSERT})" \
+		"double precision 1|x|,2|y|3.5,3|z|4" \
+		"$(psql_q "select (select data_type from information_schema.columns where table_name = 'ev' and column_name = 'c')
+			|| ' ' || string_agg(a || '|' || b || '|' || coalesce(c::text, ''), ',' order by a) from ev" 2>&1)"
 	reset
 	pipe_to x "$tmp/ev.ndjson" "$PSQL" -- --dialect postgres --table ev --create --evolve --batch 1 $args
 	pipe_ok "emit-sql-postgres: --evolve loads a record with a new field (${args:-INSERT})"
@@ -214,14 +217,14 @@ for args in "" "--copy"; do
 		"$(psql_q "select count(*) from ev" 2>&1)"
 done
 
-# --- --evolve reruns: a field the table lacks, in the rerun's first batch -----------------
+# --- --evolve reruns: a field the table lacks, in the rerun's first record -----------------
 for args in "" "--copy"; do
 	reset
 	echo '{"a":1}' >"$tmp/ev1.ndjson"
 	echo '{"a":2,"b":"new"}' >"$tmp/ev2.ndjson"
 	pipe_to x "$tmp/ev1.ndjson" "$PSQL" -- --dialect postgres --table t --create --evolve $args
 	pipe_to x "$tmp/ev2.ndjson" "$PSQL" -- --dialect postgres --table t --create --evolve $args
-	pipe_ok "emit-sql-postgres: --evolve rerun with a new field in its first batch (${args:-INSERT})"
+	pipe_ok "emit-sql-postgres: --evolve rerun with a new field in its first record (${args:-INSERT})"
 	expect_eq "emit-sql-postgres: ... added it (guarded ADD COLUMN after CREATE TABLE IF NOT EXISTS) (${args:-INSERT})" \
 		"1|,2|new" "$(psql_q "select string_agg(a || '|' || coalesce(b, ''), ',' order by a) from t" 2>&1)"
 done
@@ -230,7 +233,7 @@ reset
 psql_q "create table t (a bigint, keep text default 'k')"
 printf '{"a":1,"b":"x","n":null}\n{"a":2,"n":3}\n' >"$tmp/ev3.ndjson"
 pipe_to x "$tmp/ev3.ndjson" "$PSQL" -- --dialect postgres --table t --evolve --batch 1
-pipe_ok "emit-sql-postgres: --evolve without --create adds the first batch's new fields"
+pipe_ok "emit-sql-postgres: --evolve without --create adds the first record's new fields"
 expect_eq "emit-sql-postgres: ... b at once, n at its first value, types inferred" \
 	"a:bigint keep:text b:text n:bigint 1|k|x|,2|k||3" \
 	"$(psql_q "select (select string_agg(column_name || ':' || data_type, ' ' order by ordinal_position)

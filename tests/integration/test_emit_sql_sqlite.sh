@@ -66,8 +66,8 @@ same_lines "emit-sql-sqlite: NUL kept byte for byte" "$tmp/nul.hex" "$tmp/got.he
 
 # --- type mapping ---------------------------------------------------------------
 cat >"$tmp/types.ndjson" <<'EOF'
-{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2],"q":"it's"},"a":[1,"x"],"n":null,"s":"text","w":1,"late":null,"mix":1}
-{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":"x"}
+{"i":9223372036854775807,"f":1.5,"b":true,"ts":"2024-05-01T12:00:00.123Z","o":{"a":[1,2],"q":"it's"},"a":[1,"x"],"n":null,"s":"text","w":1,"late":null,"mix":"x"}
+{"i":-42,"f":-2.5e-10,"b":false,"ts":"2024-05-01T14:00:00+02:00","o":{},"a":[],"n":null,"s":"","w":2.5,"late":"abc","mix":1}
 {"i":null,"f":null,"b":null,"ts":null,"o":null,"a":null,"n":null,"s":null,"w":null,"late":null,"mix":null}
 EOF
 db="$tmp/ty.db"
@@ -89,11 +89,11 @@ expect_eq "emit-sql-sqlite: timestamps are ISO text meaning the same instants" \
 expect_eq "emit-sql-sqlite: objects and arrays stored as JSON text" \
 	'text|{"a":[1,2],"q":"it'"'"'s"}|text|[1,"x"],text|{}|text|[]' \
 	"$(q "select group_concat(typeof(o) || '|' || json(o) || '|' || typeof(a) || '|' || json(a)) from (select o, a from ty where o is not null order by rowid)")"
-expect_eq "emit-sql-sqlite: integer then float widens to float" "real|1.0,real|2.5" \
+expect_eq "emit-sql-sqlite: integer then float: the INTEGER column keeps each as sent" "integer|1,real|2.5" \
 	"$(q "select group_concat(typeof(w) || '|' || w) from (select w from ty where w is not null order by rowid)")"
 expect_eq "emit-sql-sqlite: a null-first column is typed by its first value" "text|abc" \
 	"$(q "select typeof(late) || '|' || late from ty where late is not null")"
-expect_eq "emit-sql-sqlite: integer then string becomes text" "text|1,text|x" \
+expect_eq "emit-sql-sqlite: a string then an integer makes text (the integer as written)" "text|x,text|1" \
 	"$(q "select group_concat(typeof(mix) || '|' || mix) from (select mix from ty where mix is not null order by rowid)")"
 expect_eq "emit-sql-sqlite: JSON null is SQL NULL, empty string is not" "3|1" \
 	"$(q "select count(*) filter (where n is null), count(*) filter (where s = '') from ty")"
@@ -162,16 +162,27 @@ expect_eq "emit-sql-sqlite: --schema id:text makes id text" "text|7,text|8" \
 expect_eq "emit-sql-sqlite: a numeric-looking string stays a string" "0042" \
 	"$(sqlite3 "$db" "select code from sc where id = '7'")"
 
-# --- a new field: data error, or a new column with --evolve --------------------
+# --- a new field: --create adds it, whichever batch it comes in; without ---
+# --create it names a column of the existing table, which the database judges
 printf '{"a":1,"b":"x"}\n{"a":2,"b":"y","c":3.5}\n{"a":3,"b":"z","c":4}\n' >"$tmp/ev.ndjson"
-db="$tmp/ev1.db"
-pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --create --batch 1 "$tmp/ev.ndjson"
-expect_eq "emit-sql-sqlite: a field outside the first batch's columns is a data error (exit 1)" 1 "$EMIT_RC"
-check "emit-sql-sqlite: the data error names FILE:LINE" grep -q 'ev.ndjson:2:' "$tmp/emit.err"
+for args in "" "--batch 1" "--evolve --batch 2"; do
+	db="$tmp/ev1.db"; rm -f "$db"
+	# shellcheck disable=SC2086
+	pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --create $args
+	pipe_ok "emit-sql-sqlite: --create loads a record with a new field (${args:-defaults})"
+	expect_eq "emit-sql-sqlite: ... added column c (REAL: 3.5 came first) and kept every value (${args:-defaults})" \
+		"a:INTEGER,b:TEXT,c:REAL|1|x|,2|y|3.5,3|z|4.0" \
+		"$(sqlite3 "$db" "select (select group_concat(name || ':' || type) from pragma_table_info('ev')) || '|' || group_concat(a || '|' || b || '|' || coalesce(c, ''), ',') from (select * from ev order by a)")"
+done
+printf '{"a":4,"d":1}\n' >"$tmp/ev2.ndjson"
+pipe_to x "$tmp/ev2.ndjson" "sqlite3 -bail '$db'" -- --table ev
+expect_eq "emit-sql-sqlite: without --create a field the table lacks is the database's error (sqlite3 exit 1)" 1 "$DB_RC"
+check "emit-sql-sqlite: ... naming the column" grep -q 'has no column named d' "$tmp/db.err"
 db="$tmp/ev2.db"
-pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --create --evolve --batch 1
-pipe_ok "emit-sql-sqlite: --evolve loads a record with a new field"
-expect_eq "emit-sql-sqlite: --evolve added column c and kept every value" "1|x|,2|y|3.5,3|z|4.0" \
+printf '{"a":0}\n' | sqlite3 "$db" 'create table ev (a integer, b text, c real)'
+pipe_to x "$tmp/ev.ndjson" "sqlite3 -bail '$db'" -- --table ev --batch 1
+pipe_ok "emit-sql-sqlite: without --create every field names a column of the existing table"
+expect_eq "emit-sql-sqlite: ... so c (first seen in the second record) loads" "1|x|,2|y|3.5,3|z|4.0" \
 	"$(sqlite3 "$db" "select group_concat(a || '|' || b || '|' || coalesce(c, ''), ',') from (select * from ev order by a)")"
 
 # --- --key --upsert: reruns leave one row per key, last wins ------------------
@@ -252,7 +263,7 @@ done
 expect_eq "emit-sql-sqlite: rerun --evolve: plain sqlite3 reports the duplicate column (exit 1)" 1 "$DB_RC"
 check "emit-sql-sqlite: ... naming it" grep -q 'duplicate column name' "$tmp/db.err"
 expect_eq "emit-sql-sqlite: ... and the rows still land" "6|4" "$(sqlite3 "$db" 'select count(*), count(c) from ev')"
-# A rerun whose first batch has a field the table lacks: CREATE TABLE IF NOT
+# A rerun whose first record has a field the table lacks: CREATE TABLE IF NOT
 # EXISTS leaves the table as it is and the INSERT fails, as documented; the
 # documented fix (the column by hand, or --schema from the first run) works.
 db="$tmp/ev5.db"
@@ -260,7 +271,7 @@ echo '{"a":1}' >"$tmp/ev5a.ndjson"
 echo '{"a":2,"b":"new"}' >"$tmp/ev5b.ndjson"
 pipe_to x "$tmp/ev5a.ndjson" "sqlite3 -bail '$db'" -- --table t --create --evolve
 pipe_to x "$tmp/ev5b.ndjson" "sqlite3 -bail '$db'" -- --table t --create --evolve
-expect_eq "emit-sql-sqlite: rerun --evolve, new field in the first batch: sqlite3 -bail stops (exit 1)" 1 "$DB_RC"
+expect_eq "emit-sql-sqlite: rerun --evolve, new field in the first record: sqlite3 -bail stops (exit 1)" 1 "$DB_RC"
 check "emit-sql-sqlite: ... saying the table has no such column" grep -q 'table t has no column named b' "$tmp/db.err"
 expect_eq "emit-sql-sqlite: ... and the open transaction rolled back" 1 "$(sqlite3 "$db" 'select count(*) from t')"
 sqlite3 "$db" 'ALTER TABLE t ADD COLUMN b TEXT'

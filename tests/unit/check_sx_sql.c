@@ -351,6 +351,45 @@ START_TEST(integers_beyond_64_bits)
 }
 END_TEST
 
+/* Issue 12, item 8: 1e400 or a 400-digit integer was written as it is, so
+ * PostgreSQL refused the whole transaction and SQLite stored Inf.  Beyond a
+ * double's range (overflow, or a nonzero value that underflows to 0) a
+ * number does not convert to float (nor, as its own type, at all); as text
+ * it keeps its digits. */
+START_TEST(test_defect_number_beyond_double)
+{
+	char digits[420] = "{\"v\":";
+	memset(digits + 5, '9', 400);
+	strcpy(digits + 405, "}");
+	const char *why = NULL;
+	reset();
+	ck_assert_int_eq(sx_sql_value(&out, SX_SQL_POSTGRES, 0, SX_SQLT_FLOAT, field("{\"v\":1e400}"),
+				      &scratch, &why), -1);
+	ck_assert_str_eq(why, "number beyond the range of a double");
+	for (int d = SX_SQL_SQLITE; d <= SX_SQL_TSQL; d++)
+		for (int copy = 0; copy <= (d == SX_SQL_POSTGRES); copy++) {
+			ck_assert_ptr_null(value(d, copy, SX_SQLT_FLOAT, "{\"v\":1e400}"));
+			ck_assert_ptr_null(value(d, copy, SX_SQLT_FLOAT, "{\"v\":-1E+309}"));
+			ck_assert_ptr_null(value(d, copy, SX_SQLT_FLOAT, "{\"v\":1e-400}"));
+			ck_assert_ptr_null(value(d, copy, SX_SQLT_FLOAT, "{\"v\":\"1e400\"}"));
+			ck_assert_ptr_null(value(d, copy, SX_SQLT_FLOAT, digits));
+			ck_assert_ptr_null(value(d, copy, SX_SQLT_NONE, digits));
+			ck_assert_ptr_null(value(d, copy, SX_SQLT_NONE, "{\"v\":1e400}"));
+		}
+	/* what a double holds still converts: the largest, a subnormal, zero */
+	ck_assert_str_eq(value(SX_SQL_SQLITE, 0, SX_SQLT_FLOAT, "{\"v\":1.7976931348623157e308}"),
+			 "1.7976931348623157e308");
+	ck_assert_str_eq(value(SX_SQL_SQLITE, 0, SX_SQLT_FLOAT, "{\"v\":5e-324}"), "5e-324");
+	ck_assert_str_eq(value(SX_SQL_SQLITE, 0, SX_SQLT_FLOAT, "{\"v\":0e-400}"), "0e-400");
+	ck_assert_int_eq(sx_sql_number_fits_double("1e308", 5), 1);
+	ck_assert_int_eq(sx_sql_number_fits_double("1e309", 5), 0);
+	ck_assert_int_eq(sx_sql_number_fits_double(digits + 5, 400), 0);
+	ck_assert_int_eq(sx_sql_number_fits_double(digits + 5, 300), 1);
+	/* text keeps it as written */
+	ck_assert_str_eq(value(SX_SQL_POSTGRES, 0, SX_SQLT_TEXT, "{\"v\":1e400}"), "'1e400'");
+}
+END_TEST
+
 START_TEST(time_canonical_copy)
 {
 	static const char *times[] = {
@@ -500,6 +539,7 @@ Suite *sx_sql_suite(void)
 	tcase_add_test(tc, values_per_dialect);
 	tcase_add_test(tc, conversions);
 	tcase_add_test(tc, integers_beyond_64_bits);
+	tcase_add_test(tc, test_defect_number_beyond_double);
 	tcase_add_test(tc, time_canonical_copy);
 	tcase_add_test(tc, value_check);
 	tcase_add_test(tc, statements);

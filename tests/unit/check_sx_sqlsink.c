@@ -265,7 +265,7 @@ START_TEST(finish_writes_the_rest)
 }
 END_TEST
 
-START_TEST(create_types_from_the_first_batch)
+START_TEST(create_types_from_the_first_value)
 {
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
@@ -274,15 +274,100 @@ START_TEST(create_types_from_the_first_batch)
 	sk_open(&h, &c);
 	ck_assert_int_eq(sk_line(&h, "{\"i\":1,\"x\":null}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"i\":2.5,\"x\":null}"), SX_OK);
-	/* decided: a string no longer fits "i" (a data error, nothing written) */
+	/* integer, widened to float: a string does not fit "i" (a data error) */
 	ck_assert_int_eq(sk_line(&h, "{\"i\":\"many\"}"), SX_REJECT);
 	ck_assert_ptr_nonnull(strstr(h.why, "field \"i\""));
 	ck_assert_ptr_nonnull(strstr(h.why, "column type float"));
 	sx_sqlsink_stage.finish(&h.s);
-	/* x: only nulls when SQLite's table is made: no declared type */
-	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"i\" REAL,\n  \"x\"\n);\n"
+	/* x: only nulls when SQLite's table is made: no declared type; i was
+	 * made by its first value (SQLite's INTEGER affinity keeps the REAL) */
+	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"i\" INTEGER,\n  \"x\"\n);\n"
 		   "BEGIN;\nINSERT INTO \"t\" (\"i\",\"x\") VALUES\n(1,NULL),\n(2.5,NULL);\nCOMMIT;\n");
 	sk_close(&h);
+}
+END_TEST
+
+/* Issue 12, item 1: types and columns came from "the first non-null values
+ * of the batch", so {"v":1},{"v":"n/a"} made a text column in one batch and
+ * an integer column plus a data error in two, and {"a":1},{"a":2,"b":3}
+ * made column b in one batch and was refused in two.  Now the same records
+ * give the same verdicts and the same DDL (CREATE, ADD, widening) however
+ * they are cut: --batch 1, 2, 3, 500, and a quiet tick after every record.
+ * (A loop test: _i is the dialect.) */
+static char *ddl_only(const char *sql)
+{
+	char *out = calloc(strlen(sql) + 1, 1);
+	ck_assert_ptr_nonnull(out);
+	size_t n = 0;
+	int keep = 0;
+	for (const char *p = sql; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		/* statements start at a line's beginning: DDL, or a row/INSERT/COPY */
+		if (!strncmp(p, "CREATE", 6) || !strncmp(p, "ALTER", 5) || !strncmp(p, "IF ", 3) ||
+		    !strncmp(p, "DO ", 3))
+			keep = 1;
+		else if (!strncmp(p, "INSERT", 6) || !strncmp(p, "BEGIN", 5) || !strncmp(p, "COMMIT", 6) ||
+			 !strncmp(p, "GO", 2) || p[0] == '(' || !strncmp(p, "SET ", 4))
+			keep = 0;
+		if (keep) {
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+	}
+	return out;
+}
+
+START_TEST(test_defect_batch_dependent_types)
+{
+	static const char *const lines[] = {
+		"{\"v\":1,\"a\":1,\"z\":null}",
+		"{\"v\":\"n/a\",\"a\":2,\"b\":3}",
+		"{\"v\":2.5,\"n\":null,\"a\":3,\"z\":1.5}",
+		"{\"v\":7,\"ts\":\"2026-01-01T00:00:00Z\",\"a\":4}",
+		"{\"ts\":\"soon\",\"n\":\"text\",\"a\":5}",
+		"{\"n\":1,\"b\":4.5,\"a\":6}",
+		"{\"big\":1e400,\"a\":7}",
+		"{\"c\":true,\"a\":8}",
+	};
+	static const enum sx_sql_dialect dialects[] = { SX_SQL_SQLITE, SX_SQL_POSTGRES, SX_SQL_TSQL };
+	static const struct { long batch; int tick; } cuts[] = { { 500, 0 }, { 1, 0 }, { 2, 0 }, { 3, 0 }, { 500, 1 } };
+	const size_t nlines = sizeof lines / sizeof *lines;
+	char want_verdicts[16] = "", *want_ddl = NULL;
+	for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+		struct sk h;
+		struct sx_sqlsink_cfg c = cfg("t");
+		c.dialect = dialects[_i];
+		c.create = 1;
+		c.batch = cuts[k].batch;
+		sk_open(&h, &c);
+		char verdicts[16] = "";
+		for (size_t i = 0; i < nlines; i++) {
+			verdicts[i] = sk_line(&h, lines[i]) == SX_OK ? 'y' : 'n';
+			if (cuts[k].tick)
+				sx_sqlsink_stage.tick(&h.s);
+		}
+		sx_sqlsink_stage.finish(&h.s);
+		char *got = sk_out();
+		char *ddl = ddl_only(got);
+		if (k == 0) {
+			memcpy(want_verdicts, verdicts, sizeof verdicts);
+			want_ddl = ddl;
+			/* "n/a", "soon" and 1e400 do not convert: data errors */
+			ck_assert_str_eq(verdicts, "ynyynyny");
+			ck_assert_ptr_nonnull(strstr(ddl, "\"b\"") ? strstr(ddl, "\"b\"") : strstr(ddl, "[b]"));
+		} else {
+			ck_assert_msg(!strcmp(verdicts, want_verdicts), "cut %zu: verdicts %s, not %s",
+				      k, verdicts, want_verdicts);
+			ck_assert_msg(!strcmp(ddl, want_ddl), "cut %zu: DDL\n%s\nnot\n%s", k, ddl, want_ddl);
+			free(ddl);
+		}
+		free(got);
+		sk_close(&h);
+		ck_assert_int_eq(sx_out_close(&sx_stdout), 0); /* the next run makes it again */
+	}
+	free(want_ddl);
 }
 END_TEST
 
@@ -304,7 +389,7 @@ START_TEST(null_first_column_added_at_its_first_value)
 	ck_assert_int_eq(sk_line(&h, "{\"a\":4,\"n\":7}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":5,\"n\":\"x\"}"), SX_REJECT);
 	ck_assert_str_eq(h.why, "field \"n\": value is not a float (column type float, from its first "
-			 "values; only integer widens, to float)");
+			 "value; only integer widens, to float)");
 	sx_sqlsink_stage.finish(&h.s);
 	assert_sql(PG_PROLOGUE
 		   "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"a\" bigint\n);\n"
@@ -435,7 +520,7 @@ START_TEST(other_mixes_are_data_errors)
 	ck_assert_int_eq(sk_line(&h, "{\"f\":1,\"i\":1,\"b\":true,\"ts\":\"2026-01-01T00:00:00Z\"}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"i\":\"abc\"}"), SX_REJECT);
 	ck_assert_str_eq(h.why, "field \"i\": value is not an integer (column type integer, from its "
-			 "first values; only integer widens, to float)");
+			 "first value; only integer widens, to float)");
 	ck_assert_int_eq(sk_line(&h, "{\"i\":\"2.5\"}"), SX_REJECT);
 	ck_assert_int_eq(sk_line(&h, "{\"b\":2}"), SX_REJECT);
 	ck_assert_int_eq(sk_line(&h, "{\"ts\":\"soon\"}"), SX_REJECT);
@@ -485,7 +570,8 @@ END_TEST
 
 /* An existing table (no --create): values are written as they are, but
  * T-SQL types each VALUES column by precedence over all its rows, so
- * (N'abc'),(3) fails: one batch writes a column's values as one kind. */
+ * (N'abc'),(3) fails: one batch writes a column's values as one kind (the
+ * widest of that batch's). */
 START_TEST(tsql_values_one_kind_per_column)
 {
 	struct sk h;
@@ -502,7 +588,7 @@ START_TEST(tsql_values_one_kind_per_column)
 	assert_sql("SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\n"
 		   "BEGIN TRANSACTION;\nINSERT INTO [t] ([a],[b]) VALUES\n(1,1),\n(2,2);\n"
 		   "INSERT INTO [t] ([a],[b]) VALUES\n(N'3',2.5E0),\n(N'abc',4E0);\n"
-		   "INSERT INTO [t] ([a],[b]) VALUES\n(N'5',N'true');\n"
+		   "INSERT INTO [t] ([a],[b]) VALUES\n(5,1);\n"
 		   "COMMIT TRANSACTION;\nGO\n");
 	sk_close(&h);
 }
@@ -583,22 +669,24 @@ END_TEST
 
 /* ---- columns: unknown fields, --evolve, --columns ---- */
 
-START_TEST(unknown_field_after_first_batch_is_rejected)
+/* Without --create or --evolve the table exists already: every field names
+ * a column from its first appearance, whichever batch it comes in (the rows
+ * before it are written first, so every row names the same columns however
+ * the input is cut), and the database says whether the table has it. */
+START_TEST(fields_name_columns_of_an_existing_table)
 {
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
 	c.batch = 2;
 	sk_open(&h, &c);
-	/* within the first batch, new fields still make columns */
 	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":\"x\"}"), SX_OK);
-	ck_assert_int_eq(sk_line(&h, "{\"a\":3,\"c\":\"late\"}"), SX_REJECT);
-	ck_assert_str_eq(h.why, "field \"c\" is not a column of the table "
-			 "(--evolve adds new columns, --columns ignores other fields)");
+	ck_assert_int_eq(sk_line(&h, "{\"a\":3,\"c\":null}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":4}"), SX_OK);
 	sx_sqlsink_stage.finish(&h.s);
-	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\",\"b\") VALUES\n(1,NULL),\n(2,'x');\n"
-		   "INSERT INTO \"t\" (\"a\",\"b\") VALUES\n(4,NULL);\nCOMMIT;\n");
+	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\n"
+		   "INSERT INTO \"t\" (\"a\",\"b\") VALUES\n(2,'x');\n"
+		   "INSERT INTO \"t\" (\"a\",\"b\",\"c\") VALUES\n(3,NULL,NULL),\n(4,NULL,NULL);\nCOMMIT;\n");
 	sk_close(&h);
 }
 END_TEST
@@ -625,11 +713,11 @@ START_TEST(evolve_alters_the_table)
 }
 END_TEST
 
-/* --evolve on PostgreSQL and T-SQL makes sure the first batch's columns
+/* --evolve on PostgreSQL and T-SQL makes sure the first record's columns
  * exist too (a rerun may bring a field the table lacks): guarded ADD after
  * CREATE; without --create, a null-only column waits for its first value;
  * a key column is never added. */
-START_TEST(evolve_adds_the_first_batch_columns)
+START_TEST(evolve_adds_the_first_record_columns)
 {
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
@@ -893,7 +981,8 @@ Suite *sx_sqlsink_suite(void)
 	tcase_add_test(tc, tick_commits_a_partial_batch);
 	tcase_add_test(tc, waiting_rows_land_within_the_flush_interval);
 	tcase_add_test(tc, finish_writes_the_rest);
-	tcase_add_test(tc, create_types_from_the_first_batch);
+	tcase_add_test(tc, create_types_from_the_first_value);
+	tcase_add_loop_test(tc, test_defect_batch_dependent_types, 0, 3);
 	tcase_add_test(tc, null_first_column_added_at_its_first_value);
 	tcase_add_test(tc, null_first_column_tsql);
 	tcase_add_test(tc, rows_of_nulls_only);
@@ -904,9 +993,9 @@ Suite *sx_sqlsink_suite(void)
 	tcase_add_test(tc, upsert_collapses_duplicates_last_wins);
 	tcase_add_test(tc, upsert_keys_compare_as_sql_values);
 	tcase_add_test(tc, missing_or_null_key_is_rejected);
-	tcase_add_test(tc, unknown_field_after_first_batch_is_rejected);
+	tcase_add_test(tc, fields_name_columns_of_an_existing_table);
 	tcase_add_test(tc, evolve_alters_the_table);
-	tcase_add_test(tc, evolve_adds_the_first_batch_columns);
+	tcase_add_test(tc, evolve_adds_the_first_record_columns);
 	tcase_add_test(tc, columns_ignore_other_fields);
 	tcase_add_test(tc, init_rejects_bad_lists);
 	tcase_add_test(tc, copy_blocks_end_at_commits);
