@@ -4,8 +4,11 @@
 #include "sx_err.h"
 
 #include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
 {
@@ -20,16 +23,69 @@ static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
 	return e;
 }
 
+/* Why entry I of a checkpoint is not valid (written into WHY), or 0 when it
+ * is.  Every field sx_ckpt_save writes must be there with its type: a
+ * checkpoint is only ever written whole by this code, so anything else is
+ * damage (or a hand edit gone wrong), and trusting it could skip records. */
+static int bad_entry(json_t *f, const struct sx_ckpt *c, char *why, size_t n)
+{
+	static const char *const nums[] = { "dev", "ino", "size", "offset", "line" };
+	if (!json_is_object(f))
+		return snprintf(why, n, "not an object"), 1;
+	const char *path = json_string_value(json_object_get(f, "path"));
+	if (!path || path[0] != '/')
+		return snprintf(why, n, "\"path\" is not an absolute path"), 1;
+	for (size_t k = 0; k < sizeof nums / sizeof *nums; k++) {
+		json_t *v = json_object_get(f, nums[k]);
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return snprintf(why, n, "\"%s\" is not a non-negative integer", nums[k]), 1;
+	}
+	if (!json_is_boolean(json_object_get(f, "done")))
+		return snprintf(why, n, "\"done\" is not true or false"), 1;
+	json_t *tr = json_object_get(f, "tail_rejected");
+	if (tr && !json_is_boolean(tr))
+		return snprintf(why, n, "\"tail_rejected\" is not true or false"), 1;
+	const char *key;
+	json_t *v;
+	json_object_foreach(f, key, v) {
+		static const char *const known[] = { "path", "dev", "ino", "size", "offset", "line",
+						     "done", "tail_rejected" };
+		size_t k = 0;
+		while (k < sizeof known / sizeof *known && strcmp(key, known[k]))
+			k++;
+		if (k == sizeof known / sizeof *known)
+			return snprintf(why, n, "unknown field \"%s\"", key), 1;
+	}
+	/* every line counted holds one byte at least (its line end) */
+	if (json_integer_value(json_object_get(f, "line")) > json_integer_value(json_object_get(f, "offset")))
+		return snprintf(why, n, "\"line\" is beyond \"offset\""), 1;
+	if (sx_strmap_find(&((struct sx_ckpt *)c)->idx, path, strlen(path)) != SX_STRMAP_NONE)
+		return snprintf(why, n, "%s is listed twice", path), 1;
+	return 0;
+}
+
 static uint64_t u64(json_t *o, const char *k)
 {
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v) : 0;
+	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
 void sx_ckpt_init_memory(struct sx_ckpt *c)
 {
 	memset(c, 0, sizeof *c);
 	sx_strmap_init(&c->idx, 0);
+}
+
+/* The checkpoint's folder must exist and be writable, or every run would
+ * emit its records and fail only when it tries to record them. */
+static int check_writable_dir(const char *file)
+{
+	char *copy = sx_xstrdup(file);
+	const char *dir = dirname(copy);
+	int rc = 0;
+	if (access(dir, W_OK) < 0)
+		rc = sx_error("--checkpoint %s: cannot write in %s:", file, dir);
+	free(copy);
+	return rc;
 }
 
 int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
@@ -40,23 +96,44 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 	char *data;
 	size_t len;
 	int r = sx_commit_load(file, &data, &len);
-	if (r <= 0)
+	if (r < 0)
 		return r;
+	if (check_writable_dir(file) < 0) {
+		if (r > 0)
+			free(data);
+		return -1;
+	}
+	if (r == 0)
+		return 0;
 	json_error_t err;
-	json_t *root = json_loadb(data, len, 0, &err);
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 	free(data);
+	char why[300];
 	json_t *files = json_object_get(root, "files");
-	if (!json_is_array(files)) {
+	json_t *version = json_object_get(root, "version");
+	if (!root)
+		snprintf(why, sizeof why, "line %d: %s", err.line, err.text);
+	else if (!json_is_array(files))
+		snprintf(why, sizeof why, "no \"files\" array");
+	else if (!json_is_integer(version) || json_integer_value(version) != 1)
+		snprintf(why, sizeof why, "\"version\" is not 1");
+	else if (json_object_size(root) != 2)
+		snprintf(why, sizeof why, "unknown fields beside \"version\" and \"files\"");
+	else
+		why[0] = '\0';
+	if (why[0]) {
 		json_decref(root);
-		return sx_error("%s: not a checkpoint file (%s)", file, root ? "no \"files\" array" : err.text);
+		return sx_error("%s: not a valid checkpoint file (%s)", file, why);
 	}
 	size_t i;
 	json_t *f;
 	json_array_foreach(files, i, f) {
-		const char *path = json_string_value(json_object_get(f, "path"));
-		if (!path || sx_ckpt_find(c, path))
-			continue;
-		struct sx_ckpt_entry *e = add(c, path);
+		if (bad_entry(f, c, why, sizeof why)) {
+			json_decref(root);
+			sx_ckpt_free(c);
+			return sx_error("%s: not a valid checkpoint file (files[%zu]: %s)", file, i, why);
+		}
+		struct sx_ckpt_entry *e = add(c, json_string_value(json_object_get(f, "path")));
 		e->dev = u64(f, "dev");
 		e->ino = u64(f, "ino");
 		e->size = u64(f, "size");

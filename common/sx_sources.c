@@ -5,10 +5,12 @@
 #include "sx_in.h"
 #include "sx_out.h"
 #include "sx_run.h"
+#include "sx_time.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -36,7 +38,9 @@ struct src {
 	struct sx_ingest *g;
 	long ck;                   /* index of its checkpoint entry, -1 = none */
 	struct sx_ckpt *ckpt;
+	uint64_t skip_to;          /* where the checkpoint said to resume */
 	int64_t poll_us;
+	int64_t settle_us;         /* batch with --checkpoint: hold back a young tail */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -157,6 +161,25 @@ static void save_checkpoint(struct sx_ckpt *ckpt)
 		sx_exit(SX_EXIT_FAIL);
 }
 
+/* Batch runs with --checkpoint (at the EOF of a file): a last line without
+ * a line end, or a gzip stream not finished yet, in a file modified less than
+ * --settle ago is being written: "no data now" leaves it unread and
+ * unrecorded, for the run after the writer is done (a cron job over a
+ * landing folder must not ingest half a line, then fail for ever on the
+ * whole line).  Once the file is older, it is read as it is. */
+static int young_tail_at_eof(struct sx_in *in, void *arg)
+{
+	const struct src *s = arg;
+	/* (JSON is handed out in pieces, never held here: it is resumed by the
+	 * offsets where its records end, so a value completed later is read on) */
+	int partial = in->pos < in->end || (in->gzip && !in->gz_between);
+	struct stat st;
+	if (!partial || fstat(in->fd, &st) < 0)
+		return 0;
+	sx_time_t mtime = (sx_time_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
+	return sx_time_now() - mtime < s->settle_us ? 2 : 0;
+}
+
 /* Open S and decide where to resume.  1 = opened, 0 = nothing new / not
  * there yet (following), -1 = error (reported). */
 static int open_src(struct src *s, int following)
@@ -192,6 +215,11 @@ static int open_src(struct src *s, int following)
 	}
 	s->open = 1;
 	s->reopen = s->rotated = 0;
+	s->skip_to = skip_to;
+	if (!following && s->ck >= 0 && s->settle_us > 0) {
+		s->in.at_eof = young_tail_at_eof;
+		s->in.at_eof_arg = s;
+	}
 	sx_ingest_set_progress(s->g, on_progress, s);
 	sx_ingest_begin(s->g, &s->in, s->name, skip_to);
 	if (s->ck >= 0 && skip_to && s->ckpt->e[s->ck].tail_rejected)
@@ -229,24 +257,73 @@ static void abandon_src(struct src *s)
 	s->open = 0;
 }
 
-/* Read one whole (non-followed) source: 0, or -1 if it failed (reported). */
-static int ingest_src(struct src *s)
+/* At the end of what S holds now: did it end before the offset the
+ * checkpoint resumes at?  Then it is not the data that was ingested (it was
+ * truncated, and maybe written again since, or the checkpoint is wrong about
+ * it), and nothing of it was emitted: every record was before the offset. */
+static int short_of_checkpoint(const struct src *s)
 {
-	int r = open_src(s, 0);
-	if (r <= 0)
-		return r;
-	if (sx_ingest_pump(s->g) < 0) {
+	return s->skip_to > s->in.offset + (s->in.end - s->in.pos);
+}
+
+/* Forget what the checkpoint says about S (see short_of_checkpoint). */
+static void forget_offset(struct src *s)
+{
+	struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
+	sx_warn("%s: ends at byte %" PRIu64 ", before the %" PRIu64 " bytes the checkpoint records as "
+		"ingested: truncated or rewritten since; reading it from the start",
+		s->name, s->in.offset + (s->in.end - s->in.pos), s->skip_to);
+	e->size = e->offset = e->line = 0;
+	e->done = e->tail_rejected = 0;
+}
+
+/* Read one whole (non-followed) source: 0, or -1 if it failed (reported);
+ * *OPEN_FAILED tells an input that could not be opened from one that failed
+ * while it was read. */
+static int ingest_src(struct src *s, int *open_failed)
+{
+	*open_failed = 0;
+	int r;
+	for (;;) {
+		r = open_src(s, 0);
+		if (r <= 0) {
+			*open_failed = r < 0;
+			return r;
+		}
+		r = sx_ingest_pump(s->g);
+		if (r == -1) {
+			abandon_src(s);
+			return -1;
+		}
+		if (!short_of_checkpoint(s))
+			break;
+		abandon_src(s); /* nothing of it was emitted */
+		forget_offset(s);
+	}
+	if (r == SX_IN_AGAIN) {
+		/* young_tail_at_eof: the unfinished end of a young file waits */
+		if (s->in.pos == s->in.end)
+			sx_warn("%s: the gzip data is not complete yet and the file changed less than "
+				"--settle ago; its end is left for the next run", s->name);
+		else
+			sx_warn("%s:%" PRIu64 ": the last line has no line end yet and the file changed "
+				"less than --settle ago; left for the next run", s->name, s->in.lineno + 1);
 		abandon_src(s);
-		return -1;
+		return 0;
 	}
 	return close_src(s, 1);
 }
 
-/* Batch: a source that fails ends the run (exit 1, checkpoint unchanged). */
-static void ingest_whole(struct src *s)
+/* Batch: a source that fails while it is read ends the run (exit 1,
+ * checkpoint unchanged); one that cannot be opened is reported and the run
+ * goes on with the others, as cat(1) does (exit 1 at the end).  Returns 1
+ * for that, else 0. */
+static int ingest_whole(struct src *s)
 {
-	if (ingest_src(s) < 0)
+	int open_failed;
+	if (ingest_src(s, &open_failed) < 0 && !open_failed)
 		sx_exit(SX_EXIT_FAIL);
+	return open_failed;
 }
 
 static int follow_at_eof(struct sx_in *in, void *arg)
@@ -287,6 +364,7 @@ static void init_src(struct src *s, const char *name, struct sx_ingest *g, const
 	s->ck = -1;
 	s->ckpt = cfg->ckpt;
 	s->poll_us = cfg->poll_us;
+	s->settle_us = cfg->follow || cfg->watch ? 0 : cfg->settle_us;
 }
 
 static void free_src(struct src *s)
@@ -298,7 +376,7 @@ static void free_src(struct src *s)
 /* A batch --glob that matches no file: an empty landing folder is no error
  * (a warning, exit 0), but a folder that is not there is (exit 1): a typo or
  * a share that is not mounted must not pass for "nothing new". */
-static void glob_matched_nothing(const char *pattern)
+static int glob_matched_nothing(const char *pattern)
 {
 	/* the folder part: up to the last '/' before the first wildcard */
 	size_t magic = strcspn(pattern, "*?[");
@@ -310,17 +388,21 @@ static void glob_matched_nothing(const char *pattern)
 	if (stat(dir, &st) < 0) {
 		sx_error("--glob '%s': %s:", pattern, dir);
 		free(dir);
-		sx_exit(SX_EXIT_FAIL);
+		return -1;
 	}
 	free(dir);
 	sx_warn("--glob '%s': no files match", pattern);
+	return 0;
 }
 
-/* Batch: every operand, folder and glob match once, in order. */
+/* Batch: every operand, folder and glob match once, in order.  Inputs that
+ * cannot be opened are reported and skipped: the others are read and
+ * recorded in the checkpoint, and the exit status is 1. */
 static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
 {
 	struct sx_ingest *g = sx_ingest_new(icfg);
 	struct src s;
+	int failed = 0;
 	static char *stdin_only[] = { "-" };
 	char **ops = cfg->noperands ? cfg->operands : stdin_only;
 	int nops = cfg->noperands || cfg->glob ? cfg->noperands : 1;
@@ -330,34 +412,34 @@ static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 			size_t n;
 			char **list = sx_sources_list_dir(ops[i], &n);
 			if (!list && n == 0 && errno && access(ops[i], R_OK) < 0)
-				sx_exit(SX_EXIT_FAIL);
+				failed = 1; /* reported */
 			for (size_t k = 0; k < n; k++) {
 				init_src(&s, list[k], g, cfg);
-				ingest_whole(&s);
+				failed |= ingest_whole(&s);
 				free_src(&s);
 			}
 			sx_sources_free_list(list, n);
 			continue;
 		}
 		init_src(&s, ops[i], g, cfg);
-		ingest_whole(&s);
+		failed |= ingest_whole(&s);
 		free_src(&s);
 	}
 	if (cfg->glob) {
 		size_t n;
 		char **list = sx_sources_glob(cfg->glob, &n);
-		if (n == 0)
-			glob_matched_nothing(cfg->glob);
+		if (n == 0 && glob_matched_nothing(cfg->glob) < 0)
+			failed = 1;
 		for (size_t k = 0; k < n; k++) {
 			init_src(&s, list[k], g, cfg);
-			ingest_whole(&s);
+			failed |= ingest_whole(&s);
 			free_src(&s);
 		}
 		sx_sources_free_list(list, n);
 	}
 	sx_ingest_free(g);
 	save_checkpoint(cfg->ckpt);
-	return 0;
+	return failed ? SX_EXIT_FAIL : 0;
 }
 
 /* A file seen in a watched folder or glob (the value of `watched`, keyed by
@@ -408,7 +490,8 @@ static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_
 		struct sx_sources_cfg c = *cfg;
 		c.ckpt = ckpt;
 		init_src(&s, list[k], g, &c);
-		if (ingest_src(&s) < 0)
+		int open_failed;
+		if (ingest_src(&s, &open_failed) < 0)
 			w->failed = 1;
 		free_src(&s);
 	}
@@ -470,6 +553,11 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 			int r = sx_ingest_pump(s->g);
 			if (r == -1)
 				sx_exit(SX_EXIT_FAIL);
+			if (s->ck >= 0 && short_of_checkpoint(s)) {
+				abandon_src(s); /* reopened at the next poll */
+				forget_offset(s);
+				continue;
+			}
 			if (r == 0) {
 				int again = s->reopen;
 				if (close_src(s, !again || !s->abs) < 0)

@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "sx_checkpoint.h"
 #include "sx_err.h"
 #include "testutil.h"
@@ -161,6 +162,25 @@ START_TEST(track_resets_a_different_file)
 }
 END_TEST
 
+/* Load FILE holding TEXT: must fail with "FILE: not a valid checkpoint
+ * file (WHY)", before any entry is kept. */
+static void assert_rejected(const char *file, const char *text, const char *why)
+{
+	tu_write_file(file, text, strlen(text));
+	struct sx_ckpt c;
+	int saved = tu_capture_stderr("err.txt");
+	int r = sx_ckpt_load(&c, file, 0);
+	tu_restore_stderr(saved);
+	ck_assert_msg(r == -1, "'%s' loaded", text);
+	ck_assert_uint_eq(c.n, 0);
+	sx_ckpt_free(&c);
+	char *err = tu_slurp("err.txt");
+	char want[1000];
+	snprintf(want, sizeof want, "sx-ingest: %s: not a valid checkpoint file (%s)\n", file, why);
+	ck_assert_msg(strcmp(err, want) == 0, "'%s': got %s", text, err);
+	free(err);
+}
+
 START_TEST(corrupt_files_are_errors)
 {
 	sx_set_progname("sx-ingest");
@@ -179,19 +199,66 @@ START_TEST(corrupt_files_are_errors)
 		sx_ckpt_free(&c);
 		char *err = tu_slurp("err.txt");
 		char want[700];
-		snprintf(want, sizeof want, "sx-ingest: %s: not a checkpoint file (", file);
+		snprintf(want, sizeof want, "sx-ingest: %s: not a valid checkpoint file (", file);
 		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got %s", err);
 		free(err);
 	}
-	/* entries without a path are ignored; bad numbers read as 0 */
-	const char *odd = "{\"version\":1,\"files\":[{\"nopath\":1},{\"path\":\"/p\",\"offset\":-5,\"ino\":\"7\"}]}";
-	tu_write_file(file, odd, strlen(odd));
+}
+END_TEST
+
+/* Issue 12, item 11: entries were taken on trust (no path: ignored; a bad
+ * number: 0), so a damaged checkpoint silently skipped or re-emitted data. */
+START_TEST(test_defect_damaged_checkpoint_is_trusted)
+{
+	sx_set_progname("sx-ingest");
+	char file[600];
+	snprintf(file, sizeof file, "%s", tu_path("bad.ckpt"));
+#define ENTRY(extra) "{\"version\":1,\"files\":[{\"path\":\"/a\",\"dev\":1,\"ino\":2,\"size\":9," \
+		     "\"offset\":9,\"line\":2,\"done\":true},{\"path\":\"/b\"" extra "}]}"
+#define FULL ",\"dev\":1,\"ino\":3,\"size\":0,\"offset\":5,\"line\":1,\"done\":false"
+	assert_rejected(file, ENTRY(FULL ",\"x\":1"), "files[1]: unknown field \"x\"");
+	assert_rejected(file, ENTRY(",\"dev\":1,\"ino\":3,\"size\":0,\"line\":1,\"done\":false"),
+			"files[1]: \"offset\" is not a non-negative integer");
+	assert_rejected(file, ENTRY(",\"dev\":1,\"ino\":3,\"size\":0,\"offset\":-5,\"line\":1,\"done\":false"),
+			"files[1]: \"offset\" is not a non-negative integer");
+	assert_rejected(file, ENTRY(",\"dev\":1,\"ino\":\"3\",\"size\":0,\"offset\":5,\"line\":1,\"done\":false"),
+			"files[1]: \"ino\" is not a non-negative integer");
+	assert_rejected(file, ENTRY(",\"dev\":1,\"ino\":3,\"size\":0,\"offset\":5,\"line\":1,\"done\":1"),
+			"files[1]: \"done\" is not true or false");
+	assert_rejected(file, ENTRY(FULL ",\"tail_rejected\":\"yes\""),
+			"files[1]: \"tail_rejected\" is not true or false");
+	assert_rejected(file, ENTRY(",\"dev\":1,\"ino\":3,\"size\":0,\"offset\":5,\"line\":6,\"done\":false"),
+			"files[1]: \"line\" is beyond \"offset\"");
+	assert_rejected(file, "{\"version\":1,\"files\":[{\"nopath\":1}]}",
+			"files[0]: \"path\" is not an absolute path");
+	assert_rejected(file, "{\"version\":1,\"files\":[7]}", "files[0]: not an object");
+	assert_rejected(file, "{\"version\":1,\"files\":[{\"path\":\"rel\"" FULL "}]}",
+			"files[0]: \"path\" is not an absolute path");
+	assert_rejected(file, "{\"version\":1,\"files\":[{\"path\":\"/a\"" FULL "},{\"path\":\"/a\"" FULL "}]}",
+			"files[1]: /a is listed twice");
+	assert_rejected(file, "{\"version\":2,\"files\":[]}", "\"version\" is not 1");
+	assert_rejected(file, "{\"version\":1,\"files\":[],\"more\":0}",
+			"unknown fields beside \"version\" and \"files\"");
+	assert_rejected(file, "{\"version\":1,\"version\":1,\"files\":[]}",
+			"line 1: duplicate object key near '\"version\"'");
+	/* a torn write (cut short): the JSON parser says where */
+	const char *whole = ENTRY(FULL);
+	char cut[400];
+	snprintf(cut, sizeof cut, "%.*s", (int)(strlen(whole) - 20), whole);
+	tu_write_file(file, cut, strlen(cut));
 	struct sx_ckpt c;
-	ck_assert_int_eq(sx_ckpt_load(&c, file, 0), 0);
-	ck_assert_uint_eq(c.n, 1);
-	ck_assert_uint_eq(c.e[0].offset, 0);
-	ck_assert_uint_eq(c.e[0].ino, 0);
+	int saved = tu_capture_stderr("err.txt");
+	ck_assert_int_eq(sx_ckpt_load(&c, file, 0), -1);
+	tu_restore_stderr(saved);
 	sx_ckpt_free(&c);
+	/* the same entries whole load */
+	tu_write_file(file, whole, strlen(whole));
+	ck_assert_int_eq(sx_ckpt_load(&c, file, 0), 0);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_uint_eq(sx_ckpt_find(&c, "/b")->offset, 5);
+	sx_ckpt_free(&c);
+#undef ENTRY
+#undef FULL
 }
 END_TEST
 
@@ -214,8 +281,22 @@ START_TEST(defer_and_no_file)
 	/* an unwritable place is an error */
 	char nodir[600];
 	snprintf(nodir, sizeof nodir, "%s", tu_path("nodir/x.ckpt"));
-	ck_assert_int_eq(sx_ckpt_load(&c, nodir, 0), 0);
 	int saved = tu_capture_stderr("err.txt");
+	ck_assert_int_eq(sx_ckpt_load(&c, nodir, 0), -1);
+	tu_restore_stderr(saved);
+	char *err = tu_slurp("err.txt");
+	ck_assert_ptr_nonnull(strstr(err, "cannot write in"));
+	free(err);
+	sx_ckpt_free(&c);
+	/* ... and so is a failing write (the folder went away since) */
+	char gone[600];
+	snprintf(gone, sizeof gone, "%s", tu_path("gone"));
+	ck_assert_int_eq(mkdir(gone, 0755), 0);
+	char inside[700];
+	snprintf(inside, sizeof inside, "%s/x.ckpt", gone);
+	ck_assert_int_eq(sx_ckpt_load(&c, inside, 0), 0);
+	ck_assert_int_eq(rmdir(gone), 0);
+	saved = tu_capture_stderr("err.txt");
 	ck_assert_int_eq(sx_ckpt_save(&c), -1);
 	tu_restore_stderr(saved);
 	sx_ckpt_free(&c);
@@ -233,6 +314,7 @@ Suite *sx_checkpoint_suite(void)
 	tcase_add_test(tc, resume_decisions);
 	tcase_add_test(tc, track_resets_a_different_file);
 	tcase_add_test(tc, corrupt_files_are_errors);
+	tcase_add_test(tc, test_defect_damaged_checkpoint_is_trusted);
 	tcase_add_test(tc, defer_and_no_file);
 	suite_add_tcase(s, tc);
 	return s;
