@@ -185,6 +185,27 @@ struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const s
 	return e;
 }
 
+size_t sx_ckpt_prune(struct sx_ckpt *c, int (*gone)(struct sx_ckpt_entry *e, void *arg), void *arg)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (gone(&c->e[i], arg)) {
+			free(c->e[i].path);
+			continue;
+		}
+		c->e[kept++] = c->e[i];
+	}
+	size_t dropped = c->n - kept;
+	if (dropped) {
+		/* entry numbers are the index's: rebuild it */
+		sx_strmap_free(&c->idx);
+		for (size_t i = 0; i < kept; i++)
+			sx_strmap_put(&c->idx, c->e[i].path, strlen(c->e[i].path), NULL);
+		c->n = kept;
+	}
+	return dropped;
+}
+
 int sx_ckpt_save(struct sx_ckpt *c)
 {
 	if (!c->file)

@@ -24,6 +24,9 @@ struct sx_ckpt_entry {
 	 * (just before `offset`) was rejected as a data error, not emitted: if
 	 * the line is completed later, the completed record is ingested then. */
 	int tail_rejected;
+	/* In memory only: the file was found missing at a prune pass. */
+	int gone;
+	int64_t gone_since;       /* monotonic time it was first found missing */
 };
 
 struct sx_ckpt {
@@ -46,6 +49,12 @@ int sx_ckpt_resume(struct sx_ckpt *c, const char *path, const struct stat *st, u
 /* The entry for PATH, created (with this identity) or reset if the file is
  * not the one recorded. */
 struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const struct stat *st);
+/* Drop the entries for which GONE(entry, ARG) returns 1 (files that no
+ * longer exist), so that a checkpoint over a landing folder whose files are
+ * removed once read stays the size of the folder, not of its history.  The
+ * entries kept keep their order; entry pointers and numbers taken before are
+ * invalid after (find them again).  Returns how many were dropped. */
+size_t sx_ckpt_prune(struct sx_ckpt *c, int (*gone)(struct sx_ckpt_entry *e, void *arg), void *arg);
 /* Write it out atomically; 0 or -1 (reported). */
 int sx_ckpt_save(struct sx_ckpt *c);
 void sx_ckpt_free(struct sx_ckpt *c);

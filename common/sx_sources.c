@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -395,6 +396,55 @@ static int glob_matched_nothing(const char *pattern)
 	return 0;
 }
 
+/* Forgetting files that are gone: how long one must have been missing, and
+ * the followed files (never forgotten: a rotated file comes back). */
+struct prune_ctx {
+	int64_t now, grace;
+	const struct src *fol;
+	int nfol;
+};
+
+/* sx_ckpt_prune's test: the file was deleted (or moved away) at least
+ * GRACE ago.  Its folder must still be there: a share that is not mounted
+ * is not every file deleted.  A file put back later is read as a new one. */
+static int file_gone(struct sx_ckpt_entry *e, void *arg)
+{
+	const struct prune_ctx *p = arg;
+	struct stat st;
+	if (lstat(e->path, &st) == 0 || errno != ENOENT) {
+		e->gone = 0;
+		return 0;
+	}
+	for (int i = 0; i < p->nfol; i++)
+		if (p->fol[i].abs && !strcmp(p->fol[i].abs, e->path))
+			return 0;
+	char *copy = sx_xstrdup(e->path);
+	int folder = stat(dirname(copy), &st) == 0;
+	free(copy);
+	if (!folder)
+		return 0;
+	if (!e->gone) {
+		e->gone = 1;
+		e->gone_since = p->now;
+	}
+	return p->now - e->gone_since >= p->grace;
+}
+
+/* Drop the checkpoint entries of files gone for GRACE; FOL[i].ck are found
+ * again (entry numbers change). */
+static void prune_checkpoint(struct sx_ckpt *ckpt, int64_t grace, struct src *fol, int nfol)
+{
+	struct prune_ctx p = { sx_mono_now(), grace, fol, nfol };
+	if (!ckpt || !sx_ckpt_prune(ckpt, file_gone, &p))
+		return;
+	for (int i = 0; i < nfol; i++) {
+		if (fol[i].ck < 0)
+			continue;
+		struct sx_ckpt_entry *e = sx_ckpt_find(ckpt, fol[i].abs);
+		fol[i].ck = e ? e - ckpt->e : -1;
+	}
+}
+
 /* Batch: every operand, folder and glob match once, in order.  Inputs that
  * cannot be opened are reported and skipped: the others are read and
  * recorded in the checkpoint, and the exit status is 1. */
@@ -438,6 +488,7 @@ static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 		sx_sources_free_list(list, n);
 	}
 	sx_ingest_free(g);
+	prune_checkpoint(cfg->ckpt, 0, NULL, 0);
 	save_checkpoint(cfg->ckpt);
 	return failed ? SX_EXIT_FAIL : 0;
 }
@@ -450,6 +501,7 @@ struct watched {
 	int64_t size, mtime_ns;   /* as last seen */
 	int64_t since;            /* monotonic time it was first seen so */
 	int failed;               /* reading it failed as it is: wait for a change */
+	uint64_t round;           /* the last poll round that listed it */
 };
 
 /* One poll of a watched folder or glob: each listed file that is complete
@@ -457,8 +509,8 @@ struct watched {
  * over one poll at least) and has data not ingested yet is read from where
  * CKPT says it was left.  A file that cannot be read is reported and waited
  * on until it changes; the watcher goes on with the others. */
-static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_ckpt *ckpt,
-		       struct sx_ingest *g, const struct sx_sources_cfg *cfg)
+static void watch_poll(char **list, size_t n, struct sx_strmap *seen, uint64_t round,
+		       struct sx_ckpt *ckpt, struct sx_ingest *g, const struct sx_sources_cfg *cfg)
 {
 	for (size_t k = 0; k < n && !stop_signal; k++) {
 		struct stat st;
@@ -471,6 +523,7 @@ static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_
 		int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 		if (fresh)
 			w->abs = absolute_path(list[k]);
+		w->round = round;
 		if (fresh || w->dev != (uint64_t)st.st_dev || w->ino != (uint64_t)st.st_ino ||
 		    w->size != (int64_t)st.st_size || w->mtime_ns != mt) {
 			w->dev = (uint64_t)st.st_dev;
@@ -495,6 +548,33 @@ static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_
 			w->failed = 1;
 		free_src(&s);
 	}
+}
+
+/* Forget the files that the poll ROUND did not list (deleted or moved
+ * away), so that a long run over a busy folder keeps only what is there.
+ * One that comes back is new: it waits for --settle again. */
+static void forget_unlisted(struct sx_strmap *seen, uint64_t round)
+{
+	size_t n = sx_strmap_count(seen), keep = 0;
+	for (size_t i = 0; i < n; i++)
+		keep += ((struct watched *)sx_strmap_value(seen, i))->round == round;
+	if (keep == n)
+		return;
+	struct sx_strmap kept;
+	sx_strmap_init(&kept, sizeof(struct watched));
+	for (size_t i = 0; i < n; i++) {
+		struct watched *w = sx_strmap_value(seen, i);
+		if (w->round != round) {
+			free(w->abs);
+			continue;
+		}
+		size_t len;
+		const char *key = sx_strmap_key(seen, i, &len);
+		size_t id = sx_strmap_put(&kept, key, len, NULL);
+		memcpy(sx_strmap_value(&kept, id), w, sizeof *w);
+	}
+	sx_strmap_free(seen);
+	*seen = kept;
 }
 
 static void free_watched(struct sx_strmap *seen)
@@ -533,6 +613,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 	struct sx_strmap seen;
 	sx_strmap_init(&seen, sizeof(struct watched));
 	int64_t last_save = sx_mono_now();
+	uint64_t round = 0;
 	while (!stop_signal) {
 		/* Followed files: read what is there, rotation and truncation included. */
 		for (int i = 0; i < nfol && !stop_signal; i++) {
@@ -581,6 +662,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 		}
 		/* Watched folders and globs: each new file once it is complete. */
 		if (cfg->watch) {
+			round++;
 			for (int d = 0; d <= ndirs && !stop_signal; d++) {
 				size_t n;
 				char **list;
@@ -590,14 +672,20 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 					list = sx_sources_glob(cfg->glob, &n);
 				else
 					break;
-				watch_poll(list, n, &seen, wckpt, batch, cfg);
+				watch_poll(list, n, &seen, round, wckpt, batch, cfg);
 				sx_sources_free_list(list, n);
 			}
+			if (!stop_signal)
+				forget_unlisted(&seen, round);
 		}
 		if (nlive == 0 && !cfg->watch)
 			break;
 		sx_out_flush(&sx_stdout);
-		if (cfg->ckpt && sx_mono_now() - last_save >= 1000000) {
+		if (sx_mono_now() - last_save >= 1000000) {
+			/* (without --checkpoint, the bookkeeping in memory is pruned
+			 * the same way) */
+			if (cfg->watch)
+				prune_checkpoint(wckpt, cfg->settle_us, fol, nfol);
 			save_checkpoint(cfg->ckpt);
 			last_save = sx_mono_now();
 		}

@@ -262,6 +262,44 @@ START_TEST(test_defect_damaged_checkpoint_is_trusted)
 }
 END_TEST
 
+static int path_has_odd_number(struct sx_ckpt_entry *e, void *arg)
+{
+	(*(int *)arg)++;
+	return (atoi(strrchr(e->path, '/') + 1) & 1) == 1;
+}
+
+/* Issue 12, item 5: entries for deleted files were kept for ever; prune
+ * drops some and leaves the others findable, in order, growable. */
+START_TEST(test_defect_checkpoint_grows_without_bound)
+{
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, tu_path("p.ckpt"), 0), 0);
+	char name[32];
+	for (int i = 0; i < 50; i++) {
+		snprintf(name, sizeof name, "/l/%d", i);
+		struct stat s = fake_stat(1, (uint64_t)(100 + i), 10);
+		sx_ckpt_track(&c, name, &s)->offset = (uint64_t)i;
+	}
+	int calls = 0;
+	ck_assert_uint_eq(sx_ckpt_prune(&c, path_has_odd_number, &calls), 25);
+	ck_assert_int_eq(calls, 50);
+	ck_assert_uint_eq(c.n, 25);
+	ck_assert_ptr_null(sx_ckpt_find(&c, "/l/7"));
+	ck_assert_uint_eq(sx_ckpt_find(&c, "/l/48")->offset, 48);
+	ck_assert_str_eq(c.e[3].path, "/l/6");
+	/* a new entry after a prune is found under its own number */
+	struct stat s = fake_stat(1, 999, 1);
+	sx_ckpt_track(&c, "/l/new", &s)->offset = 5;
+	ck_assert_uint_eq(sx_ckpt_find(&c, "/l/new") - c.e, 25);
+	ck_assert_uint_eq(sx_ckpt_find(&c, "/l/new")->offset, 5);
+	/* nothing to drop: nothing changes */
+	calls = 0;
+	ck_assert_uint_eq(sx_ckpt_prune(&c, path_has_odd_number, &calls), 0);
+	ck_assert_uint_eq(c.n, 26);
+	sx_ckpt_free(&c);
+}
+END_TEST
+
 START_TEST(defer_and_no_file)
 {
 	char file[600], pend[700];
@@ -316,6 +354,7 @@ Suite *sx_checkpoint_suite(void)
 	tcase_add_test(tc, corrupt_files_are_errors);
 	tcase_add_test(tc, test_defect_damaged_checkpoint_is_trusted);
 	tcase_add_test(tc, defer_and_no_file);
+	tcase_add_test(tc, test_defect_checkpoint_grows_without_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }
