@@ -3,6 +3,8 @@
 #include "sx_commit.h"
 #include "sx_err.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -45,11 +47,19 @@ static int bad_entry(json_t *f, const struct sx_ckpt *c, char *why, size_t n)
 	json_t *tr = json_object_get(f, "tail_rejected");
 	if (tr && !json_is_boolean(tr))
 		return snprintf(why, n, "\"tail_rejected\" is not true or false"), 1;
+	json_t *fl = json_object_get(f, "fp_len"), *fp = json_object_get(f, "fp");
+	const char *hex = json_string_value(fp);
+	if (fl && (!json_is_integer(fl) || json_integer_value(fl) <= 0))
+		return snprintf(why, n, "\"fp_len\" is not a positive integer"), 1;
+	if (fp && (!hex || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16))
+		return snprintf(why, n, "\"fp\" is not 16 hexadecimal digits"), 1;
+	if (!fl != !fp)
+		return snprintf(why, n, "\"fp_len\" and \"fp\" go together"), 1;
 	const char *key;
 	json_t *v;
 	json_object_foreach(f, key, v) {
 		static const char *const known[] = { "path", "dev", "ino", "size", "offset", "line",
-						     "done", "tail_rejected" };
+						     "done", "tail_rejected", "fp_len", "fp" };
 		size_t k = 0;
 		while (k < sizeof known / sizeof *known && strcmp(key, known[k]))
 			k++;
@@ -141,6 +151,11 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 		e->line = u64(f, "line");
 		e->done = json_is_true(json_object_get(f, "done"));
 		e->tail_rejected = json_is_true(json_object_get(f, "tail_rejected"));
+		const char *hex = json_string_value(json_object_get(f, "fp"));
+		if (hex) {
+			e->fp_len = u64(f, "fp_len");
+			e->fp = strtoull(hex, NULL, 16);
+		}
 	}
 	json_decref(root);
 	return 0;
@@ -180,9 +195,33 @@ struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const s
 		e->ino = (uint64_t)st->st_ino;
 		e->size = e->offset = e->line = 0;
 		e->tail_rejected = 0;
+		e->fp_len = e->fp = 0;
 	}
 	e->done = 0;
 	return e;
+}
+
+int sx_ckpt_fingerprint(int fd, const char *name, uint64_t len, uint64_t *fp)
+{
+	enum { WINDOW = 4096 };
+	char buf[WINDOW];
+	uint64_t h = 0, at[2] = { 0, len > 2 * WINDOW ? len - WINDOW : WINDOW };
+	for (int w = 0; w < 2 && at[w] < len; w++) {
+		size_t want = len - at[w] < WINDOW ? (size_t)(len - at[w]) : WINDOW, got = 0;
+		while (got < want) {
+			ssize_t r = pread(fd, buf + got, want - got, (off_t)(at[w] + got));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return sx_error("%s: read error:", name);
+			if (r == 0)
+				break; /* shorter than LEN now: hashed as it is, so it differs */
+			got += (size_t)r;
+		}
+		h = sx_hash64(buf, got, h + (uint64_t)w);
+	}
+	*fp = h ^ len;
+	return 0;
 }
 
 size_t sx_ckpt_prune(struct sx_ckpt *c, int (*gone)(struct sx_ckpt_entry *e, void *arg), void *arg)
@@ -219,6 +258,12 @@ int sx_ckpt_save(struct sx_ckpt *c)
 				      "line", (json_int_t)e->line, "done", e->done);
 		if (o && e->tail_rejected)
 			json_object_set_new(o, "tail_rejected", json_true());
+		if (o && e->fp_len) {
+			char hex[17];
+			snprintf(hex, sizeof hex, "%016" PRIx64, e->fp);
+			json_object_set_new(o, "fp_len", json_integer((json_int_t)e->fp_len));
+			json_object_set_new(o, "fp", json_string(hex));
+		}
 		if (!o || json_array_append_new(files, o) < 0)
 			sx_die(SX_EXIT_FAIL, "out of memory");
 	}

@@ -5,7 +5,11 @@
  * An entry per file, keyed by its absolute path and identified by device and
  * inode (so a rotated or replaced file starts over); `offset` is just past
  * the last record emitted (decompressed bytes for gzip), `size` the file's
- * size when it was last read to the end.  Saved as one JSON document through
+ * size when it was last read to the end, and `fp` a fingerprint of its first
+ * `fp_len` bytes when it was last opened, so that a file truncated and
+ * written again in place (same inode, maybe longer than before) is told from
+ * one that grew.  The whole file is checked at load: a damaged checkpoint is
+ * an error, never taken in part.  Saved as one JSON document through
  * sx_commit_write (atomic; FILE.pending with --defer-commit).
  */
 #ifndef SX_CHECKPOINT_H
@@ -24,6 +28,7 @@ struct sx_ckpt_entry {
 	 * (just before `offset`) was rejected as a data error, not emitted: if
 	 * the line is completed later, the completed record is ingested then. */
 	int tail_rejected;
+	uint64_t fp_len, fp;      /* sx_ckpt_fingerprint of the first fp_len bytes (0: none) */
 	/* In memory only: the file was found missing at a prune pass. */
 	int gone;
 	int64_t gone_since;       /* monotonic time it was first found missing */
@@ -49,6 +54,11 @@ int sx_ckpt_resume(struct sx_ckpt *c, const char *path, const struct stat *st, u
 /* The entry for PATH, created (with this identity) or reset if the file is
  * not the one recorded. */
 struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const struct stat *st);
+/* A fingerprint of the first LEN bytes of the regular file open as FD (a
+ * hash of their first and last 4 KiB: what was read before is still there
+ * when a file grows, and rarely when it was rewritten).  0, or -1 after
+ * reporting a read error of NAME. */
+int sx_ckpt_fingerprint(int fd, const char *name, uint64_t len, uint64_t *fp);
 /* Drop the entries for which GONE(entry, ARG) returns 1 (files that no
  * longer exist), so that a checkpoint over a landing folder whose files are
  * removed once read stays the size of the folder, not of its history.  The

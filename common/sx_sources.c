@@ -181,6 +181,29 @@ static int young_tail_at_eof(struct sx_in *in, void *arg)
 	return sx_time_now() - mtime < s->settle_us ? 2 : 0;
 }
 
+/* Is S's checkpoint entry about another content under the same inode (the
+ * file was truncated and written again in place since: its first bytes are
+ * not the ones read before)?  Then it is forgotten, and the file read from
+ * the start.  -1 on a read error (reported). */
+static int check_fingerprint(struct src *s, const struct stat *st)
+{
+	struct sx_ckpt_entry *e = sx_ckpt_find(s->ckpt, s->abs);
+	if (!e || !e->fp_len || e->dev != (uint64_t)st->st_dev || e->ino != (uint64_t)st->st_ino)
+		return 0;
+	uint64_t fp = 0;
+	if ((uint64_t)st->st_size >= e->fp_len && sx_ckpt_fingerprint(s->in.fd, s->name, e->fp_len, &fp) < 0)
+		return -1;
+	if ((uint64_t)st->st_size >= e->fp_len && fp == e->fp)
+		return 0;
+	if (e->offset)
+		sx_warn("%s: its first %" PRIu64 " bytes are not the ones read before (truncated and "
+			"written again?); reading it from the start", s->name, e->fp_len);
+	e->size = e->offset = e->line = 0;
+	e->done = e->tail_rejected = 0;
+	e->fp_len = 0;
+	return 0;
+}
+
 /* Open S and decide where to resume.  1 = opened, 0 = nothing new / not
  * there yet (following), -1 = error (reported). */
 static int open_src(struct src *s, int following)
@@ -208,11 +231,23 @@ static int open_src(struct src *s, int following)
 	uint64_t skip_to = 0;
 	s->ck = -1;
 	if (s->ckpt) {
+		int regular = S_ISREG(st.st_mode) && st.st_size > 0;
+		if (regular && check_fingerprint(s, &st) < 0) {
+			sx_in_close(&s->in);
+			return -1;
+		}
 		if (sx_ckpt_resume(s->ckpt, s->abs, &st, &skip_to) && !following) {
 			sx_in_close(&s->in);
 			return 0;
 		}
-		s->ck = sx_ckpt_track(s->ckpt, s->abs, &st) - s->ckpt->e;
+		struct sx_ckpt_entry *e = sx_ckpt_track(s->ckpt, s->abs, &st);
+		s->ck = e - s->ckpt->e;
+		/* what is there now: a later run checks it is still there */
+		if (regular && sx_ckpt_fingerprint(s->in.fd, s->name, (uint64_t)st.st_size, &e->fp) < 0) {
+			sx_in_close(&s->in);
+			return -1;
+		}
+		e->fp_len = regular ? (uint64_t)st.st_size : 0;
 	}
 	s->open = 1;
 	s->reopen = s->rotated = 0;
@@ -657,6 +692,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 					struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
 					e->offset = e->line = 0; /* a new file under this name */
 					e->tail_rejected = 0;
+					e->fp_len = 0; /* (truncation is expected here: no warning) */
 				}
 			}
 		}

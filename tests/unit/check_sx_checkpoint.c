@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "sx_checkpoint.h"
 #include "sx_err.h"
@@ -300,6 +301,81 @@ START_TEST(test_defect_checkpoint_grows_without_bound)
 }
 END_TEST
 
+/* Issue 12, item 11: a file truncated and written again in place was taken
+ * for one that grew.  The fingerprint of its first bytes tells them apart;
+ * it round-trips through the file, and is checked at load. */
+START_TEST(test_defect_rewritten_file_taken_for_grown)
+{
+	sx_set_progname("sx-ingest");
+	char data[20000];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (char)('a' + i % 26);
+	char src[600];
+	snprintf(src, sizeof src, "%s", tu_path("src.txt"));
+	tu_write_file(src, data, sizeof data);
+	int fd = open(src, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	uint64_t lens[] = { 1, 100, 4096, 5000, 8192, 8193, 19999 };
+	for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
+		uint64_t a, b;
+		ck_assert_int_eq(sx_ckpt_fingerprint(fd, src, lens[k], &a), 0);
+		ck_assert_int_eq(sx_ckpt_fingerprint(fd, src, lens[k], &b), 0);
+		ck_assert_uint_eq(a, b);
+		/* one byte changed in the first or the last 4 KiB of LEN: another one */
+		uint64_t at[] = { 0, lens[k] - 1 };
+		for (int w = 0; w < 2; w++) {
+			data[at[w]] ^= 1;
+			tu_write_file(src, data, sizeof data);
+			ck_assert_int_eq(sx_ckpt_fingerprint(fd, src, lens[k], &b), 0);
+			ck_assert_msg(a != b, "len %d, byte %d", (int)lens[k], (int)at[w]);
+			data[at[w]] ^= 1;
+			tu_write_file(src, data, sizeof data);
+		}
+		/* bytes after LEN do not count: the file grew */
+		data[lens[k]] ^= 1;
+		tu_write_file(src, data, sizeof data);
+		ck_assert_int_eq(sx_ckpt_fingerprint(fd, src, lens[k], &b), 0);
+		ck_assert_uint_eq(a, b);
+		data[lens[k]] ^= 1;
+		tu_write_file(src, data, sizeof data);
+	}
+	/* the file cut shorter than LEN: another fingerprint */
+	uint64_t a, b;
+	ck_assert_int_eq(sx_ckpt_fingerprint(fd, src, 10000, &a), 0);
+	tu_write_file(src, data, 9000);
+	ck_assert_int_eq(sx_ckpt_fingerprint(fd, src, 10000, &b), 0);
+	ck_assert_uint_ne(a, b);
+	close(fd);
+
+	char file[600];
+	snprintf(file, sizeof file, "%s", tu_path("fp.ckpt"));
+	struct sx_ckpt c;
+	ck_assert_int_eq(sx_ckpt_load(&c, file, 0), 0);
+	struct stat st = fake_stat(1, 2, 3);
+	struct sx_ckpt_entry *e = sx_ckpt_track(&c, "/f", &st);
+	e->fp_len = 10000;
+	e->fp = UINT64_C(0xfedcba9876543210);
+	ck_assert_int_eq(sx_ckpt_save(&c), 0);
+	sx_ckpt_free(&c);
+	ck_assert_int_eq(sx_ckpt_load(&c, file, 0), 0);
+	ck_assert_uint_eq(sx_ckpt_find(&c, "/f")->fp_len, 10000);
+	ck_assert_uint_eq(sx_ckpt_find(&c, "/f")->fp, UINT64_C(0xfedcba9876543210));
+	/* a new identity forgets it */
+	struct stat other = fake_stat(1, 3, 3);
+	ck_assert_uint_eq(sx_ckpt_track(&c, "/f", &other)->fp_len, 0);
+	sx_ckpt_free(&c);
+#define E(x) "{\"version\":1,\"files\":[{\"path\":\"/a\",\"dev\":1,\"ino\":2,\"size\":9," \
+	     "\"offset\":9,\"line\":2,\"done\":true" x "}]}"
+	assert_rejected(file, E(",\"fp_len\":9,\"fp\":\"12\""), "files[0]: \"fp\" is not 16 hexadecimal digits");
+	assert_rejected(file, E(",\"fp_len\":9,\"fp\":\"0123456789ABCDEF\""),
+			"files[0]: \"fp\" is not 16 hexadecimal digits");
+	assert_rejected(file, E(",\"fp_len\":0,\"fp\":\"0123456789abcdef\""),
+			"files[0]: \"fp_len\" is not a positive integer");
+	assert_rejected(file, E(",\"fp_len\":9"), "files[0]: \"fp_len\" and \"fp\" go together");
+#undef E
+}
+END_TEST
+
 START_TEST(defer_and_no_file)
 {
 	char file[600], pend[700];
@@ -355,6 +431,7 @@ Suite *sx_checkpoint_suite(void)
 	tcase_add_test(tc, test_defect_damaged_checkpoint_is_trusted);
 	tcase_add_test(tc, defer_and_no_file);
 	tcase_add_test(tc, test_defect_checkpoint_grows_without_bound);
+	tcase_add_test(tc, test_defect_rewritten_file_taken_for_grown);
 	suite_add_tcase(s, tc);
 	return s;
 }
