@@ -4,12 +4,14 @@
 #include "sx_err.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
@@ -82,7 +84,26 @@ static uint64_t u64(json_t *o, const char *k)
 void sx_ckpt_init_memory(struct sx_ckpt *c)
 {
 	memset(c, 0, sizeof *c);
+	c->lock_fd = -1;
 	sx_strmap_init(&c->idx, 0);
+}
+
+/* Own FILE for this run (see sx_ckpt_load); 0 or -1 (reported). */
+static int lock_checkpoint(struct sx_ckpt *c, const char *file)
+{
+	size_t n = strlen(file) + sizeof ".lock";
+	char *lock = sx_xmalloc(n);
+	snprintf(lock, n, "%s.lock", file);
+	int rc = 0;
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (c->lock_fd < 0)
+		rc = sx_error("%s:", lock);
+	else if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		rc = errno == EWOULDBLOCK
+		     ? sx_error("--checkpoint %s: another run is using it (%s is locked)", file, lock)
+		     : sx_error("%s: cannot lock:", lock);
+	free(lock);
+	return rc;
 }
 
 /* The checkpoint's folder must exist and be writable, or every run would
@@ -105,16 +126,12 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 	c->defer = defer;
 	char *data;
 	size_t len;
-	int r = sx_commit_load(file, &data, &len);
-	if (r < 0)
-		return r;
-	if (check_writable_dir(file) < 0) {
-		if (r > 0)
-			free(data);
+	/* owned before it is read: two runs must not both finish a commit */
+	if (check_writable_dir(file) < 0 || lock_checkpoint(c, file) < 0)
 		return -1;
-	}
-	if (r == 0)
-		return 0;
+	int r = sx_commit_load(file, &data, &len);
+	if (r <= 0)
+		return r;
 	json_error_t err;
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 	free(data);
@@ -290,5 +307,8 @@ void sx_ckpt_free(struct sx_ckpt *c)
 	free(c->e);
 	c->e = NULL;
 	c->n = c->cap = 0;
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
 	sx_strmap_free(&c->idx);
 }

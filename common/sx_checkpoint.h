@@ -40,9 +40,13 @@ struct sx_ckpt {
 	struct sx_ckpt_entry *e;
 	size_t n, cap;
 	struct sx_strmap idx;     /* path -> entry number */
+	int lock_fd;              /* FILE.lock, locked while this run owns FILE; -1: none */
 };
 
-/* Load FILE (a missing file is an empty checkpoint); 0 or -1 (reported). */
+/* Load FILE (a missing file is an empty checkpoint); 0 or -1 (reported).
+ * FILE.lock is locked (flock) until sx_ckpt_free or exit: a second run on
+ * the same checkpoint (an overlapping cron job) is an error, not a second
+ * copy of the records and a checkpoint written by two. */
 int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer);
 /* An empty checkpoint kept in memory (--watch without --checkpoint). */
 void sx_ckpt_init_memory(struct sx_ckpt *c);

@@ -473,8 +473,8 @@ static void prune_checkpoint(struct sx_ckpt *ckpt, int64_t grace, struct src *fo
 	if (!ckpt || !sx_ckpt_prune(ckpt, file_gone, &p))
 		return;
 	for (int i = 0; i < nfol; i++) {
-		if (fol[i].ck < 0)
-			continue;
+		if (fol[i].ck < 0 || !fol[i].abs)
+			continue; /* (a source done with has no name left) */
 		struct sx_ckpt_entry *e = sx_ckpt_find(ckpt, fol[i].abs);
 		fol[i].ck = e ? e - ckpt->e : -1;
 	}

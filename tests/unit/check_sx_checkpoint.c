@@ -376,6 +376,31 @@ START_TEST(test_defect_rewritten_file_taken_for_grown)
 }
 END_TEST
 
+/* Two runs on one checkpoint (an overlapping cron job) emitted the same
+ * records twice and wrote the checkpoint together: the second is refused. */
+START_TEST(test_defect_checkpoint_shared_by_two_runs)
+{
+	sx_set_progname("sx-ingest");
+	char file[600];
+	snprintf(file, sizeof file, "%s", tu_path("l.ckpt"));
+	struct sx_ckpt a, b;
+	ck_assert_int_eq(sx_ckpt_load(&a, file, 0), 0);
+	int saved = tu_capture_stderr("err.txt");
+	ck_assert_int_eq(sx_ckpt_load(&b, file, 0), -1);
+	tu_restore_stderr(saved);
+	sx_ckpt_free(&b);
+	char *err = tu_slurp("err.txt");
+	char want[1400];
+	snprintf(want, sizeof want, "sx-ingest: --checkpoint %s: another run is using it (%s.lock is locked)\n",
+		 file, file);
+	ck_assert_str_eq(err, want);
+	free(err);
+	sx_ckpt_free(&a);
+	ck_assert_int_eq(sx_ckpt_load(&b, file, 0), 0);
+	sx_ckpt_free(&b);
+}
+END_TEST
+
 START_TEST(defer_and_no_file)
 {
 	char file[600], pend[700];
@@ -409,6 +434,9 @@ START_TEST(defer_and_no_file)
 	char inside[700];
 	snprintf(inside, sizeof inside, "%s/x.ckpt", gone);
 	ck_assert_int_eq(sx_ckpt_load(&c, inside, 0), 0);
+	char lock[800];
+	snprintf(lock, sizeof lock, "%s.lock", inside);
+	ck_assert_int_eq(unlink(lock), 0);
 	ck_assert_int_eq(rmdir(gone), 0);
 	saved = tu_capture_stderr("err.txt");
 	ck_assert_int_eq(sx_ckpt_save(&c), -1);
@@ -432,6 +460,7 @@ Suite *sx_checkpoint_suite(void)
 	tcase_add_test(tc, defer_and_no_file);
 	tcase_add_test(tc, test_defect_checkpoint_grows_without_bound);
 	tcase_add_test(tc, test_defect_rewritten_file_taken_for_grown);
+	tcase_add_test(tc, test_defect_checkpoint_shared_by_two_runs);
 	suite_add_tcase(s, tc);
 	return s;
 }
