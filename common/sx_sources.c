@@ -302,15 +302,19 @@ static int short_of_checkpoint(const struct src *s)
 	return s->skip_to > s->in.offset + (s->in.end - s->in.pos);
 }
 
-/* Forget what the checkpoint says about S (see short_of_checkpoint). */
+/* Stop reading S (nothing of it was emitted) and forget what the checkpoint
+ * says about it (see short_of_checkpoint): it is read again from the start
+ * when it is opened next. */
 static void forget_offset(struct src *s)
 {
 	struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
 	sx_warn("%s: ends at byte %" PRIu64 ", before the %" PRIu64 " bytes the checkpoint records as "
 		"ingested: truncated or rewritten since; reading it from the start",
 		s->name, s->in.offset + (s->in.end - s->in.pos), s->skip_to);
+	abandon_src(s);
 	e->size = e->offset = e->line = 0;
 	e->done = e->tail_rejected = 0;
+	e->fp_len = 0;
 }
 
 /* Read one whole (non-followed) source: 0, or -1 if it failed (reported);
@@ -333,7 +337,6 @@ static int ingest_src(struct src *s, int *open_failed)
 		}
 		if (!short_of_checkpoint(s))
 			break;
-		abandon_src(s); /* nothing of it was emitted */
 		forget_offset(s);
 	}
 	if (r == SX_IN_AGAIN) {
@@ -670,8 +673,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 			if (r == -1)
 				sx_exit(SX_EXIT_FAIL);
 			if (s->ck >= 0 && short_of_checkpoint(s)) {
-				abandon_src(s); /* reopened at the next poll */
-				forget_offset(s);
+				forget_offset(s); /* reopened at the next poll */
 				continue;
 			}
 			if (r == 0) {
