@@ -622,11 +622,22 @@ static void free_watched(struct sx_strmap *seen)
 	sx_strmap_free(seen);
 }
 
+/* Done with the live source S (read to its end, or not to be read).  Not
+ * moved out of the array: its sx_in and engine hold pointers to this slot. */
+static void drop_src(struct src *s)
+{
+	sx_ingest_free(s->g);
+	s->g = NULL;
+	free_src(s);
+	s->name = s->abs = NULL;
+	s->gone = 1;
+}
+
 /* Live: followed files and watched folders until SIGINT/SIGTERM. */
 static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
 {
 	struct src *fol = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *fol);
-	int nfol = 0, nlive;
+	int nfol = 0, nlive, failed = 0;
 	char **dirs = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *dirs);
 	int ndirs = 0;
 	for (int i = 0; i < cfg->noperands; i++) {
@@ -660,8 +671,13 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 				continue;
 			if (!s->open) {
 				int r = open_src(s, cfg->follow);
-				if (r < 0)
-					sx_exit(SX_EXIT_FAIL);
+				if (r < 0) {
+					/* cannot be opened (reported): go on with the others */
+					drop_src(s);
+					nlive--;
+					failed = 1;
+					continue;
+				}
 				if (r == 0)
 					continue;
 				if (cfg->follow && s->abs) {
@@ -682,13 +698,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 					sx_exit(SX_EXIT_FAIL);
 				if (!again && (!cfg->follow || !s->abs)) {
 					/* stdin, or a non-followed file: done with it */
-					/* Not moved out of the array: its sx_in and
-					 * engine hold pointers to this slot. */
-					sx_ingest_free(s->g);
-					s->g = NULL;
-					free_src(s);
-					s->name = s->abs = NULL;
-					s->gone = 1;
+					drop_src(s);
 					nlive--;
 				} else if (again && s->ck >= 0) {
 					struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
@@ -744,7 +754,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 	free(dirs);
 	sx_ingest_free(batch);
 	save_checkpoint(cfg->ckpt);
-	return stop_signal ? 128 + stop_signal : 0;
+	return stop_signal ? 128 + stop_signal : failed ? SX_EXIT_FAIL : 0;
 }
 
 int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
