@@ -252,7 +252,8 @@ static int open_src(struct src *s, int following)
 	s->open = 1;
 	s->reopen = s->rotated = 0;
 	s->skip_to = skip_to;
-	if (!following && s->ck >= 0 && s->settle_us > 0) {
+	if (!following && s->ck >= 0 && s->settle_us > 0 && S_ISREG(st.st_mode)) {
+		/* (a pipe's bytes cannot be read again: never held back) */
 		s->in.at_eof = young_tail_at_eof;
 		s->in.at_eof_arg = s;
 	}
