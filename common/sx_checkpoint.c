@@ -27,10 +27,12 @@ static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
 	return e;
 }
 
-/* Why entry I of a checkpoint is not valid (written into WHY), or 0 when it
- * is.  Every field sx_ckpt_save writes must be there with its type: a
- * checkpoint is only ever written whole by this code, so anything else is
- * damage (or a hand edit gone wrong), and trusting it could skip records. */
+/* 1 with the reason in WHY when the checkpoint entry F is not valid (C:
+ * the entries before it), else 0.  Every field sx_ckpt_save writes must be
+ * there with its type (the fingerprint may be missing: older checkpoints
+ * have none): a checkpoint is only ever written whole by this code, so
+ * anything else is damage (or a hand edit gone wrong), and trusting it could
+ * skip records. */
 static int bad_entry(json_t *f, const struct sx_ckpt *c, char *why, size_t n)
 {
 	static const char *const nums[] = { "dev", "ino", "size", "offset", "line" };
@@ -71,7 +73,7 @@ static int bad_entry(json_t *f, const struct sx_ckpt *c, char *why, size_t n)
 	/* every line counted holds one byte at least (its line end) */
 	if (json_integer_value(json_object_get(f, "line")) > json_integer_value(json_object_get(f, "offset")))
 		return snprintf(why, n, "\"line\" is beyond \"offset\""), 1;
-	if (sx_strmap_find(&((struct sx_ckpt *)c)->idx, path, strlen(path)) != SX_STRMAP_NONE)
+	if (sx_strmap_find(&c->idx, path, strlen(path)) != SX_STRMAP_NONE)
 		return snprintf(why, n, "%s is listed twice", path), 1;
 	return 0;
 }
