@@ -9,8 +9,10 @@
  * `fp_len` bytes when it was last opened, so that a file truncated and
  * written again in place (same inode, maybe longer than before) is told from
  * one that grew.  The whole file is checked at load: a damaged checkpoint is
- * an error, never taken in part.  Saved as one JSON document through
- * sx_commit_write (atomic; FILE.pending with --defer-commit).
+ * an error, never taken in part.  A run owns its checkpoint (FILE.lock is
+ * locked from load to exit).  Entries of files that are gone can be pruned.
+ * Saved as one JSON document through sx_commit_write (atomic; FILE.pending
+ * with --defer-commit).
  */
 #ifndef SX_CHECKPOINT_H
 #define SX_CHECKPOINT_H
