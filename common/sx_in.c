@@ -266,7 +266,6 @@ static int start(struct sx_in *in)
 		if (r == 0)
 			break;
 		have += (size_t)r;
-		in->end = have; /* buffered, for an at_eof hook that looks */
 	}
 	memcpy(head, in->buf, have < 3 ? have : 3);
 	if (have >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
