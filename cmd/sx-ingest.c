@@ -39,7 +39,9 @@ static const char usage[] =
 	"      --follow              keep reading the FILEs as they grow, like tail -F\n"
 	"      --glob PATTERN        ingest the files matching PATTERN, in name order\n"
 	"      --watch               keep watching DIR operands and --glob for new files\n"
-	"      --settle DUR          --watch reads a file once unchanged this long (default 1s)\n"
+	"      --settle DUR          --watch reads a file once unchanged this long; with\n"
+	"                            --checkpoint, an unterminated last line waits until\n"
+	"                            the file is this old (default 1s)\n"
 	"      --poll DUR            how often --follow/--watch look for data (default 250ms)\n"
 	"      --checkpoint FILE     remember what was emitted; a rerun continues from there\n"
 	"      --defer-commit        stage the checkpoint in FILE.pending until --commit\n"
@@ -273,8 +275,8 @@ int main(int argc, char **argv)
 		sx_usage_error("--shard-key needs --shard I/N");
 	if (cli.defer_commit && !checkpoint)
 		sx_usage_error("--defer-commit needs --checkpoint FILE");
-	if (settle_given && !src.watch)
-		sx_usage_error("--settle needs --watch");
+	if (settle_given && !src.watch && !checkpoint)
+		sx_usage_error("--settle needs --watch or --checkpoint");
 	if (poll_given && !src.watch && !src.follow)
 		sx_usage_error("--poll needs --follow or --watch");
 	if (cfg.no_header && cfg.ncolumns)

@@ -3,9 +3,16 @@
 #include "sx_commit.h"
 #include "sx_err.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
 {
@@ -20,16 +27,98 @@ static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
 	return e;
 }
 
+/* 1 with the reason in WHY when the checkpoint entry F is not valid (C:
+ * the entries before it), else 0.  Every field sx_ckpt_save writes must be
+ * there with its type (the fingerprint may be missing: older checkpoints
+ * have none): a checkpoint is only ever written whole by this code, so
+ * anything else is damage (or a hand edit gone wrong), and trusting it could
+ * skip records. */
+static int bad_entry(json_t *f, const struct sx_ckpt *c, char *why, size_t n)
+{
+	static const char *const nums[] = { "dev", "ino", "size", "offset", "line" };
+	if (!json_is_object(f))
+		return snprintf(why, n, "not an object"), 1;
+	const char *path = json_string_value(json_object_get(f, "path"));
+	if (!path || path[0] != '/')
+		return snprintf(why, n, "\"path\" is not an absolute path"), 1;
+	for (size_t k = 0; k < sizeof nums / sizeof *nums; k++) {
+		json_t *v = json_object_get(f, nums[k]);
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return snprintf(why, n, "\"%s\" is not a non-negative integer", nums[k]), 1;
+	}
+	if (!json_is_boolean(json_object_get(f, "done")))
+		return snprintf(why, n, "\"done\" is not true or false"), 1;
+	json_t *tr = json_object_get(f, "tail_rejected");
+	if (tr && !json_is_boolean(tr))
+		return snprintf(why, n, "\"tail_rejected\" is not true or false"), 1;
+	json_t *fl = json_object_get(f, "fp_len"), *fp = json_object_get(f, "fp");
+	const char *hex = json_string_value(fp);
+	if (fl && (!json_is_integer(fl) || json_integer_value(fl) <= 0))
+		return snprintf(why, n, "\"fp_len\" is not a positive integer"), 1;
+	if (fp && (!hex || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16))
+		return snprintf(why, n, "\"fp\" is not 16 hexadecimal digits"), 1;
+	if (!fl != !fp)
+		return snprintf(why, n, "\"fp_len\" and \"fp\" go together"), 1;
+	const char *key;
+	json_t *v;
+	json_object_foreach(f, key, v) {
+		static const char *const known[] = { "path", "dev", "ino", "size", "offset", "line",
+						     "done", "tail_rejected", "fp_len", "fp" };
+		size_t k = 0;
+		while (k < sizeof known / sizeof *known && strcmp(key, known[k]))
+			k++;
+		if (k == sizeof known / sizeof *known)
+			return snprintf(why, n, "unknown field \"%s\"", key), 1;
+	}
+	/* every line counted holds one byte at least (its line end) */
+	if (json_integer_value(json_object_get(f, "line")) > json_integer_value(json_object_get(f, "offset")))
+		return snprintf(why, n, "\"line\" is beyond \"offset\""), 1;
+	if (sx_strmap_find(&c->idx, path, strlen(path)) != SX_STRMAP_NONE)
+		return snprintf(why, n, "%s is listed twice", path), 1;
+	return 0;
+}
+
 static uint64_t u64(json_t *o, const char *k)
 {
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v) : 0;
+	return (uint64_t)json_integer_value(json_object_get(o, k));
 }
 
 void sx_ckpt_init_memory(struct sx_ckpt *c)
 {
 	memset(c, 0, sizeof *c);
+	c->lock_fd = -1;
 	sx_strmap_init(&c->idx, 0);
+}
+
+/* Own FILE for this run (see sx_ckpt_load); 0 or -1 (reported). */
+static int lock_checkpoint(struct sx_ckpt *c, const char *file)
+{
+	size_t n = strlen(file) + sizeof ".lock";
+	char *lock = sx_xmalloc(n);
+	snprintf(lock, n, "%s.lock", file);
+	int rc = 0;
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (c->lock_fd < 0)
+		rc = sx_error("%s:", lock);
+	else if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		rc = errno == EWOULDBLOCK
+		     ? sx_error("--checkpoint %s: another run is using it (%s is locked)", file, lock)
+		     : sx_error("%s: cannot lock:", lock);
+	free(lock);
+	return rc;
+}
+
+/* The checkpoint's folder must exist and be writable, or every run would
+ * emit its records and fail only when it tries to record them. */
+static int check_writable_dir(const char *file)
+{
+	char *copy = sx_xstrdup(file);
+	const char *dir = dirname(copy);
+	int rc = 0;
+	if (access(dir, W_OK) < 0)
+		rc = sx_error("--checkpoint %s: cannot write in %s:", file, dir);
+	free(copy);
+	return rc;
 }
 
 int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
@@ -39,24 +128,41 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 	c->defer = defer;
 	char *data;
 	size_t len;
+	/* owned before it is read: two runs must not both finish a commit */
+	if (check_writable_dir(file) < 0 || lock_checkpoint(c, file) < 0)
+		return -1;
 	int r = sx_commit_load(file, &data, &len);
 	if (r <= 0)
 		return r;
 	json_error_t err;
-	json_t *root = json_loadb(data, len, 0, &err);
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 	free(data);
+	char why[300];
 	json_t *files = json_object_get(root, "files");
-	if (!json_is_array(files)) {
+	json_t *version = json_object_get(root, "version");
+	if (!root)
+		snprintf(why, sizeof why, "line %d: %s", err.line, err.text);
+	else if (!json_is_array(files))
+		snprintf(why, sizeof why, "no \"files\" array");
+	else if (!json_is_integer(version) || json_integer_value(version) != 1)
+		snprintf(why, sizeof why, "\"version\" is not 1");
+	else if (json_object_size(root) != 2)
+		snprintf(why, sizeof why, "unknown fields beside \"version\" and \"files\"");
+	else
+		why[0] = '\0';
+	if (why[0]) {
 		json_decref(root);
-		return sx_error("%s: not a checkpoint file (%s)", file, root ? "no \"files\" array" : err.text);
+		return sx_error("%s: not a valid checkpoint file (%s)", file, why);
 	}
 	size_t i;
 	json_t *f;
 	json_array_foreach(files, i, f) {
-		const char *path = json_string_value(json_object_get(f, "path"));
-		if (!path || sx_ckpt_find(c, path))
-			continue;
-		struct sx_ckpt_entry *e = add(c, path);
+		if (bad_entry(f, c, why, sizeof why)) {
+			json_decref(root);
+			sx_ckpt_free(c);
+			return sx_error("%s: not a valid checkpoint file (files[%zu]: %s)", file, i, why);
+		}
+		struct sx_ckpt_entry *e = add(c, json_string_value(json_object_get(f, "path")));
 		e->dev = u64(f, "dev");
 		e->ino = u64(f, "ino");
 		e->size = u64(f, "size");
@@ -64,6 +170,11 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 		e->line = u64(f, "line");
 		e->done = json_is_true(json_object_get(f, "done"));
 		e->tail_rejected = json_is_true(json_object_get(f, "tail_rejected"));
+		const char *hex = json_string_value(json_object_get(f, "fp"));
+		if (hex) {
+			e->fp_len = u64(f, "fp_len");
+			e->fp = strtoull(hex, NULL, 16);
+		}
 	}
 	json_decref(root);
 	return 0;
@@ -103,9 +214,54 @@ struct sx_ckpt_entry *sx_ckpt_track(struct sx_ckpt *c, const char *path, const s
 		e->ino = (uint64_t)st->st_ino;
 		e->size = e->offset = e->line = 0;
 		e->tail_rejected = 0;
+		e->fp_len = e->fp = 0;
 	}
 	e->done = 0;
 	return e;
+}
+
+int sx_ckpt_fingerprint(int fd, const char *name, uint64_t len, uint64_t *fp)
+{
+	enum { WINDOW = 4096 };
+	char buf[WINDOW];
+	uint64_t h = 0, at[2] = { 0, len > 2 * WINDOW ? len - WINDOW : WINDOW };
+	for (int w = 0; w < 2 && at[w] < len; w++) {
+		size_t want = len - at[w] < WINDOW ? (size_t)(len - at[w]) : WINDOW, got = 0;
+		while (got < want) {
+			ssize_t r = pread(fd, buf + got, want - got, (off_t)(at[w] + got));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return sx_error("%s: read error:", name);
+			if (r == 0)
+				break; /* shorter than LEN now: hashed as it is, so it differs */
+			got += (size_t)r;
+		}
+		h = sx_hash64(buf, got, h + (uint64_t)w);
+	}
+	*fp = h ^ len;
+	return 0;
+}
+
+size_t sx_ckpt_prune(struct sx_ckpt *c, int (*gone)(struct sx_ckpt_entry *e, void *arg), void *arg)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (gone(&c->e[i], arg)) {
+			free(c->e[i].path);
+			continue;
+		}
+		c->e[kept++] = c->e[i];
+	}
+	size_t dropped = c->n - kept;
+	if (dropped) {
+		/* entry numbers are the index's: rebuild it */
+		sx_strmap_free(&c->idx);
+		for (size_t i = 0; i < kept; i++)
+			sx_strmap_put(&c->idx, c->e[i].path, strlen(c->e[i].path), NULL);
+		c->n = kept;
+	}
+	return dropped;
 }
 
 int sx_ckpt_save(struct sx_ckpt *c)
@@ -121,6 +277,12 @@ int sx_ckpt_save(struct sx_ckpt *c)
 				      "line", (json_int_t)e->line, "done", e->done);
 		if (o && e->tail_rejected)
 			json_object_set_new(o, "tail_rejected", json_true());
+		if (o && e->fp_len) {
+			char hex[17];
+			snprintf(hex, sizeof hex, "%016" PRIx64, e->fp);
+			json_object_set_new(o, "fp_len", json_integer((json_int_t)e->fp_len));
+			json_object_set_new(o, "fp", json_string(hex));
+		}
 		if (!o || json_array_append_new(files, o) < 0)
 			sx_die(SX_EXIT_FAIL, "out of memory");
 	}
@@ -147,5 +309,8 @@ void sx_ckpt_free(struct sx_ckpt *c)
 	free(c->e);
 	c->e = NULL;
 	c->n = c->cap = 0;
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
 	sx_strmap_free(&c->idx);
 }

@@ -5,10 +5,13 @@
 #include "sx_in.h"
 #include "sx_out.h"
 #include "sx_run.h"
+#include "sx_time.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
+#include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -36,7 +39,9 @@ struct src {
 	struct sx_ingest *g;
 	long ck;                   /* index of its checkpoint entry, -1 = none */
 	struct sx_ckpt *ckpt;
+	uint64_t skip_to;          /* where the checkpoint said to resume */
 	int64_t poll_us;
+	int64_t settle_us;         /* batch with --checkpoint: hold back a young tail */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -157,6 +162,48 @@ static void save_checkpoint(struct sx_ckpt *ckpt)
 		sx_exit(SX_EXIT_FAIL);
 }
 
+/* Batch runs with --checkpoint (at the EOF of a file): a last line without
+ * a line end, or a gzip stream not finished yet, in a file modified less than
+ * --settle ago is being written: "no data now" leaves it unread and
+ * unrecorded, for the run after the writer is done (a cron job over a
+ * landing folder must not ingest half a line, then fail for ever on the
+ * whole line).  Once the file is older, it is read as it is. */
+static int young_tail_at_eof(struct sx_in *in, void *arg)
+{
+	const struct src *s = arg;
+	/* (JSON is handed out in pieces, never held here: it is resumed by the
+	 * offsets where its records end, so a value completed later is read on) */
+	int partial = in->pos < in->end || (in->gzip && !in->gz_between);
+	struct stat st;
+	if (!partial || fstat(in->fd, &st) < 0)
+		return 0;
+	sx_time_t mtime = (sx_time_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
+	return sx_time_now() - mtime < s->settle_us ? 2 : 0;
+}
+
+/* Is S's checkpoint entry about another content under the same inode (the
+ * file was truncated and written again in place since: its first bytes are
+ * not the ones read before)?  Then it is forgotten, and the file read from
+ * the start.  -1 on a read error (reported). */
+static int check_fingerprint(struct src *s, const struct stat *st)
+{
+	struct sx_ckpt_entry *e = sx_ckpt_find(s->ckpt, s->abs);
+	if (!e || !e->fp_len || e->dev != (uint64_t)st->st_dev || e->ino != (uint64_t)st->st_ino)
+		return 0;
+	uint64_t fp = 0;
+	if ((uint64_t)st->st_size >= e->fp_len && sx_ckpt_fingerprint(s->in.fd, s->name, e->fp_len, &fp) < 0)
+		return -1;
+	if ((uint64_t)st->st_size >= e->fp_len && fp == e->fp)
+		return 0;
+	if (e->offset)
+		sx_warn("%s: its first %" PRIu64 " bytes are not the ones read before (truncated and "
+			"written again?); reading it from the start", s->name, e->fp_len);
+	e->size = e->offset = e->line = 0;
+	e->done = e->tail_rejected = 0;
+	e->fp_len = 0;
+	return 0;
+}
+
 /* Open S and decide where to resume.  1 = opened, 0 = nothing new / not
  * there yet (following), -1 = error (reported). */
 static int open_src(struct src *s, int following)
@@ -184,14 +231,32 @@ static int open_src(struct src *s, int following)
 	uint64_t skip_to = 0;
 	s->ck = -1;
 	if (s->ckpt) {
+		int regular = S_ISREG(st.st_mode) && st.st_size > 0;
+		if (regular && check_fingerprint(s, &st) < 0) {
+			sx_in_close(&s->in);
+			return -1;
+		}
 		if (sx_ckpt_resume(s->ckpt, s->abs, &st, &skip_to) && !following) {
 			sx_in_close(&s->in);
 			return 0;
 		}
-		s->ck = sx_ckpt_track(s->ckpt, s->abs, &st) - s->ckpt->e;
+		struct sx_ckpt_entry *e = sx_ckpt_track(s->ckpt, s->abs, &st);
+		s->ck = e - s->ckpt->e;
+		/* what is there now: a later run checks it is still there */
+		if (regular && sx_ckpt_fingerprint(s->in.fd, s->name, (uint64_t)st.st_size, &e->fp) < 0) {
+			sx_in_close(&s->in);
+			return -1;
+		}
+		e->fp_len = regular ? (uint64_t)st.st_size : 0;
 	}
 	s->open = 1;
 	s->reopen = s->rotated = 0;
+	s->skip_to = skip_to;
+	if (!following && s->ck >= 0 && s->settle_us > 0 && S_ISREG(st.st_mode)) {
+		/* (a pipe's bytes cannot be read again: never held back) */
+		s->in.at_eof = young_tail_at_eof;
+		s->in.at_eof_arg = s;
+	}
 	sx_ingest_set_progress(s->g, on_progress, s);
 	sx_ingest_begin(s->g, &s->in, s->name, skip_to);
 	if (s->ck >= 0 && skip_to && s->ckpt->e[s->ck].tail_rejected)
@@ -229,24 +294,76 @@ static void abandon_src(struct src *s)
 	s->open = 0;
 }
 
-/* Read one whole (non-followed) source: 0, or -1 if it failed (reported). */
-static int ingest_src(struct src *s)
+/* At the end of what S holds now: did it end before the offset the
+ * checkpoint resumes at?  Then it is not the data that was ingested (it was
+ * truncated, and maybe written again since, or the checkpoint is wrong about
+ * it), and nothing of it was emitted: every record was before the offset. */
+static int short_of_checkpoint(const struct src *s)
 {
-	int r = open_src(s, 0);
-	if (r <= 0)
-		return r;
-	if (sx_ingest_pump(s->g) < 0) {
+	return s->skip_to > s->in.offset + (s->in.end - s->in.pos);
+}
+
+/* Stop reading S (nothing of it was emitted) and forget what the checkpoint
+ * says about it (see short_of_checkpoint): it is read again from the start
+ * when it is opened next. */
+static void forget_offset(struct src *s)
+{
+	struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
+	sx_warn("%s: ends at byte %" PRIu64 ", before the %" PRIu64 " bytes the checkpoint records as "
+		"ingested: truncated or rewritten since; reading it from the start",
+		s->name, s->in.offset + (s->in.end - s->in.pos), s->skip_to);
+	abandon_src(s);
+	e->size = e->offset = e->line = 0;
+	e->done = e->tail_rejected = 0;
+	e->fp_len = 0;
+}
+
+/* Read one whole (non-followed) source: 0, or -1 if it failed (reported);
+ * *OPEN_FAILED tells an input that could not be opened from one that failed
+ * while it was read. */
+static int ingest_src(struct src *s, int *open_failed)
+{
+	*open_failed = 0;
+	int r;
+	for (;;) {
+		r = open_src(s, 0);
+		if (r <= 0) {
+			*open_failed = r < 0;
+			return r;
+		}
+		r = sx_ingest_pump(s->g);
+		if (r == -1) {
+			abandon_src(s);
+			return -1;
+		}
+		if (!short_of_checkpoint(s))
+			break;
+		forget_offset(s);
+	}
+	if (r == SX_IN_AGAIN) {
+		/* young_tail_at_eof: the unfinished end of a young file waits */
+		if (s->in.pos == s->in.end)
+			sx_warn("%s: the gzip data is not complete yet and the file changed less than "
+				"--settle ago; its end is left for the next run", s->name);
+		else
+			sx_warn("%s:%" PRIu64 ": the last line has no line end yet and the file changed "
+				"less than --settle ago; left for the next run", s->name, s->in.lineno + 1);
 		abandon_src(s);
-		return -1;
+		return 0;
 	}
 	return close_src(s, 1);
 }
 
-/* Batch: a source that fails ends the run (exit 1, checkpoint unchanged). */
-static void ingest_whole(struct src *s)
+/* Batch: a source that fails while it is read ends the run (exit 1,
+ * checkpoint unchanged); one that cannot be opened is reported and the run
+ * goes on with the others, as cat(1) does (exit 1 at the end).  Returns 1
+ * for that, else 0. */
+static int ingest_whole(struct src *s)
 {
-	if (ingest_src(s) < 0)
+	int open_failed;
+	if (ingest_src(s, &open_failed) < 0 && !open_failed)
 		sx_exit(SX_EXIT_FAIL);
+	return open_failed;
 }
 
 static int follow_at_eof(struct sx_in *in, void *arg)
@@ -287,6 +404,7 @@ static void init_src(struct src *s, const char *name, struct sx_ingest *g, const
 	s->ck = -1;
 	s->ckpt = cfg->ckpt;
 	s->poll_us = cfg->poll_us;
+	s->settle_us = cfg->follow || cfg->watch ? 0 : cfg->settle_us;
 }
 
 static void free_src(struct src *s)
@@ -298,7 +416,7 @@ static void free_src(struct src *s)
 /* A batch --glob that matches no file: an empty landing folder is no error
  * (a warning, exit 0), but a folder that is not there is (exit 1): a typo or
  * a share that is not mounted must not pass for "nothing new". */
-static void glob_matched_nothing(const char *pattern)
+static int glob_matched_nothing(const char *pattern)
 {
 	/* the folder part: up to the last '/' before the first wildcard */
 	size_t magic = strcspn(pattern, "*?[");
@@ -310,17 +428,70 @@ static void glob_matched_nothing(const char *pattern)
 	if (stat(dir, &st) < 0) {
 		sx_error("--glob '%s': %s:", pattern, dir);
 		free(dir);
-		sx_exit(SX_EXIT_FAIL);
+		return -1;
 	}
 	free(dir);
 	sx_warn("--glob '%s': no files match", pattern);
+	return 0;
 }
 
-/* Batch: every operand, folder and glob match once, in order. */
+/* Forgetting files that are gone: how long one must have been missing, and
+ * the followed files (never forgotten: a rotated file comes back). */
+struct prune_ctx {
+	int64_t now, grace;
+	const struct src *fol;
+	int nfol;
+};
+
+/* sx_ckpt_prune's test: the file was deleted (or moved away) at least
+ * GRACE ago.  Its folder must still be there: a share that is not mounted
+ * is not every file deleted.  A file put back later is read as a new one. */
+static int file_gone(struct sx_ckpt_entry *e, void *arg)
+{
+	const struct prune_ctx *p = arg;
+	struct stat st;
+	if (lstat(e->path, &st) == 0 || errno != ENOENT) {
+		e->gone = 0;
+		return 0;
+	}
+	for (int i = 0; i < p->nfol; i++)
+		if (p->fol[i].abs && !strcmp(p->fol[i].abs, e->path))
+			return 0;
+	char *copy = sx_xstrdup(e->path);
+	int folder = stat(dirname(copy), &st) == 0;
+	free(copy);
+	if (!folder)
+		return 0;
+	if (!e->gone) {
+		e->gone = 1;
+		e->gone_since = p->now;
+	}
+	return p->now - e->gone_since >= p->grace;
+}
+
+/* Drop the checkpoint entries of files gone for GRACE; FOL[i].ck are found
+ * again (entry numbers change). */
+static void prune_checkpoint(struct sx_ckpt *ckpt, int64_t grace, struct src *fol, int nfol)
+{
+	struct prune_ctx p = { sx_mono_now(), grace, fol, nfol };
+	if (!ckpt || !sx_ckpt_prune(ckpt, file_gone, &p))
+		return;
+	for (int i = 0; i < nfol; i++) {
+		if (fol[i].ck < 0 || !fol[i].abs)
+			continue; /* (a source done with has no name left) */
+		struct sx_ckpt_entry *e = sx_ckpt_find(ckpt, fol[i].abs);
+		fol[i].ck = e ? e - ckpt->e : -1;
+	}
+}
+
+/* Batch: every operand, folder and glob match once, in order.  Inputs that
+ * cannot be opened are reported and skipped: the others are read and
+ * recorded in the checkpoint, and the exit status is 1. */
 static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
 {
 	struct sx_ingest *g = sx_ingest_new(icfg);
 	struct src s;
+	int failed = 0;
 	static char *stdin_only[] = { "-" };
 	char **ops = cfg->noperands ? cfg->operands : stdin_only;
 	int nops = cfg->noperands || cfg->glob ? cfg->noperands : 1;
@@ -330,34 +501,35 @@ static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 			size_t n;
 			char **list = sx_sources_list_dir(ops[i], &n);
 			if (!list && n == 0 && errno && access(ops[i], R_OK) < 0)
-				sx_exit(SX_EXIT_FAIL);
+				failed = 1; /* reported */
 			for (size_t k = 0; k < n; k++) {
 				init_src(&s, list[k], g, cfg);
-				ingest_whole(&s);
+				failed |= ingest_whole(&s);
 				free_src(&s);
 			}
 			sx_sources_free_list(list, n);
 			continue;
 		}
 		init_src(&s, ops[i], g, cfg);
-		ingest_whole(&s);
+		failed |= ingest_whole(&s);
 		free_src(&s);
 	}
 	if (cfg->glob) {
 		size_t n;
 		char **list = sx_sources_glob(cfg->glob, &n);
-		if (n == 0)
-			glob_matched_nothing(cfg->glob);
+		if (n == 0 && glob_matched_nothing(cfg->glob) < 0)
+			failed = 1;
 		for (size_t k = 0; k < n; k++) {
 			init_src(&s, list[k], g, cfg);
-			ingest_whole(&s);
+			failed |= ingest_whole(&s);
 			free_src(&s);
 		}
 		sx_sources_free_list(list, n);
 	}
 	sx_ingest_free(g);
+	prune_checkpoint(cfg->ckpt, 0, NULL, 0);
 	save_checkpoint(cfg->ckpt);
-	return 0;
+	return failed ? SX_EXIT_FAIL : 0;
 }
 
 /* A file seen in a watched folder or glob (the value of `watched`, keyed by
@@ -368,6 +540,7 @@ struct watched {
 	int64_t size, mtime_ns;   /* as last seen */
 	int64_t since;            /* monotonic time it was first seen so */
 	int failed;               /* reading it failed as it is: wait for a change */
+	uint64_t round;           /* the last poll round that listed it */
 };
 
 /* One poll of a watched folder or glob: each listed file that is complete
@@ -375,8 +548,8 @@ struct watched {
  * over one poll at least) and has data not ingested yet is read from where
  * CKPT says it was left.  A file that cannot be read is reported and waited
  * on until it changes; the watcher goes on with the others. */
-static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_ckpt *ckpt,
-		       struct sx_ingest *g, const struct sx_sources_cfg *cfg)
+static void watch_poll(char **list, size_t n, struct sx_strmap *seen, uint64_t round,
+		       struct sx_ckpt *ckpt, struct sx_ingest *g, const struct sx_sources_cfg *cfg)
 {
 	for (size_t k = 0; k < n && !stop_signal; k++) {
 		struct stat st;
@@ -389,6 +562,7 @@ static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_
 		int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 		if (fresh)
 			w->abs = absolute_path(list[k]);
+		w->round = round;
 		if (fresh || w->dev != (uint64_t)st.st_dev || w->ino != (uint64_t)st.st_ino ||
 		    w->size != (int64_t)st.st_size || w->mtime_ns != mt) {
 			w->dev = (uint64_t)st.st_dev;
@@ -408,10 +582,38 @@ static void watch_poll(char **list, size_t n, struct sx_strmap *seen, struct sx_
 		struct sx_sources_cfg c = *cfg;
 		c.ckpt = ckpt;
 		init_src(&s, list[k], g, &c);
-		if (ingest_src(&s) < 0)
+		int open_failed;
+		if (ingest_src(&s, &open_failed) < 0)
 			w->failed = 1;
 		free_src(&s);
 	}
+}
+
+/* Forget the files that the poll ROUND did not list (deleted or moved
+ * away), so that a long run over a busy folder keeps only what is there.
+ * One that comes back is new: it waits for --settle again. */
+static void forget_unlisted(struct sx_strmap *seen, uint64_t round)
+{
+	size_t n = sx_strmap_count(seen), keep = 0;
+	for (size_t i = 0; i < n; i++)
+		keep += ((struct watched *)sx_strmap_value(seen, i))->round == round;
+	if (keep == n)
+		return;
+	struct sx_strmap kept;
+	sx_strmap_init(&kept, sizeof(struct watched));
+	for (size_t i = 0; i < n; i++) {
+		struct watched *w = sx_strmap_value(seen, i);
+		if (w->round != round) {
+			free(w->abs);
+			continue;
+		}
+		size_t len;
+		const char *key = sx_strmap_key(seen, i, &len);
+		size_t id = sx_strmap_put(&kept, key, len, NULL);
+		memcpy(sx_strmap_value(&kept, id), w, sizeof *w);
+	}
+	sx_strmap_free(seen);
+	*seen = kept;
 }
 
 static void free_watched(struct sx_strmap *seen)
@@ -421,11 +623,22 @@ static void free_watched(struct sx_strmap *seen)
 	sx_strmap_free(seen);
 }
 
+/* Done with the live source S (read to its end, or not to be read).  Not
+ * moved out of the array: its sx_in and engine hold pointers to this slot. */
+static void drop_src(struct src *s)
+{
+	sx_ingest_free(s->g);
+	s->g = NULL;
+	free_src(s);
+	s->name = s->abs = NULL;
+	s->gone = 1;
+}
+
 /* Live: followed files and watched folders until SIGINT/SIGTERM. */
 static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
 {
 	struct src *fol = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *fol);
-	int nfol = 0, nlive;
+	int nfol = 0, nlive, failed = 0;
 	char **dirs = sx_xcalloc((size_t)cfg->noperands + 1, sizeof *dirs);
 	int ndirs = 0;
 	for (int i = 0; i < cfg->noperands; i++) {
@@ -450,6 +663,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 	struct sx_strmap seen;
 	sx_strmap_init(&seen, sizeof(struct watched));
 	int64_t last_save = sx_mono_now();
+	uint64_t round = 0;
 	while (!stop_signal) {
 		/* Followed files: read what is there, rotation and truncation included. */
 		for (int i = 0; i < nfol && !stop_signal; i++) {
@@ -458,8 +672,13 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 				continue;
 			if (!s->open) {
 				int r = open_src(s, cfg->follow);
-				if (r < 0)
-					sx_exit(SX_EXIT_FAIL);
+				if (r < 0) {
+					/* cannot be opened (reported): go on with the others */
+					drop_src(s);
+					nlive--;
+					failed = 1;
+					continue;
+				}
 				if (r == 0)
 					continue;
 				if (cfg->follow && s->abs) {
@@ -470,29 +689,29 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 			int r = sx_ingest_pump(s->g);
 			if (r == -1)
 				sx_exit(SX_EXIT_FAIL);
+			if (s->ck >= 0 && short_of_checkpoint(s)) {
+				forget_offset(s); /* reopened at the next poll */
+				continue;
+			}
 			if (r == 0) {
 				int again = s->reopen;
 				if (close_src(s, !again || !s->abs) < 0)
 					sx_exit(SX_EXIT_FAIL);
 				if (!again && (!cfg->follow || !s->abs)) {
 					/* stdin, or a non-followed file: done with it */
-					/* Not moved out of the array: its sx_in and
-					 * engine hold pointers to this slot. */
-					sx_ingest_free(s->g);
-					s->g = NULL;
-					free_src(s);
-					s->name = s->abs = NULL;
-					s->gone = 1;
+					drop_src(s);
 					nlive--;
 				} else if (again && s->ck >= 0) {
 					struct sx_ckpt_entry *e = &s->ckpt->e[s->ck];
 					e->offset = e->line = 0; /* a new file under this name */
 					e->tail_rejected = 0;
+					e->fp_len = 0; /* (truncation is expected here: no warning) */
 				}
 			}
 		}
 		/* Watched folders and globs: each new file once it is complete. */
 		if (cfg->watch) {
+			round++;
 			for (int d = 0; d <= ndirs && !stop_signal; d++) {
 				size_t n;
 				char **list;
@@ -502,14 +721,20 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 					list = sx_sources_glob(cfg->glob, &n);
 				else
 					break;
-				watch_poll(list, n, &seen, wckpt, batch, cfg);
+				watch_poll(list, n, &seen, round, wckpt, batch, cfg);
 				sx_sources_free_list(list, n);
 			}
+			if (!stop_signal)
+				forget_unlisted(&seen, round);
 		}
 		if (nlive == 0 && !cfg->watch)
 			break;
 		sx_out_flush(&sx_stdout);
-		if (cfg->ckpt && sx_mono_now() - last_save >= 1000000) {
+		if (sx_mono_now() - last_save >= 1000000) {
+			/* (without --checkpoint, the bookkeeping in memory is pruned
+			 * the same way) */
+			if (cfg->watch)
+				prune_checkpoint(wckpt, cfg->settle_us, fol, nfol);
 			save_checkpoint(cfg->ckpt);
 			last_save = sx_mono_now();
 		}
@@ -530,7 +755,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 	free(dirs);
 	sx_ingest_free(batch);
 	save_checkpoint(cfg->ckpt);
-	return stop_signal ? 128 + stop_signal : 0;
+	return stop_signal ? 128 + stop_signal : failed ? SX_EXIT_FAIL : 0;
 }
 
 int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)

@@ -4,9 +4,12 @@
  * files (--follow: growth, truncation and rotation, like tail -F) and watched
  * landing folders (--watch: each new file once it is complete, i.e. unchanged
  * for the settle time; a file that grows later is read on from where it was
- * left; a file that cannot be read is reported and skipped until it changes),
- * with the
- * --checkpoint bookkeeping that lets a rerun continue where the last stopped.
+ * left; a file that cannot be read is reported and skipped until it changes;
+ * files that are gone are forgotten), with the --checkpoint bookkeeping that
+ * lets a rerun continue where the last stopped.  An input that cannot be
+ * opened is reported and the others are read (exit 1 at the end).  In a
+ * batch run with a checkpoint, the unterminated last line of a file younger
+ * than the settle time is left for the next run (it is being written).
  *
  * Each followed file gets its own conversion engine (a CSV file keeps its own
  * header and parser state); batch files share one.  SIGINT and SIGTERM stop a
@@ -28,7 +31,9 @@ struct sx_sources_cfg {
 	int64_t poll_us;          /* --poll */
 	struct sx_ckpt *ckpt;     /* NULL: no --checkpoint */
 	int64_t settle_us;        /* --settle: --watch reads a file once it is unchanged
-				   * this long (and over one poll at least) */
+				   * this long (and over one poll at least); a batch
+				   * run with ckpt holds back a younger file's
+				   * unterminated last line */
 };
 
 /* Ingest everything; returns the exit status (0 or 1, or 128+signal). */

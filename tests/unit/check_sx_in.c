@@ -418,6 +418,43 @@ START_TEST(open_errors)
 }
 END_TEST
 
+/* An at_eof hook that says "no data now" while bytes of an unfinished
+ * line are buffered (sx-ingest holds back a young file's last line so). */
+static int hold_partial(struct sx_in *in, void *arg)
+{
+	*(size_t *)arg = in->end - in->pos;
+	return in->end > in->pos ? 2 : 0;
+}
+
+/* The hook sees the unfinished last line in [pos, end), also when the file
+ * is shorter than the three bytes read first (gzip magic, BOM): sx-ingest
+ * holds back a young file's unterminated last line on this. */
+START_TEST(at_eof_hook_sees_the_unfinished_line)
+{
+	static const char *const texts[] = { "a", "ab", "abc", "a\nb" };
+	static const size_t partial[] = { 1, 2, 3, 1 };
+	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+		const char *p = tu_path("h.txt");
+		tu_write_file(p, texts[k], strlen(texts[k]));
+		struct sx_in in;
+		ck_assert_int_eq(sx_in_open(&in, p), 0);
+		size_t buffered = 99;
+		in.at_eof = hold_partial;
+		in.at_eof_arg = &buffered;
+		const char *line;
+		size_t len;
+		int r = sx_in_getline(&in, &line, &len);
+		if (strchr(texts[k], '\n')) {
+			ck_assert_int_eq(r, 1);
+			r = sx_in_getline(&in, &line, &len);
+		}
+		ck_assert_msg(r == SX_IN_AGAIN, "'%s': %d", texts[k], r);
+		ck_assert_msg(buffered == partial[k], "'%s': %zu buffered", texts[k], buffered);
+		sx_in_close(&in);
+	}
+}
+END_TEST
+
 /* ---- line splitting ----------------------------------------------------- */
 
 START_TEST(last_line_without_newline)
@@ -1042,6 +1079,7 @@ Suite *sx_in_suite(void)
 	tcase_add_test(tc, nonblock_fifo_opens_without_writer);
 	tcase_add_test(tc, nonblock_pipe_gzip_trickle);
 	tcase_add_test(tc, nonblock_regular_file);
+	tcase_add_test(tc, at_eof_hook_sees_the_unfinished_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
