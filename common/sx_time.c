@@ -59,25 +59,28 @@ static int digits(const char **pp, const char *end, int n, int *out)
 	return 0;
 }
 
-/* The checks every civil time goes through, inlined into sx_time_parse. */
-static inline int civil_time(const struct sx_civil *c, sx_time_t *out)
+/* The checks every civil time goes through (sx_time_parse has them inline). */
+static int civil_time(const struct sx_civil *c, sx_time_t *out)
 {
-	if (c->mon < 1 || c->mon > 12)
+	/* fields are never negative (read from digits): one unsigned compare each */
+	if ((unsigned)c->mon - 1 > 11)
 		return SX_TERR_MONTH;
-	if (c->day < 1 || c->day > days_in_month(c->year, (unsigned)c->mon))
+	if ((unsigned)c->day - 1 >= (unsigned)days_in_month(c->year, (unsigned)c->mon))
 		return SX_TERR_DAY;
-	if (c->hour < 0 || c->hour > 23)
+	if ((unsigned)c->hour > 23)
 		return SX_TERR_HOUR;
-	if (c->min < 0 || c->min > 59)
+	if ((unsigned)c->min > 59)
 		return SX_TERR_MINUTE;
-	if (c->sec < 0 || c->sec > 60)
-		return SX_TERR_SECOND;
-	if (c->off_h > 23 || c->off_m > 59)
+	if ((unsigned)c->off_h > 23 || (unsigned)c->off_m > 59)
 		return SX_TERR_OFFSET;
 	int64_t secs = sx_days_from_civil(c->year, (unsigned)c->mon, (unsigned)c->day) * 86400 +
-		       c->hour * 3600 + c->min * 60 + c->sec - c->off_sign * (c->off_h * 3600 + c->off_m * 60);
+		       c->hour * 3600 + c->min * 60 + c->sec;
+	if (c->off_sign)
+		secs -= c->off_sign * (c->off_h * 3600 + c->off_m * 60);
 	int64_t frac = c->frac_us;
-	if (c->sec == 60) {
+	if ((unsigned)c->sec > 59) {
+		if (c->sec != 60)
+			return SX_TERR_SECOND;
 		/* a leap second: only at 23:59:60 UTC, read as 23:59:59.999999 (see sx_time.h) */
 		secs--;
 		if (secs - sx_floor_div(secs, 86400) * 86400 != 86399)
@@ -98,7 +101,7 @@ int sx_civil_time(const struct sx_civil *c, sx_time_t *out)
 }
 
 /* The RFC 3339 layout into *c: 0 or SX_TERR_SYNTAX.  No range checks here. */
-static inline int iso_read(const char *s, size_t n, struct sx_civil *c)
+static int iso_read(const char *s, size_t n, struct sx_civil *c)
 {
 	const char *p = s, *end = s + n;
 	int Y, M, D, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
@@ -168,11 +171,85 @@ static inline int iso_read(const char *s, size_t n, struct sx_civil *c)
 	return 0;
 }
 
+/* The per-event path: the same layout and checks as iso_read + civil_time,
+ * written out flat because that is ~10% fewer instructions (the unit test
+ * rfc3339_paths_agree holds the two to the same answers). */
 int sx_time_parse(const char *s, size_t n, sx_time_t *out)
 {
-	struct sx_civil c;
-	if (iso_read(s, n, &c) != 0 || civil_time(&c, out) != 0)
+	const char *p = s, *end = s + n;
+	int Y, M, D, h = 0, mi = 0, sec = 0;
+	int64_t frac_us = 0;
+	if (digits(&p, end, 4, &Y) < 0 || p >= end || *p++ != '-' ||
+	    digits(&p, end, 2, &M) < 0 || p >= end || *p++ != '-' ||
+	    digits(&p, end, 2, &D) < 0)
 		return -1;
+	if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, (unsigned)M))
+		return -1;
+	int64_t offset_s = 0;
+	if (p < end) {
+		if (*p != 'T' && *p != 't' && *p != ' ')
+			return -1;
+		p++;
+		if (digits(&p, end, 2, &h) < 0 || p >= end || *p++ != ':' ||
+		    digits(&p, end, 2, &mi) < 0)
+			return -1;
+		if (p < end && *p == ':') {
+			p++;
+			if (digits(&p, end, 2, &sec) < 0)
+				return -1;
+			if (p < end && (*p == '.' || *p == ',')) {
+				p++;
+				int nd = 0;
+				while (p < end && *p >= '0' && *p <= '9') {
+					if (nd < 6)
+						frac_us = frac_us * 10 + (*p - '0');
+					nd++;
+					p++;
+				}
+				if (nd == 0)
+					return -1;
+				for (int i = nd; i < 6; i++)
+					frac_us *= 10;
+			}
+		}
+		if (h > 23 || mi > 59 || sec > 60)
+			return -1;
+		if (p < end) {
+			if (*p == 'Z' || *p == 'z') {
+				p++;
+			} else if (*p == '+' || *p == '-') {
+				int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+				if (digits(&p, end, 2, &oh) < 0)
+					return -1;
+				if (p < end && *p == ':') {
+					p++;
+					if (digits(&p, end, 2, &om) < 0)
+						return -1;
+				} else if (p < end && digits(&p, end, 2, &om) < 0) {
+					return -1;
+				}
+				if (oh > 23 || om > 59)
+					return -1;
+				offset_s = sign * (oh * 3600 + om * 60);
+			} else {
+				return -1;
+			}
+		}
+		if (p != end)
+			return -1;
+	}
+	int64_t secs = sx_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+	if (sec == 60) {
+		/* a leap second: only at 23:59:60 UTC, read as 23:59:59.999999 (see sx_time.h) */
+		secs--;
+		if (secs - sx_floor_div(secs, 86400) * 86400 != 86399)
+			return -1;
+		frac_us = SX_US_PER_SEC - 1;
+	}
+	sx_time_t t = secs * SX_US_PER_SEC + frac_us;
+	if (t < SX_TIME_MIN || t > SX_TIME_MAX)
+		return -1;
+	*out = t;
 	return 0;
 }
 
@@ -187,23 +264,23 @@ void sx_time_err_text(int e, const struct sx_civil *c, char *buf, size_t size)
 {
 	switch (e) {
 	case SX_TERR_MONTH:
-		snprintf(buf, size, "month %" PRId64 " is out of range (01-12)", c->mon);
+		snprintf(buf, size, "month %d is out of range (01-12)", c->mon);
 		break;
 	case SX_TERR_DAY:
 		if (c->mon == 2 && c->day == 29)
-			snprintf(buf, size, "%04" PRId64 " is not a leap year (no February 29)", c->year);
+			snprintf(buf, size, "%04d is not a leap year (no February 29)", c->year);
 		else
-			snprintf(buf, size, "day %" PRId64 " is out of range for %04" PRId64 "-%02" PRId64 " (01-%02d)",
+			snprintf(buf, size, "day %d is out of range for %04d-%02d (01-%02d)",
 				 c->day, c->year, c->mon, days_in_month(c->year, (unsigned)c->mon));
 		break;
 	case SX_TERR_HOUR:
-		snprintf(buf, size, "hour %" PRId64 " is out of range (00-23)", c->hour);
+		snprintf(buf, size, "hour %d is out of range (00-23)", c->hour);
 		break;
 	case SX_TERR_MINUTE:
-		snprintf(buf, size, "minute %" PRId64 " is out of range (00-59)", c->min);
+		snprintf(buf, size, "minute %d is out of range (00-59)", c->min);
 		break;
 	case SX_TERR_SECOND:
-		snprintf(buf, size, "second %" PRId64 " is out of range (00-59)", c->sec);
+		snprintf(buf, size, "second %d is out of range (00-59)", c->sec);
 		break;
 	case SX_TERR_LEAP:
 		snprintf(buf, size, "second 60 (a leap second) is accepted only at 23:59:60 UTC");

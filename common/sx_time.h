@@ -47,9 +47,10 @@ enum sx_time_err {
 	SX_TERR_RANGE           /* outside years 0001-9999 in UTC */
 };
 
-/* A civil time as written, before validation (offset: sign, hours, minutes). */
+/* A civil time as written, before validation (offset: sign -1, 0 or 1,
+ * hours, minutes).  Fields are never negative: they are read from digits. */
 struct sx_civil {
-	int64_t year, mon, day, hour, min, sec, frac_us;
+	int year, mon, day, hour, min, sec, frac_us;
 	int off_sign, off_h, off_m;
 };
 

@@ -277,7 +277,7 @@ static inline int fmt_match(const struct sx_timefmt *f, const char *s, size_t n,
 		/* day of the year to month and day; day 366 only in a leap year */
 		int64_t jan1 = sx_days_from_civil(year, 1, 1);
 		if (yday < 1 || yday > sx_days_from_civil(year + 1, 1, 1) - jan1) {
-			w->c.year = year;
+			w->c.year = (int)year;
 			w->yday = yday;
 			return TF_YDAY;
 		}
@@ -287,14 +287,15 @@ static inline int fmt_match(const struct sx_timefmt *f, const char *s, size_t n,
 		mon = m;
 		day = d;
 	}
+	/* every field is at most 4 digits: all fit an int */
 	struct sx_civil *c = &w->c;
-	c->year = year;
-	c->mon = mon;
-	c->day = day;
-	c->hour = hour;
-	c->min = min;
-	c->sec = sec;
-	c->frac_us = frac;
+	c->year = (int)year;
+	c->mon = (int)mon;
+	c->day = (int)day;
+	c->hour = (int)hour;
+	c->min = (int)min;
+	c->sec = (int)sec;
+	c->frac_us = (int)frac;
 	c->off_sign = sign;
 	c->off_h = (int)oh;
 	c->off_m = (int)om;
@@ -604,7 +605,7 @@ const char *sx_time_why(const char *s, size_t n, enum sx_time_unit unit, const s
 		} else if (e == TF_HOUR12) {
 			snprintf(msg, sizeof msg, "%s: hour %" PRId64 " is out of range for %%I (01-12)", val, w.hour12);
 		} else if (e == TF_YDAY) {
-			snprintf(msg, sizeof msg, "%s: day %" PRId64 " is out of range for the year %04" PRId64, val,
+			snprintf(msg, sizeof msg, "%s: day %" PRId64 " is out of range for the year %04d", val,
 				 w.yday, w.c.year);
 		} else {
 			sx_time_err_text(e, &w.c, what, sizeof what);
