@@ -524,7 +524,11 @@ static const char *guess_layout(const char *s, size_t n, char *out, size_t size)
 		if (a->len == 4 && b->len <= 2 && c->len <= 2) {
 			a->dir = "%Y", b->dir = "%m", c->dir = "%d";
 		} else if (c->len == 4 && a->len <= 2 && b->len <= 2) {
-			int first = atoi(a->p), second = atoi(b->p);
+			int first = 0, second = 0;      /* tokens are not NUL-terminated */
+			for (size_t i = 0; i < a->len; i++)
+				first = first * 10 + (a->p[i] - '0');
+			for (size_t i = 0; i < b->len; i++)
+				second = second * 10 + (b->p[i] - '0');
 			int month_first = second > 12 ? 1 : first > 12 ? 0 : t[num[0] + 1].kind == '/';
 			a->dir = month_first ? "%m" : "%d";
 			b->dir = month_first ? "%d" : "%m";
@@ -563,6 +567,17 @@ static const char *guess_layout(const char *s, size_t n, char *out, size_t size)
 	int ok = f && sx_timefmt_parse(f, s, n, &tv) == 0;
 	sx_timefmt_free(f);
 	return ok ? out : NULL;
+}
+
+/* Epoch seconds of today's magnitude (9 to 11 digits before any point), as
+ * %s reads them: a number in a JSON string that --time-format '%s' fixes. */
+static int epoch_seconds_text(const char *s, size_t n)
+{
+	size_t i = n && *s == '-', d = i;
+	sx_time_t t;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i - d >= 9 && i - d <= 11 && sx_time_from_number(s, n, SX_UNIT_S, &t) == 0;
 }
 
 /* Only sx-ingest has --time-format; the other tools read what it writes. */
@@ -622,21 +637,13 @@ const char *sx_time_why(const char *s, size_t n, enum sx_time_unit unit, const s
 		} else {
 			char layout[64];
 			const char *g = guess_layout(s, n, layout, sizeof layout);
-			sx_time_t t;
-			size_t id = n && *s == '-';
-			while (id < n && s[id] >= '0' && s[id] <= '9')
-				id++;
-			id -= n && *s == '-'; /* digits before the point */
-			if (!g && is_number_text(s, n) && (id < 9 || id > 11 || sx_time_from_number(s, n, SX_UNIT_S, &t) < 0)) {
-				/* not epoch seconds, which %s reads */
-				snprintf(msg, sizeof msg, "%s is not RFC 3339; an epoch time must be a JSON number, not a string",
-					 val);
-				goto out;
-			}
-			if (!g && is_number_text(s, n))
-				g = "%s";
 			const char *is_not = numbers ? "is not RFC 3339 or an epoch number" : "is not RFC 3339";
-			if (have_time_format_option())
+			if (!g && is_number_text(s, n) && epoch_seconds_text(s, n))
+				g = "%s";
+			if (!g && is_number_text(s, n))
+				snprintf(msg, sizeof msg, "%s %s; an epoch time must be a JSON number, not a string",
+					 val, is_not);
+			else if (have_time_format_option())
 				snprintf(msg, sizeof msg, "%s %s; give its layout with --time-format%s%s%s", val, is_not,
 					 g ? " (e.g. '" : "", g ? g : "", g ? "')" : "");
 			else if (g)
@@ -645,7 +652,6 @@ const char *sx_time_why(const char *s, size_t n, enum sx_time_unit unit, const s
 				snprintf(msg, sizeof msg, "%s %s (such as 2026-01-01T12:00:00Z)", val, is_not);
 		}
 	}
-out:
 	sx_buf_reset(scratch);
 	sx_buf_puts(scratch, msg);
 	return scratch->data;
