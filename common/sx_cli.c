@@ -79,8 +79,11 @@ int sx_cli_common(struct sx_cli *c, int opt, const char *arg)
 int64_t sx_cli_duration(const char *name, const char *arg, int allow_sign)
 {
 	int64_t us;
-	if (sx_duration_parse(arg, allow_sign, &us) < 0)
-		sx_usage_error("%s: bad duration '%s' (examples: 250ms, 30s, 5m, 1h30m, 2d)", name, arg);
+	if (sx_duration_parse(arg, allow_sign, &us) < 0) {
+		char hint[128];
+		sx_duration_hint(arg, allow_sign, hint, sizeof hint);
+		sx_usage_error("%s: bad duration '%s'%s", name, arg, hint);
+	}
 	return us;
 }
 

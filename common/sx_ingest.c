@@ -1025,8 +1025,7 @@ static void csv_row(struct sx_csv *c, void *ctx)
 				return;
 			}
 			if (csv_time(g, v, vn, &t) < 0) {
-				time_error(g, g->cfg.time_format ? "event time does not match --time-format"
-						: "unparseable event time (expected RFC 3339 or an epoch number)",
+				time_error(g, sx_time_why(v, vn, g->cfg.time_unit, g->cfg.time_format, 1, &g->scratch),
 					   g->raw.data, rawlen);
 				return;
 			}

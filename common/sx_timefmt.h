@@ -29,11 +29,21 @@ void sx_timefmt_free(struct sx_timefmt *f);
 
 /* An event time from a record's field F (NULL when missing): a number is
  * epoch time in UNIT; a string is RFC 3339, or matched against FMT when it
- * is not NULL.  Returns NULL with *t set, or a static reason for a data
- * error.  SCRATCH receives decoded escaped strings.  sx-ingest and sx-window
- * share it, so the two read and reject times alike. */
+ * is not NULL.  Returns NULL with *t set, or the reason for a data error
+ * (as sx_time_why's; valid until SCRATCH is next used).  SCRATCH receives
+ * decoded escaped strings.  sx-ingest, sx-window and sx-join share it, so
+ * they read and reject times alike. */
 struct sx_field;
 struct sx_buf;
+
+/* Why the event time written as text S was refused (by sx_timefmt_parse
+ * with FMT, else by sx_time_parse and, with NUMBERS, by sx_time_from_number
+ * in UNIT, as CSV fields are read): one line quoting S, naming what is wrong
+ * ("month 13 is out of range") or the option that would read it ("add
+ * --time-unit ms", "give its layout with --time-format (e.g. '%m/%d/%Y')").
+ * Error path only; the text is in SCRATCH, valid until it is next used. */
+const char *sx_time_why(const char *s, size_t n, enum sx_time_unit unit, const struct sx_timefmt *fmt,
+			int numbers, struct sx_buf *scratch);
 const char *sx_field_time(const struct sx_field *f, enum sx_time_unit unit, const struct sx_timefmt *fmt,
 			  struct sx_buf *scratch, sx_time_t *t);
 

@@ -42,13 +42,22 @@ static int call_long(void *p)
 /* Bad values: one line naming the option and the value, a hint, exit 2. */
 START_TEST(bad_duration_is_usage_error)
 {
-	static const char *const bad[] = { "5x", "", "1.5s", "-5s", "99999999999999999999d" };
+	static const struct { const char *arg, *hint; } bad[] = {
+		{ "5x", " (examples: 250ms, 30s, 5m, 1h30m, 2d)" },
+		{ "", " (examples: 250ms, 30s, 5m, 1h30m, 2d)" },
+		{ "99999999999999999999d", " (examples: 250ms, 30s, 5m, 1h30m, 2d)" },
+		/* what it probably meant, when that can be told */
+		{ "1.5s", "; did you mean 1s500ms?" },
+		{ "5 min", "; did you mean 5m?" },
+		{ "-5s", ": it must not be negative" },
+		{ "5", ": a number needs a unit written next to it, as in 5s or 5m" },
+	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		struct call c = { "--tumbling", bad[i], 0, 0, 0 };
-		ck_assert_msg(tu_run_child(call_duration, &c, "out.txt", "err.txt") == 2, "'%s' accepted", bad[i]);
+		struct call c = { "--tumbling", bad[i].arg, 0, 0, 0 };
+		ck_assert_msg(tu_run_child(call_duration, &c, "out.txt", "err.txt") == 2, "'%s' accepted", bad[i].arg);
 		char want[300];
-		snprintf(want, sizeof want, "sx-test: --tumbling: bad duration '%s' (examples: 250ms, 30s, 5m, "
-			 "1h30m, 2d)\nTry 'sx-test --help' for more information.\n", bad[i]);
+		snprintf(want, sizeof want, "sx-test: --tumbling: bad duration '%s'%s\nTry 'sx-test --help' for more "
+			 "information.\n", bad[i].arg, bad[i].hint);
 		tu_assert_file_eq("err.txt", want);
 		tu_assert_file_eq("out.txt", "");
 	}

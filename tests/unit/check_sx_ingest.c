@@ -466,7 +466,7 @@ START_TEST(time_rewrite)
 	       "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"v\":1}\n"
 	       "{\"v\":2,\"ts\":\"2026-01-01T00:00:00.500Z\"}\n");
 	expect_errors("sx-ingest: t.ndjson:3: field 'ts': missing event time\n"
-		      "sx-ingest: t.ndjson:4: field 'ts': unparseable event time (expected RFC 3339)\n"
+		      "sx-ingest: t.ndjson:4: field 'ts': 'soon' is not RFC 3339; give its layout with --time-format\n"
 		      "sx-ingest: t.ndjson:5: field 'ts': event time is not a string or a number\n"
 		      "sx-ingest: t.ndjson:6: field 'ts': missing event time\n");
 	/* --time-format, in NDJSON and CSV */
@@ -476,7 +476,7 @@ START_TEST(time_rewrite)
 	struct sx_ingest_cfg fc = { .time_field = "when", .time_format = tf };
 	expect(&fc, "f.ndjson", "{\"when\":\"02/01/2026 10:30\"}\n{\"when\":\"2026-01-02\"}\n",
 	       "{\"when\":\"2026-01-02T10:30:00.000Z\"}\n");
-	expect_errors("sx-ingest: f.ndjson:2: field 'when': event time does not match --time-format\n");
+	expect_errors("sx-ingest: f.ndjson:2: field 'when': '2026-01-02' does not match --time-format: '/' expected at '26-01-02'\n");
 	expect(&fc, "f.csv", "when,v\n02/01/2026 10:30,1\n,2\n",
 	       "{\"when\":\"2026-01-02T10:30:00.000Z\",\"v\":1}\n");
 	expect_errors("sx-ingest: f.csv:3: field 'when': missing event time\n");
@@ -485,7 +485,8 @@ START_TEST(time_rewrite)
 	struct sx_ingest_cfg cc = { .time_field = "ts" };
 	expect(&cc, "c.csv", "ts,v\n1767225600,1\n2026-01-01T00:00:01Z,2\nnope,3\n",
 	       "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"v\":1}\n{\"ts\":\"2026-01-01T00:00:01.000Z\",\"v\":2}\n");
-	expect_errors("sx-ingest: c.csv:4: field 'ts': unparseable event time (expected RFC 3339 or an epoch number)\n");
+	expect_errors("sx-ingest: c.csv:4: field 'ts': 'nope' is not RFC 3339 or an epoch number; "
+		      "give its layout with --time-format\n");
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 /* Unit tests for common/sx_time.c */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 #include "sx_time.h"
 
@@ -50,6 +51,113 @@ START_TEST(rfc3339_rejects)
 	ck_assert(bad("2026-1-01T12:00:00Z"));
 	ck_assert(bad("hello"));
 	ck_assert(bad("0000-01-01T00:00:00Z"));
+}
+END_TEST
+
+/* Issue 12 item 9: every field and the result are range-checked. */
+START_TEST(test_defect_rfc3339_fields_range_checked)
+{
+	ck_assert(bad("2026-13-01T00:00:00Z"));
+	ck_assert(bad("2026-00-01T00:00:00Z"));
+	ck_assert(bad("2026-04-31T00:00:00Z"));       /* 30-day month */
+	ck_assert(bad("2026-06-31"));
+	ck_assert(bad("2025-02-29T00:00:00Z"));       /* not a leap year */
+	ck_assert(bad("1900-02-29"));
+	ck_assert_str_eq(fmt(parse("2000-02-29")), "2000-02-29T00:00:00.000Z");
+	ck_assert(bad("2026-01-01T24:00:00Z"));
+	ck_assert(bad("2026-01-01T23:60:00Z"));
+	ck_assert(bad("2026-01-01T23:59:61Z"));
+	/* offsets at most 23:59, and "+hh:" must go on with the minutes */
+	ck_assert_str_eq(fmt(parse("2026-01-01T23:59:00+23:59")), "2026-01-01T00:00:00.000Z");
+	ck_assert(bad("2026-01-01T12:00:00+24:00"));
+	ck_assert(bad("2026-01-01T12:00:00-2400"));
+	ck_assert(bad("2026-01-01T12:00:00+01:60"));
+	ck_assert(bad("2026-01-01T12:00:00+01:"));
+	ck_assert(bad("2026-01-01T12:00:00+01:0030"));
+	/* the result, in UTC, within years 0001-9999 */
+	ck_assert(bad("9999-12-31T23:59:59-00:01"));
+	ck_assert(bad("9999-12-31T23:00:00-05:00"));
+	ck_assert(bad("0001-01-01T00:00:00+00:01"));
+	ck_assert(bad("0000-06-01"));
+	ck_assert_str_eq(fmt(parse("0000-12-31T23:00:00-01:00")), "0001-01-01T00:00:00.000Z");
+	ck_assert_str_eq(fmt(parse("9999-12-31T23:59:59.999999Z")), "9999-12-31T23:59:59.999999Z");
+}
+END_TEST
+
+/* A leap second only at 23:59:60 UTC, read as the last microsecond of its day. */
+START_TEST(test_defect_leap_second_only_at_end_of_utc_day)
+{
+	ck_assert_str_eq(fmt(parse("2016-12-31T23:59:60Z")), "2016-12-31T23:59:59.999999Z");
+	ck_assert_str_eq(fmt(parse("2016-12-31T23:59:60.5Z")), "2016-12-31T23:59:59.999999Z");
+	ck_assert_str_eq(fmt(parse("2016-12-31T18:59:60-05:00")), "2016-12-31T23:59:59.999999Z");
+	ck_assert_str_eq(fmt(parse("2017-01-01T05:29:60+05:30")), "2016-12-31T23:59:59.999999Z");
+	ck_assert(bad("2026-03-04T12:30:60Z"));       /* not folded into the next minute */
+	ck_assert(bad("2016-12-31T23:59:60+01:00"));  /* 22:59:60 UTC */
+	ck_assert(bad("2016-12-31T23:58:60Z"));
+	ck_assert(bad("9999-12-31T23:59:60-00:01"));
+}
+END_TEST
+
+static const char *why(const char *s)
+{
+	static char b[160];
+	struct sx_civil c;
+	int e = sx_time_parse_why(s, strlen(s), &c);
+	if (e == 0)
+		return "ok";
+	if (e == SX_TERR_SYNTAX)
+		return "syntax";
+	sx_time_err_text(e, &c, b, sizeof b);
+	return b;
+}
+
+START_TEST(rfc3339_why)
+{
+	ck_assert_str_eq(why("2026-01-01T00:00:00Z"), "ok");
+	ck_assert_str_eq(why("01/02/2026 12:00"), "syntax");
+	ck_assert_str_eq(why("2026-01-01T12:00:00+01:"), "syntax");
+	ck_assert_str_eq(why("2026-13-01"), "month 13 is out of range (01-12)");
+	ck_assert_str_eq(why("2026-04-31"), "day 31 is out of range for 2026-04 (01-30)");
+	ck_assert_str_eq(why("2025-02-29"), "2025 is not a leap year (no February 29)");
+	ck_assert_str_eq(why("2026-01-01T24:00Z"), "hour 24 is out of range (00-23)");
+	ck_assert_str_eq(why("2026-01-01T23:60Z"), "minute 60 is out of range (00-59)");
+	ck_assert_str_eq(why("2026-01-01T23:59:61Z"), "second 61 is out of range (00-59)");
+	ck_assert_str_eq(why("2026-01-01T12:59:60Z"), "second 60 (a leap second) is accepted only at 23:59:60 UTC");
+	ck_assert_str_eq(why("2026-01-01T12:00:00-24:00"), "offset -24:00 is out of range (at most 23:59)");
+	ck_assert_str_eq(why("9999-12-31T23:59:59-0001"), "outside years 0001-9999 in UTC");
+}
+END_TEST
+
+/* sx_time_parse (the flat per-event path) and sx_time_parse_why agree on
+ * every combination of edge values. */
+START_TEST(rfc3339_paths_agree)
+{
+	static const char *const date[] = { "0000-12-31", "0001-01-01", "2024-02-29", "2025-02-29", "2026-04-30",
+					    "2026-04-31", "2026-13-01", "2026-00-10", "9999-12-31", "2026-12-00" };
+	static const char *const tod[] = { "", "T00:00", "T23:59:59", "T23:59:60", "t12:59:60.5", " 24:00:00",
+					   "T23:60:00", "T12:00:00.123456789", "T12:00:00.", "T1:00" };
+	static const char *const zone[] = { "", "Z", "z", "+00:01", "-00:01", "+23:59", "-2359", "+24:00", "+01:60",
+					    "+01", "+01:", "x", "-05:00" };
+	char s[64];
+	int n = 0;
+	for (size_t a = 0; a < sizeof date / sizeof *date; a++)
+		for (size_t b = 0; b < sizeof tod / sizeof *tod; b++)
+			for (size_t c = 0; c < sizeof zone / sizeof *zone; c++) {
+				if (!*tod[b] && *zone[c])
+					continue;
+				snprintf(s, sizeof s, "%s%s%s", date[a], tod[b], zone[c]);
+				sx_time_t t1 = 1, t2 = 2;
+				struct sx_civil cv;
+				int fast = sx_time_parse(s, strlen(s), &t1);
+				int e = sx_time_parse_why(s, strlen(s), &cv);
+				ck_assert_msg((fast == 0) == (e == 0), "%s: sx_time_parse %d, why %d", s, fast, e);
+				if (e == 0) {
+					ck_assert_int_eq(sx_civil_time(&cv, &t2), 0);
+					ck_assert_msg(t1 == t2, "%s: two answers", s);
+					n++;
+				}
+			}
+	ck_assert_int_gt(n, 50);
 }
 END_TEST
 
@@ -113,6 +221,49 @@ START_TEST(durations)
 }
 END_TEST
 
+static const char *hint(const char *s, int allow_sign)
+{
+	static char b[128];
+	sx_duration_hint(s, allow_sign, b, sizeof b);
+	return b;
+}
+
+/* Issue 12 item 6: a refused duration says what was probably meant. */
+START_TEST(test_defect_duration_hint_suggests)
+{
+	ck_assert_str_eq(hint("5 min", 0), "; did you mean 5m?");
+	ck_assert_str_eq(hint("5 minutes", 0), "; did you mean 5m?");
+	ck_assert_str_eq(hint("5min", 0), "; did you mean 5m?");
+	ck_assert_str_eq(hint("30 seconds", 0), "; did you mean 30s?");
+	ck_assert_str_eq(hint("1 hour 30 minutes", 0), "; did you mean 1h30m?");
+	ck_assert_str_eq(hint("2 hours and 30 mins", 0), "; did you mean 2h30m?");
+	ck_assert_str_eq(hint("1.5h", 0), "; did you mean 1h30m?");
+	ck_assert_str_eq(hint("0.25s", 0), "; did you mean 250ms?");
+	ck_assert_str_eq(hint("30m1h", 0), "; did you mean 1h30m?");
+	ck_assert_str_eq(hint("1 week", 0), "; did you mean 7d?");
+	ck_assert_str_eq(hint("250 MS", 0), "; did you mean 250ms?");
+	ck_assert_str_eq(hint("-5 min", 1), "; did you mean -5m?");
+	ck_assert_str_eq(hint("5", 0), ": a number needs a unit written next to it, as in 5s or 5m");
+	ck_assert_str_eq(hint("-5s", 0), ": it must not be negative");
+	/* nothing to suggest: the examples */
+	ck_assert_str_eq(hint("5x", 0), " (examples: 250ms, 30s, 5m, 1h30m, 2d)");
+	ck_assert_str_eq(hint("", 0), " (examples: 250ms, 30s, 5m, 1h30m, 2d)");
+	ck_assert_str_eq(hint("soon", 0), " (examples: 250ms, 30s, 5m, 1h30m, 2d)");
+	ck_assert_str_eq(hint("0.0000001s", 0), " (examples: 250ms, 30s, 5m, 1h30m, 2d)");
+	ck_assert_str_eq(hint("99999999999999999999d", 0), " (examples: 250ms, 30s, 5m, 1h30m, 2d)");
+	ck_assert_str_eq(hint("1000000 weeks", 0), " (examples: 250ms, 30s, 5m, 1h30m, 2d)");
+	/* every suggestion parses */
+	static const char *const in[] = { "5 min", "1.5h", "30m1h", "1 week", "0.25s", "1h1h", "90 seconds" };
+	for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+		const char *h = hint(in[i], 0);
+		char canon[64];
+		int64_t us;
+		ck_assert(sscanf(h, "; did you mean %63[^?]?", canon) == 1);
+		ck_assert_msg(sx_duration_parse(canon, 0, &us) == 0, "%s -> %s", in[i], canon);
+	}
+}
+END_TEST
+
 START_TEST(civil_round_trip)
 {
 	for (int64_t z = -800000; z <= 2932896; z += 997) {
@@ -137,6 +288,11 @@ Suite *sx_time_suite(void)
 	tcase_add_test(tc, epoch_numbers);
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, civil_round_trip);
+	tcase_add_test(tc, test_defect_rfc3339_fields_range_checked);
+	tcase_add_test(tc, test_defect_leap_second_only_at_end_of_utc_day);
+	tcase_add_test(tc, rfc3339_why);
+	tcase_add_test(tc, rfc3339_paths_agree);
+	tcase_add_test(tc, test_defect_duration_hint_suggests);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sx_err.h"
 #include "sx_json.h"
 #include "sx_time.h"
 #include "sx_timefmt.h"
@@ -60,8 +61,8 @@ START_TEST(numeric_directives)
 	/* missing fields default to 1970-01-01 00:00:00 */
 	ok("%H:%M", "12:30", "1970-01-01T12:30:00Z");
 	ok("%Y", "2026", "2026-01-01");
-	/* a leap second is accepted as the next second */
-	ok("%F %T", "2016-12-31 23:59:60", "2017-01-01T00:00:00Z");
+	/* a leap second, only at 23:59:60 UTC, is the last microsecond of its day */
+	ok("%F %T", "2016-12-31 23:59:60", "2016-12-31T23:59:59.999999Z");
 }
 END_TEST
 
@@ -188,6 +189,132 @@ START_TEST(bad_values)
 }
 END_TEST
 
+/* Issue 12 item 9: --time-format results are range-checked like RFC 3339. */
+START_TEST(test_defect_time_format_range_checked)
+{
+	/* 10000-01-01T23:58:59Z: was written as 9999-01-01T23:58:59.000Z */
+	no("%Y-%m-%d %H:%M:%S %z", "9999-12-31 23:59:59 -2359");
+	ok("%Y-%m-%d %H:%M:%S %z", "9999-12-31 23:59:59 +2359", "9999-12-31T00:00:59Z");
+	/* year 0000 was accepted and written (then refused by sx-window) */
+	no("%Y-%m-%d", "0000-06-01");
+	no("%Y-%m-%d %H:%M %z", "0001-01-01 00:00 +0001");
+	ok("%Y-%m-%d %H:%M %z", "0000-12-31 23:00 -0100", "0001-01-01T00:00:00Z");
+	/* 23:59:60 was folded into the next minute at any minute of any day */
+	no("%F %T", "2026-03-04 12:30:60");
+	no("%F %T %z", "2016-12-31 23:59:60 +0100");
+	ok("%F %T %z", "2016-12-31 18:59:60 -0500", "2016-12-31T23:59:59.999999Z");
+	ok("%F %T.%f", "2016-12-31 23:59:60.5", "2016-12-31T23:59:59.999999Z");
+	no("%s", "253402300800");       /* 10000-01-01 */
+	ok("%s", "253402300799", "9999-12-31T23:59:59Z");
+}
+END_TEST
+
+static struct sx_timefmt *compile(const char *pattern)
+{
+	const char *why;
+	struct sx_timefmt *f = sx_timefmt_compile(pattern, &why);
+	ck_assert_ptr_nonnull(f);
+	return f;
+}
+
+/* The reason for a refused time, as sx-ingest (with FMT) or sx-window says it. */
+static void says(const char *tool, const char *pattern, int numbers, const char *input, const char *want)
+{
+	struct sx_buf scratch = SX_BUF_INIT;
+	struct sx_timefmt *f = pattern ? compile(pattern) : NULL;
+	sx_set_progname(tool);
+	const char *got = sx_time_why(input, strlen(input), SX_UNIT_S, f, numbers, &scratch);
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got\n%s\nwant\n%s", input, got, want);
+	sx_timefmt_free(f);
+	sx_buf_free(&scratch);
+}
+
+START_TEST(test_defect_time_messages_name_the_fix)
+{
+	/* a --time-format mismatch says what was expected where */
+	says("sx-ingest", "%d/%m/%Y %H:%M", 0, "2026-01-02", "'2026-01-02' does not match --time-format: '/' expected at '26-01-02'");
+	says("sx-ingest", "%d/%m/%Y %H:%M", 0, "02/01/2026", "'02/01/2026' does not match --time-format: it ends where ' ' is expected");
+	says("sx-ingest", "%d/%m/%Y %H:%M", 0, "02/01/2026 10:30 x", "'02/01/2026 10:30 x' does not match --time-format: ' x' is left over");
+	says("sx-ingest", "%d %b %Y", 0, "02 Foo 2026", "'02 Foo 2026' does not match --time-format: %b expected at 'Foo 2026'");
+	/* and a field out of range says which */
+	says("sx-ingest", "%Y-%m-%d %H:%M:%S %z", 0, "9999-12-31 23:59:59 -2359",
+	     "'9999-12-31 23:59:59 -2359': outside years 0001-9999 in UTC");
+	says("sx-ingest", "%F %T", 0, "2026-03-04 12:30:60",
+	     "'2026-03-04 12:30:60': second 60 (a leap second) is accepted only at 23:59:60 UTC");
+	says("sx-ingest", "%d/%m/%Y", 0, "31/04/2026", "'31/04/2026': day 31 is out of range for 2026-04 (01-30)");
+	says("sx-ingest", "%I:%M %p", 0, "13:00 PM", "'13:00 PM': hour 13 is out of range for %I (01-12)");
+	says("sx-ingest", "%Y %j", 0, "2026 366", "'2026 366': day 366 is out of range for the year 2026");
+	says("sx-ingest", "%F %H:%M %z", 0, "2026-01-01 12:00 +2400", "'2026-01-01 12:00 +2400': offset +24:00 is out of range (at most 23:59)");
+	/* not RFC 3339: the layout to give --time-format, guessed and checked */
+	says("sx-ingest", NULL, 0, "01/02/2026 12:00",
+	     "'01/02/2026 12:00' is not RFC 3339; give its layout with --time-format (e.g. '%m/%d/%Y %H:%M')");
+	says("sx-ingest", NULL, 0, "13/02/2026 12:00",
+	     "'13/02/2026 12:00' is not RFC 3339; give its layout with --time-format (e.g. '%d/%m/%Y %H:%M')");
+	says("sx-ingest", NULL, 0, "01.02.2026", "'01.02.2026' is not RFC 3339; give its layout with --time-format (e.g. '%d.%m.%Y')");
+	says("sx-ingest", NULL, 0, "25/Nov/2026:07:36:44 +0100",
+	     "'25/Nov/2026:07:36:44 +0100' is not RFC 3339; give its layout with --time-format (e.g. '%d/%b/%Y:%H:%M:%S %z')");
+	says("sx-ingest", NULL, 0, "12/31/2026 11:59:59.250 PM",
+	     "'12/31/2026 11:59:59.250 PM' is not RFC 3339; give its layout with --time-format (e.g. '%m/%d/%Y %I:%M:%S.%f %p')");
+	says("sx-ingest", NULL, 0, "2026-01-01 12:00:00 UTC",
+	     "'2026-01-01 12:00:00 UTC' is not RFC 3339; give its layout with --time-format (e.g. '%Y-%m-%d %H:%M:%S %Z')");
+	says("sx-ingest", NULL, 0, "March 5 2026 10:00",
+	     "'March 5 2026 10:00' is not RFC 3339; give its layout with --time-format (e.g. '%B %d %Y %H:%M')");
+	says("sx-ingest", NULL, 0, "20260102", "'20260102' is not RFC 3339; give its layout with --time-format (e.g. '%Y%m%d')");
+	says("sx-ingest", NULL, 0, "50%/2026/01/02", "'50%/2026/01/02' is not RFC 3339; give its layout with --time-format");
+	says("sx-ingest", NULL, 0, "1767225600", "'1767225600' is not RFC 3339; give its layout with --time-format (e.g. '%s')");
+	says("sx-ingest", NULL, 0, "1767225600000", "'1767225600000' is not RFC 3339; an epoch time must be a JSON number, not a string");
+	/* no guess for what no directive reads (weekdays, zone abbreviations, two-digit years) */
+	says("sx-ingest", NULL, 0, "Tue Dec  8 00:04:48 UTC 2026", "'Tue Dec  8 00:04:48 UTC 2026' is not RFC 3339; give its layout with --time-format");
+	says("sx-ingest", NULL, 0, "01/02/26", "'01/02/26' is not RFC 3339; give its layout with --time-format");
+	says("sx-ingest", NULL, 0, "12:00", "'12:00' is not RFC 3339; give its layout with --time-format");
+	/* a CSV field may also be an epoch number: ms read as seconds names --time-unit */
+	says("sx-ingest", NULL, 1, "noon", "'noon' is not RFC 3339 or an epoch number; give its layout with --time-format");
+	says("sx-ingest", NULL, 1, "1767225600000",
+	     "1767225600000 is outside years 0001-9999 in seconds; as milliseconds it is 2026-01-01T00:00:00.000Z: add --time-unit ms");
+	/* the other tools have no --time-format: sx-ingest does it for them */
+	says("sx-window", NULL, 0, "01/02/2026 12:00", "'01/02/2026 12:00' is not RFC 3339; sx-ingest --time-format '%m/%d/%Y %H:%M' reads it");
+	says("sx-join", NULL, 0, "yesterday", "'yesterday' is not RFC 3339 (such as 2026-01-01T12:00:00Z)");
+	/* RFC 3339 with a field out of range: what is wrong, no layout */
+	says("sx-window", NULL, 0, "2026-02-30T00:00:00Z", "'2026-02-30T00:00:00Z': day 30 is out of range for 2026-02 (01-28)");
+	/* the value is quoted on one line, as valid UTF-8, at most 40 bytes */
+	says("sx-window", NULL, 0, "a\tb\n\xc3\xa9\xff", "'a?b?\xc3\xa9?' is not RFC 3339 (such as 2026-01-01T12:00:00Z)");
+	says("sx-window", NULL, 0, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	     "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' is not RFC 3339 (such as 2026-01-01T12:00:00Z)");
+}
+END_TEST
+
+/* JSON numbers: epoch time in the unit; out of range names a unit that fits. */
+START_TEST(test_defect_epoch_ms_suggests_time_unit)
+{
+	struct sx_rec rec;
+	struct sx_buf scratch = SX_BUF_INIT;
+	const char *why;
+	sx_time_t t;
+	const char *line = "{\"ms\":1767225600000,\"us\":1767225600000000,\"ns\":1767225600000000000,\"big\":1e300,"
+			   "\"neg\":-1767225600000}";
+	sx_rec_init(&rec);
+	ck_assert_int_eq(sx_rec_parse(&rec, line, strlen(line), &why), 0);
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "ms"), SX_UNIT_S, NULL, &scratch, &t),
+			 "1767225600000 is outside years 0001-9999 in seconds; as milliseconds it is "
+			 "2026-01-01T00:00:00.000Z: add --time-unit ms");
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "us"), SX_UNIT_S, NULL, &scratch, &t),
+			 "1767225600000000 is outside years 0001-9999 in seconds; as microseconds it is "
+			 "2026-01-01T00:00:00.000Z: add --time-unit us");
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "ns"), SX_UNIT_MS, NULL, &scratch, &t),
+			 "1767225600000000000 is outside years 0001-9999 in milliseconds; as nanoseconds it is "
+			 "2026-01-01T00:00:00.000Z: use --time-unit ns");
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "neg"), SX_UNIT_S, NULL, &scratch, &t),
+			 "-1767225600000 is outside years 0001-9999 in seconds; as milliseconds it is "
+			 "1914-01-01T00:00:00.000Z: add --time-unit ms");
+	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "big"), SX_UNIT_S, NULL, &scratch, &t),
+			 "1e300 is outside years 0001-9999 in seconds");
+	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "ms"), SX_UNIT_MS, NULL, &scratch, &t));
+	ck_assert_int_eq(t, INT64_C(1767225600000000));
+	sx_rec_free(&rec);
+	sx_buf_free(&scratch);
+}
+END_TEST
+
 START_TEST(bad_patterns)
 {
 	static const struct { const char *p, *why; } bad[] = {
@@ -222,8 +349,9 @@ START_TEST(event_time_values)
 	ck_assert_int_eq(t, INT64_C(1767225600500000));
 	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "b"), SX_UNIT_S, NULL, &scratch, &t));
 	ck_assert_int_eq(t, INT64_C(1767225600500000));
+	sx_set_progname("sx-window");
 	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "c"), SX_UNIT_S, NULL, &scratch, &t),
-			 "unparseable event time (expected RFC 3339)");
+			 "'soon' is not RFC 3339 (such as 2026-01-01T12:00:00Z)");
 	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "d"), SX_UNIT_S, NULL, &scratch, &t), "missing event time");
 	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "zz"), SX_UNIT_S, NULL, &scratch, &t), "missing event time");
 	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "e"), SX_UNIT_S, NULL, &scratch, &t),
@@ -237,7 +365,7 @@ START_TEST(event_time_values)
 	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "f"), SX_UNIT_S, fmt, &scratch, &t));
 	ck_assert_int_eq(t, INT64_C(1767349800000000));
 	ck_assert_str_eq(sx_field_time(sx_rec_get(&rec, "g"), SX_UNIT_S, fmt, &scratch, &t),
-			 "event time does not match --time-format");
+			 "'2026-01-02' does not match --time-format: '/' expected at '26-01-02'");
 	ck_assert_ptr_null(sx_field_time(sx_rec_get(&rec, "n"), SX_UNIT_S, fmt, &scratch, &t)); /* numbers: epoch */
 	ck_assert_int_eq(t, INT64_C(1767225600000000));
 	sx_timefmt_free(fmt);
@@ -260,6 +388,9 @@ Suite *sx_timefmt_suite(void)
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, bad_patterns);
 	tcase_add_test(tc, event_time_values);
+	tcase_add_test(tc, test_defect_time_format_range_checked);
+	tcase_add_test(tc, test_defect_time_messages_name_the_fix);
+	tcase_add_test(tc, test_defect_epoch_ms_suggests_time_unit);
 	suite_add_tcase(s, tc);
 	return s;
 }
