@@ -1533,6 +1533,11 @@ void sx_ingest_abandon(struct sx_ingest *g)
 	g->skipping = g->skip_record = g->open_line = 0;
 }
 
+int sx_ingest_line_open(const struct sx_ingest *g)
+{
+	return g->part_open;
+}
+
 int sx_ingest_end(struct sx_ingest *g)
 {
 	if (g->failed) {

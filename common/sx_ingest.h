@@ -111,6 +111,11 @@ int sx_ingest_pump(struct sx_ingest *g);
 int sx_ingest_end(struct sx_ingest *g);
 void sx_ingest_abandon(struct sx_ingest *g);
 
+/* Does the line reader hold the start of a line whose end has not been read
+ * (CSV, TSV, NDJSON; never JSON, which is read in pieces and resumed by the
+ * offsets where its records end)?  sx_sources holds such a young tail back. */
+int sx_ingest_line_open(const struct sx_ingest *g);
+
 /* Resuming inside a line.  A batch run ingests a last line without a line
  * end at EOF; if the file then grows, the line that straddles SKIP_TO is
  * looked at again: when only its line end was added, nothing is new; when it

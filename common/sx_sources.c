@@ -173,7 +173,9 @@ static int young_tail_at_eof(struct sx_in *in, void *arg)
 	const struct src *s = arg;
 	/* (JSON is handed out in pieces, never held here: it is resumed by the
 	 * offsets where its records end, so a value completed later is read on) */
-	int partial = in->pos < in->end || (in->gzip && !in->gz_between);
+	/* (the start of the line may be held by the line reader already) */
+	int partial = in->pos < in->end || sx_ingest_line_open(s->g) ||
+		      (in->gzip && !in->gz_between);
 	struct stat st;
 	if (!partial || fstat(in->fd, &st) < 0)
 		return 0;
@@ -342,7 +344,7 @@ static int ingest_src(struct src *s, int *open_failed)
 	}
 	if (r == SX_IN_AGAIN) {
 		/* young_tail_at_eof: the unfinished end of a young file waits */
-		if (s->in.pos == s->in.end)
+		if (s->in.pos == s->in.end && !sx_ingest_line_open(s->g))
 			sx_warn("%s: the gzip data is not complete yet and the file changed less than "
 				"--settle ago; its end is left for the next run", s->name);
 		else
