@@ -588,10 +588,16 @@ static void dispatch(struct sx_pbisink *s, int may_wait)
 
 static _Noreturn void finish_and_exit(struct sx_pbisink *s, int status);
 
+/* Stop reading when rows were lost (no dead-letter file); once the service
+ * is given up on, the rest of the input goes to the dead-letter file. */
 static void check_stop(struct sx_pbisink *s)
 {
-	if (s->stop || s->http.gave_up)
+	if (s->stop || (s->http.gave_up && !s->dl_open))
 		finish_and_exit(s, SX_EXIT_FAIL);
+	if (s->http.gave_up && !s->said_gave_up) {
+		s->said_gave_up = 1;
+		say(s, "%s; the rows that follow go to %s", s->http.gave_up_why, s->c.dead_letter);
+	}
 }
 
 static void warn_truncated(struct sx_pbisink *s)
@@ -679,7 +685,7 @@ static void report_and_exit(struct sx_pbisink *s, int status, const char *interr
 		sx_exit(SX_EXIT_FAIL);
 	}
 	if (s->http.gave_up) {
-		say(s, "gave up: %s; %" PRIu64 " rows not delivered (see %s)%s", s->http.gave_up_why,
+		say(s, "%s; %" PRIu64 " rows not delivered (see %s)%s", s->http.gave_up_why,
 		    s->dead_lettered, s->c.dead_letter, where);
 		sx_exit(SX_EXIT_FAIL);
 	}

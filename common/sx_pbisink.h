@@ -11,9 +11,10 @@
  * the end.  While as many requests are held as may be in flight plus one,
  * reading waits (backpressure, so memory stays bounded).  A batch the
  * service refuses as a whole (400, 413) is split in halves until the rows
- * at fault are alone.  The tool stops reading when the service has been
- * given up on (sx_http), or when rows could not be delivered and there is
- * no dead-letter file; what it holds then is still sent or accounted for.
+ * at fault are alone.  Without a dead-letter file the tool stops reading
+ * once rows could not be delivered (what it holds is still sent or
+ * counted); with one, rows go on to it (after the service was given up on,
+ * sx_http, without being tried), and the exit status is still 1 then.
  * SIGTERM and SIGINT: what is held is sent within SX_PBISINK_GRACE_MS, the
  * rest is dead-lettered (or counted), and the tool exits 128+signal (1 when
  * rows were lost).
@@ -72,6 +73,7 @@ struct sx_pbisink {
 	uint64_t *n_dead, *n_truncated;
 	uint64_t truncated_said;
 	int stop;                    /* stop reading: rows lost without --dead-letter */
+	int said_gave_up;
 	char first_error[600];
 	uint64_t n_since_pump;
 	struct sx_buf line, scratch;
