@@ -128,6 +128,8 @@ int main(int argc, char **argv)
 		}
 	}
 	c.token_env = getenv("POWERBI_TOKEN");
+	if (cli.commit) /* --commit FILE...: nothing else is needed */
+		sx_cli_start(&cli, 0, argc - optind, argv + optind);
 	struct sx_pbisink sink;
 	char err[512];
 	if (sx_pbisink_init(&sink, &c, err, sizeof err) < 0)

@@ -256,23 +256,35 @@ static void note_cut_column(struct sx_pbi *p, const struct sx_field *f)
 	}
 }
 
-/* A DateTime column's value as sx's canonical UTC time (1), or 0 to pass it
- * through (not a DateTime column, or not a time). */
-static int put_datetime(struct sx_pbi *p, const struct sx_field *f, struct sx_buf *out)
+/* With a schema (--create-dataset): a DateTime column's value as sx's
+ * canonical UTC time, and a String column's number or boolean as text, so
+ * values fit the types the table was made with.  1 when written, 0 to pass
+ * the value through. */
+static int put_typed(struct sx_pbi *p, const struct sx_field *f, struct sx_buf *out)
 {
 	const char *k, *s;
 	size_t kn, n;
 	sx_json_unescape(f->key, f->key_len, f->key_esc, &p->scratch, &k, &kn);
 	size_t i = sx_strmap_find(&p->cols, k, kn);
-	if (i == SX_STRMAP_NONE ||
-	    ((struct sx_pbi_col *)sx_strmap_value(&p->cols, i))->type != SX_PBI_DATETIME)
+	if (i == SX_STRMAP_NONE)
+		return 0;
+	enum sx_pbi_type t = ((struct sx_pbi_col *)sx_strmap_value(&p->cols, i))->type;
+	if (t == SX_PBI_STRING || t == SX_PBI_NONE) {
+		if (f->type != SX_JNUMBER && f->type != SX_JTRUE && f->type != SX_JFALSE)
+			return 0;
+		sx_buf_putc(out, '"');
+		sx_buf_append(out, f->val, f->val_len);
+		sx_buf_putc(out, '"');
+		return 1;
+	}
+	if (t != SX_PBI_DATETIME || f->type != SX_JSTRING)
 		return 0;
 	sx_field_str(f, &p->scratch, &s, &n);
-	sx_time_t t;
+	sx_time_t tm;
 	char buf[SX_TIME_BUFSIZE];
-	if (sx_time_parse(s, n, &t) < 0)
+	if (sx_time_parse(s, n, &tm) < 0)
 		return 0;
-	size_t len = sx_time_format(t, buf);
+	size_t len = sx_time_format(tm, buf);
 	sx_buf_putc(out, '"');
 	sx_buf_append(out, buf, len);
 	sx_buf_putc(out, '"');
@@ -297,10 +309,11 @@ int sx_pbi_encode_row(struct sx_pbi *p, const struct sx_rec *r, struct sx_buf *o
 		sx_buf_putc(out, '"');
 		sx_buf_append(out, f->key, f->key_len);
 		sx_buf_append(out, "\":", 2);
+		if (p->has_schema && f->type != SX_JNULL && f->type != SX_JOBJECT &&
+		    f->type != SX_JARRAY && put_typed(p, f, out))
+			continue;
 		switch (f->type) {
 		case SX_JSTRING:
-			if (p->has_datetime && put_datetime(p, f, out))
-				break;
 			/* escaped bytes are at least as many as UTF-16 units */
 			if (f->val_len - 2 <= SX_PBI_MAX_CHARS) {
 				sx_buf_append(out, f->val, f->val_len);
@@ -386,9 +399,6 @@ int sx_pbi_infer(struct sx_pbi *p, const struct sx_pbi_batch *b, const char **wh
 		return -1;
 	}
 	p->has_schema = 1;
-	for (size_t i = 0; i < n; i++)
-		if (((struct sx_pbi_col *)sx_strmap_value(&p->cols, i))->type == SX_PBI_DATETIME)
-			p->has_datetime = 1;
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  * code units, as the service counts), which are cut there (never inside a
  * surrogate pair); objects and arrays are sent as their compact JSON text in
  * a string, cut alike.  With a schema (--create-dataset), a DateTime
- * column's values are written as sx's canonical UTC times.  A record with
+ * column's values are written as sx's canonical UTC times and a String
+ * column's numbers and booleans as text.  A record with
  * more than 75 fields, or a row bigger than a whole request may be, is a
  * data error.
  *
@@ -84,8 +85,7 @@ struct sx_pbi {
 	size_t nready, ready_cap, ready_head;
 	/* schema: columns by decoded name (values: struct sx_pbi_col) */
 	struct sx_strmap cols;
-	int has_schema;          /* DateTime values are normalised */
-	int has_datetime;
+	int has_schema;          /* values are made to fit the column types */
 	/* counters */
 	uint64_t truncated;      /* values cut to 4,000 characters */
 	int truncated_now;       /* the last row added had a value cut */
@@ -115,8 +115,8 @@ static inline size_t sx_pbi_pending(const struct sx_pbi *p)
 }
 
 /* Infer a schema from the rows of batch B (their raw records): 0, or -1 with
- * *why (more than 75 columns).  From then on DateTime columns' values are
- * written as canonical UTC times; sx_pbi_reencode() rewrites B's body so. */
+ * *why (more than 75 columns).  From then on values are made to fit it;
+ * sx_pbi_reencode() rewrites B's body so. */
 int sx_pbi_infer(struct sx_pbi *p, const struct sx_pbi_batch *b, const char **why);
 void sx_pbi_reencode(struct sx_pbi *p, struct sx_pbi_batch *b);
 /* The create-dataset body: {"name":NAME,"defaultMode":"Push","tables":[{

@@ -493,8 +493,9 @@ static int resolve_dataset(struct sx_pbisink *s, struct sx_pbi_batch *b)
 {
 	const char *why;
 	if (sx_pbi_infer(&s->pbi, b, &why) < 0) {
-		undeliverable(s, b, why);
-		say(s, "--create-dataset %s: %s", s->c.create_dataset, why);
+		char msg[400];
+		snprintf(msg, sizeof msg, "--create-dataset %s: %s", s->c.create_dataset, why);
+		undeliverable(s, b, msg);
 		s->stop = 1;
 		return -1;
 	}
@@ -764,8 +765,9 @@ void sx_pbisink_start(struct sx_pbisink *s)
 		.timeout_us = s->c.timeout_us,
 		.rate_off = s->c.rate_off,
 		.posts = posts,
-		/* a margin for the network's jitter between our clock and theirs */
-		.window_us = window + window / 20,
+		/* a margin for the jitter between our starts and their arrivals
+		 * (networks, busy servers) */
+		.window_us = window + window / 20 + 200000,
 		.rows_per_hour = s->pbi.streaming ? 0 : s->c.rows_per_hour ? s->c.rows_per_hour : 1000000,
 		.token = s->pbi.streaming ? NULL : token_fn,
 		.token_arg = s,

@@ -13,8 +13,10 @@ KEYENC='key%2Fsecret%2B2'
 
 # py FILE... -- PYTHON: run a check over the server's files
 py() { python3 -c "$@"; }
+# time per part, on stderr
+section() { echo "# ${SECONDS}s: line ${BASH_LINENO[0]}" >&2; }
 
-# ---- 25,000 rows through a 429 and a 500: exactly once, Retry-After honoured
+section; # ---- 25,000 rows through a 429 and a 500: exactly once, Retry-After honoured
 gen_rows 25000 >"$W/in25k"
 pbi_start push --fail 2:429 --fail 3:500 --retry-after 2
 POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" \
@@ -37,7 +39,7 @@ print(set(json.loads(l)["auth"] for l in open(sys.argv[1])).pop())' "$W/push.log
 no_secret push-no-secret "$W/push.out" "$W/push.err"
 pbi_stop push
 
-# ---- a dropped connection and a slow answer: retried, still exactly once
+section; # ---- a dropped connection and a slow answer: retried, still exactly once
 pbi_start drop --drop 1 --slow 3:1.5
 gen_rows 3000 >"$W/in3k"
 POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" \
@@ -47,7 +49,7 @@ expect_eq drop-exactly-once "$(seq 0 2999)" "$(py 'import json,sys
 print("\n".join(str(i) for i in sorted(json.loads(l)["id"] for l in open(sys.argv[1]))))' "$W/drop.rows")"
 pbi_stop drop
 
-# ---- a timeout is retried (the rows can then arrive twice: POST is not idempotent)
+section; # ---- a timeout is retried (the rows can then arrive twice: POST is not idempotent)
 pbi_start slow --slow 1:3
 gen_rows 10 >"$W/in10"
 POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" \
@@ -56,7 +58,7 @@ expect_eq timeout-exit 0 $?
 check timeout-retried grep -q '"retries":1' "$W/slow.err"
 pbi_stop slow
 
-# ---- streaming: bodies under 15 KB, at most 5 requests a second
+section; # ---- streaming: bodies under 15 KB, at most 5 requests a second
 gen_rows 3000 >"$W/in3k"
 pbi_start stream
 sx-emit-powerbi --push-url "http://127.0.0.1:$PORT/beta/tenant/datasets/s1/rows?key=$KEYENC" \
@@ -81,7 +83,7 @@ check stream-bad-key-redacted grep -q 'not delivered' "$W/badkey.err"
 no_secret stream-bad-key-no-secret "$W/badkey.out" "$W/badkey.err"
 pbi_stop stream
 
-# ---- down for good: exit 1, every row dead-lettered, within --retry-for
+section; # ---- down for good: exit 1, every row dead-lettered, within --retry-for
 pbi_start down --down
 start=$(date +%s.%N)
 POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" \
@@ -101,7 +103,7 @@ POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127
 expect_eq refused-exit 1 $?
 check refused-counts grep -q '10 rows not delivered (no --dead-letter file)' "$W/refused.err"
 
-# ---- a 400 for a batch: halved until the bad rows are alone
+section; # ---- a 400 for a batch: halved until the bad rows are alone
 pbi_start bad
 { gen_rows 100; echo '{"id":100,"bad":true}'; gen_rows 100 | sed 's/"id":\([0-9]*\)/"id":10\1/'; } >"$W/inbad"
 POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" \
@@ -117,7 +119,7 @@ expect_eq bad-row-no-dl-exit 1 $?
 check bad-row-no-dl-count grep -q 'row does not fit.*1 rows not delivered (no --dead-letter file)' "$W/bad2.err"
 pbi_stop bad
 
-# ---- tokens: a stale one is refreshed by --token-command after a 403
+section; # ---- tokens: a stale one is refreshed by --token-command after a 403
 cat >"$W/tokcmd" <<EOF
 n=\$(cat "$W/tokcount" 2>/dev/null || echo 0); n=\$((n+1)); echo \$n >"$W/tokcount"
 if [ \$n = 1 ]; then echo tok-secret-old; else echo $TOK; fi
@@ -151,7 +153,7 @@ check token-refused-message grep -q 'HTTP 403: Access token has expired' "$W/tok
 check token-refused-no-secret sh -c "! grep -q tok-secret-wrong '$W/tokbad.err' '$W/tokbad.out'"
 pbi_stop tokbad
 
-# ---- --create-dataset: created once, then reused
+section; # ---- --create-dataset: created once, then reused
 pbi_start create
 POWERBI_TOKEN=$TOK sx-emit-powerbi --create-dataset Readings --api-base "http://127.0.0.1:$PORT" \
 	"$W/in10" 2>"$W/create.err"
@@ -169,7 +171,7 @@ print(set(r["path"] for r in map(json.loads, open(sys.argv[1])) if r["path"].end
 expect_eq create-rows 20 "$(wc -l <"$W/create.rows")"
 pbi_stop create
 
-# ---- SIGTERM: what is held is sent within the grace period
+section; # ---- SIGTERM: what is held is sent within the grace period
 pbi_start sig
 mkfifo "$W/fifo"
 sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" --flush 1h \
@@ -185,7 +187,7 @@ exec 7>&-
 expect_eq sigterm-held-rows-sent 50 "$(wc -l <"$W/sig.rows")"
 pbi_stop sig
 
-# ---- a live pipeline: each window's rows arrive within about --flush of its close
+section; # ---- a live pipeline: each window's rows arrive within about --flush of its close
 pbi_start live
 : >"$W/live.csv"
 echo "ts,dev,temp" >"$W/live.csv"
@@ -214,3 +216,4 @@ print("ok" if lat and max(lat) < 2.0 and len(times) == 3 else "latencies %r" % l
 kill $p1
 wait $p1 $p2 $p3
 pbi_stop live
+section
