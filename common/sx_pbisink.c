@@ -795,6 +795,11 @@ void sx_pbisink_start(struct sx_pbisink *s)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* a TLS write to a connection the server closed must be an error we
+	 * retry, not a SIGPIPE that kills us (curl ignores it only without
+	 * CURLOPT_NOSIGNAL); stdout is not used then */
+	if (!s->c.dry_run)
+		signal(SIGPIPE, SIG_IGN);
 }
 
 void sx_pbisink_free(struct sx_pbisink *s)
