@@ -41,7 +41,10 @@
 
 /* ---- secrets ---- */
 
-/* Register a secret (copied); empty strings are ignored. */
+/* Register a secret (copied); strings shorter than SX_HTTP_SECRET_MIN are
+ * ignored (they cannot be tokens or keys, and redacting them would garble
+ * every message). */
+#define SX_HTTP_SECRET_MIN 6
 void sx_http_secret(const char *s);
 /* Forget every secret (tests). */
 void sx_http_secrets_clear(void);

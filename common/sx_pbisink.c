@@ -407,6 +407,23 @@ static void submit(struct sx_pbisink *s, struct sx_pbi_batch *b, int front)
 		sx_http_submit(&s->http, &pj->j);
 }
 
+/* The client's calls, marked: an exit from inside them (a dead-letter
+ * file that cannot be written) must not re-enter them from an exit hook. */
+static int pump(struct sx_pbisink *s, int ms)
+{
+	s->in_http++;
+	int held = sx_http_pump(&s->http, ms);
+	s->in_http--;
+	return held;
+}
+
+static void abort_all(struct sx_pbisink *s, const char *why)
+{
+	s->in_http++;
+	sx_http_abort(&s->http, why);
+	s->in_http--;
+}
+
 /* ---- dry run ---- */
 
 static void print_request(struct sx_pbisink *s, const char *method, const char *url, const char *body, size_t n)
@@ -458,9 +475,9 @@ static int http_sync(struct sx_pbisink *s, struct sx_http_job *j, struct sync_re
 	j->done_arg = r;
 	sx_http_submit_front(&s->http, j);
 	while (!r->done) {
-		sx_http_pump(&s->http, 100);
+		pump(s, 100);
 		if (got_signal && !r->done) {
-			sx_http_abort(&s->http, "interrupted");
+			abort_all(s, "interrupted");
 			break;
 		}
 	}
@@ -558,7 +575,7 @@ static void interrupted(struct sx_pbisink *s);
 
 static void pump_wait(struct sx_pbisink *s, int ms)
 {
-	sx_http_pump(&s->http, ms);
+	pump(s, ms);
 	if (got_signal)
 		interrupted(s);
 }
@@ -581,7 +598,7 @@ static void dispatch(struct sx_pbisink *s, int may_wait)
 		}
 		submit(s, b, 0);
 		s->n_since_pump = 0;
-		sx_http_pump(&s->http, 0);
+		pump(s, 0);
 		while (may_wait && sx_http_held(&s->http) > s->http.c.max_inflight)
 			pump_wait(s, 100);
 	}
@@ -626,7 +643,7 @@ static int pbi_record(void *st, struct sx_rec *rec, const char **why)
 		dispatch(s, 1);
 	else if (++s->n_since_pump >= 256 && sx_http_held(&s->http)) {
 		s->n_since_pump = 0;
-		sx_http_pump(&s->http, 0);
+		pump(s, 0);
 	}
 	check_stop(s);
 	return SX_OK;
@@ -644,7 +661,7 @@ static void pbi_quiet(void *st)
 		dispatch(s, 1);
 	}
 	if (sx_http_held(&s->http))
-		sx_http_pump(&s->http, 0);
+		pump(s, 0);
 	check_stop(s);
 }
 
@@ -700,9 +717,8 @@ static void report_and_exit(struct sx_pbisink *s, int status, const char *interr
 
 static _Noreturn void finish_and_exit(struct sx_pbisink *s, int status)
 {
-	static int once;
-	if (!once) {
-		once = 1;
+	if (!s->finishing) {
+		s->finishing = 1;
 		drain(s);
 	}
 	report_and_exit(s, status, NULL);
@@ -717,6 +733,7 @@ static void interrupted(struct sx_pbisink *s)
 	if (once)
 		return;
 	once = 1;
+	s->finishing = 1;
 	int sig = got_signal;
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL); /* a second signal ends the tool at once */
@@ -724,12 +741,12 @@ static void interrupted(struct sx_pbisink *s)
 	dispatch(s, 0);
 	int64_t deadline = s->clock() + SX_PBISINK_GRACE_MS * INT64_C(1000);
 	while (sx_http_held(&s->http) && s->clock() < deadline)
-		sx_http_pump(&s->http, 100);
+		pump(s, 100);
 	if (sx_http_held(&s->http)) {
 		char why[100];
 		snprintf(why, sizeof why, "interrupted by %s: not delivered (or delivery unknown)",
 			 sig == SIGINT ? "SIGINT" : "SIGTERM");
-		sx_http_abort(&s->http, why);
+		abort_all(s, why);
 	}
 	report_and_exit(s, SX_EXIT_OK, "signal");
 }
@@ -737,6 +754,24 @@ static void interrupted(struct sx_pbisink *s)
 static void free_hook(void *arg)
 {
 	sx_pbisink_free(arg);
+}
+
+/* An exit for bad data (--on-error fail) or a failed input: the rows read
+ * before it are still sent (or dead-lettered, or counted). */
+static void drain_hook(void *arg)
+{
+	struct sx_pbisink *s = arg;
+	if (s->finishing || s->in_http || sx_exit_status == SX_EXIT_OK)
+		return;
+	s->finishing = 1;
+	drain(s);
+	if (s->dl_open)
+		sx_out_flush(&s->dl);
+	if (s->undelivered)
+		say(s, "%s; %" PRIu64 " rows not delivered (no --dead-letter file)", s->first_error,
+		    s->undelivered);
+	else if (s->dead_lettered)
+		say(s, "%" PRIu64 " rows not delivered (see %s)", s->dead_lettered, s->c.dead_letter);
 }
 
 void sx_pbisink_start(struct sx_pbisink *s)
@@ -789,6 +824,7 @@ void sx_pbisink_start(struct sx_pbisink *s)
 		s->dl_open = 1;
 	}
 	sx_on_exit(free_hook, s);
+	sx_on_exit(drain_hook, s); /* runs before free_hook */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

@@ -15,6 +15,7 @@
  * once rows could not be delivered (what it holds is still sent or
  * counted); with one, rows go on to it (after the service was given up on,
  * sx_http, without being tried), and the exit status is still 1 then.
+ * An exit for bad data (--on-error fail) still sends the rows read before it.
  * SIGTERM and SIGINT: what is held is sent within SX_PBISINK_GRACE_MS, the
  * rest is dead-lettered (or counted), and the tool exits 128+signal (1 when
  * rows were lost).
@@ -74,6 +75,8 @@ struct sx_pbisink {
 	uint64_t truncated_said;
 	int stop;                    /* stop reading: rows lost without --dead-letter */
 	int said_gave_up;
+	int finishing;               /* sending what is held before exiting */
+	int in_http;                 /* inside the HTTP client's calls */
 	char first_error[600];
 	uint64_t n_since_pump;
 	struct sx_buf line, scratch;

@@ -18,6 +18,8 @@ START_TEST(secrets_and_keys_are_redacted)
 	sx_http_secrets_clear();
 	sx_http_secret("s3cr3t-token");
 	sx_http_secret("");
+	sx_http_secret("tok");   /* too short to be a credential: left alone */
+	ck_assert_str_eq(redact("a tok", &b), "a tok");
 	ck_assert_str_eq(redact("token s3cr3t-token here, s3cr3t-token", &b), "token REDACTED here, REDACTED");
 	ck_assert_str_eq(redact("https://x/rows?key=abc%2Bdef&x=1", &b), "https://x/rows?key=REDACTED&x=1");
 	ck_assert_str_eq(redact("rows?KEY=abc", &b), "rows?KEY=REDACTED");
