@@ -18,6 +18,7 @@ section() { echo "# ${SECONDS}s: line ${BASH_LINENO[0]}" >&2; }
 
 section; # ---- 25,000 rows through a 429 and a 500: exactly once, Retry-After honoured
 gen_rows 25000 >"$W/in25k"
+head -n 10000 "$W/in25k" >"$W/in10k"
 pbi_start push --fail 2:429 --fail 3:500 --retry-after 2
 POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" \
 	--stats "$W/in25k" >"$W/push.out" 2>"$W/push.err"
@@ -38,6 +39,16 @@ expect_eq push-bearer "Bearer $TOK" "$(py 'import json,sys
 print(set(json.loads(l)["auth"] for l in open(sys.argv[1])).pop())' "$W/push.log")"
 no_secret push-no-secret "$W/push.out" "$W/push.err"
 pbi_stop push
+
+section; # ---- http_proxy is honoured: the request reaches the proxy (the stand-in) for a host that does not exist
+pbi_start proxy
+env -u no_proxy -u NO_PROXY http_proxy="http://127.0.0.1:$PORT" POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 \
+	--table t --api-base http://pbi.invalid --retry-for 0 "$W/in10k" 2>"$W/proxy.err"
+expect_eq proxy-exit 0 $?
+expect_eq proxy-absolute-uri "http://pbi.invalid/v1.0/myorg/datasets/d1/tables/t/rows" "$(py 'import json,sys
+print(set(json.loads(l)["path"] for l in open(sys.argv[1])).pop())' "$W/proxy.log")"
+expect_eq proxy-rows 10000 "$(wc -l <"$W/proxy.rows")"
+pbi_stop proxy
 
 section; # ---- a dropped connection and a slow answer: retried, still exactly once
 pbi_start drop --drop 1 --slow 3:1.5
@@ -186,6 +197,24 @@ expect_eq sigterm-exit 143 $?
 exec 7>&-
 expect_eq sigterm-held-rows-sent 50 "$(wc -l <"$W/sig.rows")"
 pbi_stop sig
+# a service that fails: after the 5 s grace period the rest is dead-lettered
+pbi_start sigdown --down
+rm -f "$W/fifo"; mkfifo "$W/fifo"
+POWERBI_TOKEN=$TOK sx-emit-powerbi --dataset d1 --table t --api-base "http://127.0.0.1:$PORT" --flush 1h \
+	--dead-letter "$W/sigdown.dl" <"$W/fifo" 2>"$W/sigdown.err" &
+pid=$!
+exec 7>"$W/fifo"
+gen_rows 50 >&7
+sleep 0.5
+start=$SECONDS
+kill -TERM $pid
+wait $pid
+expect_eq sigterm-down-exit 143 $?
+exec 7>&-
+check sigterm-down-within-grace test $((SECONDS - start)) -le 7
+expect_eq sigterm-down-dead-lettered 50 "$(wc -l <"$W/sigdown.dl")"
+check sigterm-down-reason grep -q '"error":"interrupted by SIGTERM: not delivered' "$W/sigdown.dl"
+pbi_stop sigdown
 
 section; # ---- a live pipeline: each window's rows arrive within about --flush of its close
 pbi_start live
