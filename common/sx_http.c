@@ -269,14 +269,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Retry-After is read through curl's header API at the end (7.83+), or by
- * hand from the raw headers before that. */
-static int64_t job_retry_after(struct sx_http_job *j, CURL *e)
+/* Retry-After, through curl's header API (7.83+): microseconds, or -1. */
+static int64_t job_retry_after(CURL *e)
 {
 	struct curl_header *hd;
 	if (curl_easy_header(e, "Retry-After", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
 		return sx_http_retry_after_us(hd->value, (int64_t)time(NULL));
-	(void)j;
 	return -1;
 }
 
@@ -374,7 +372,6 @@ static const char *make_msg(struct sx_http *h, const char *fmt, ...) __attribute
 static const char *make_msg(struct sx_http *h, const char *fmt, ...)
 {
 	va_list ap;
-	sx_buf_reset(&h->scratch);
 	va_start(ap, fmt);
 	char tmp[1024];
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
@@ -579,7 +576,7 @@ static void job_done(struct sx_http *h, CURL *e, CURLcode rc)
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 	long status = 0;
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	int64_t retry_after = rc == CURLE_OK && status == 429 ? job_retry_after(j, e) : -1;
+	int64_t retry_after = rc == CURLE_OK && status == 429 ? job_retry_after(e) : -1;
 	unlist(h, j);
 	j->attempts++;
 	j->status = rc == CURLE_OK ? status : 0;
@@ -681,6 +678,5 @@ void sx_http_free(struct sx_http *h)
 	}
 	sx_rate_free(&h->rate);
 	sx_buf_free(&h->msg);
-	sx_buf_free(&h->scratch);
 	h->multi = NULL;
 }

@@ -14,8 +14,11 @@
  *   2xx            the job is done (ok).
  *   429            nothing new starts until Retry-After has passed (requests
  *                  already in flight finish); the job goes back to the head.
- *   401, 403       once per job: the token is refreshed and the job retried.
- *   5xx, network   retried with exponential backoff and jitter.
+ *   401, 403       once per job: the token is refreshed and the job retried;
+ *                  a second time (and on 404: no such dataset or table) the
+ *                  client gives up, as no later request would fare better.
+ *   5xx, network   retried with exponential backoff and jitter (a
+ *                  certificate that cannot be verified: given up at once).
  *   other 4xx      the job is done (failed), with the service's message.
  * Retries go on while the service has failed for less than `retry_for`
  * (counted from the first failure after the last success, so a service down
@@ -149,7 +152,7 @@ struct sx_http {
 	const char *cainfo, *capath;
 	uint64_t *n_requests, *n_retries, *n_throttled;
 	unsigned rnd;
-	struct sx_buf msg, scratch;
+	struct sx_buf msg;
 	int64_t (*clock)(void);  /* monotonic microseconds (tests replace it) */
 };
 

@@ -276,7 +276,7 @@ int sx_pbisink_init(struct sx_pbisink *s, const struct sx_pbisink_cfg *c, char *
 			char *dec = sx_xmalloc(n + 1);
 			size_t o = 0;
 			for (size_t i = 0; i < n; i++) {
-				if (raw[i] == '%' && i + 2 < n + 0 + 1 && isxdigit((unsigned char)raw[i + 1]) &&
+				if (raw[i] == '%' && i + 2 < n && isxdigit((unsigned char)raw[i + 1]) &&
 				    isxdigit((unsigned char)raw[i + 2])) {
 					char hx[3] = { raw[i + 1], raw[i + 2], 0 };
 					dec[o++] = (char)strtol(hx, NULL, 16);
@@ -299,8 +299,6 @@ int sx_pbisink_init(struct sx_pbisink *s, const struct sx_pbisink_cfg *c, char *
 	while (al > 0 && api[al - 1] == '/')
 		al--;
 	s->api = sx_xstrndup(api, al);
-	if (!streaming && c->dataset)
-		s->rows_url = NULL; /* built below, once the id is known */
 	return 0;
 }
 
