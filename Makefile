@@ -18,11 +18,12 @@ WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-pro
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS = -ljansson -lcsv -lcurl -lz -lm
+# --as-needed: only sx-emit-powerbi, which uses sx_http.o, depends on libcurl
+LDLIBS = -Wl,--as-needed -ljansson -lcsv -lcurl -lz -lm
 
 # Debian packages: to build, and (in addition) to run the tests and benchmarks.
 DEB_BUILD = gcc make pkg-config libc6-dev libjansson-dev libcsv-dev zlib1g-dev libcurl4-openssl-dev
-DEB_TEST = check sqlite3 jq miller python3 postgresql groff-base man-db gzip procps time bc
+DEB_TEST = check sqlite3 jq miller python3 postgresql groff-base man-db gzip procps time bc openssl
 
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
