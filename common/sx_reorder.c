@@ -1,6 +1,7 @@
 /* sx_reorder.c - the --max-delay buffer (see sx_reorder.h). */
 #include "sx_reorder.h"
 #include "sx_err.h"
+#include "sx_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,13 +126,22 @@ int sx_reorder_load(struct sx_reorder *r, const json_t *j)
 	json_t *e;
 	if (!json_is_array(j))
 		return -1;
+	struct sx_rec rec;
+	int ret = 0;
+	sx_rec_init(&rec);
 	json_array_foreach(j, i, e) {
 		json_int_t t, seq;
-		const char *line;
+		const char *line, *why;
 		size_t len;
-		if (json_unpack(e, "[IIs%]", &t, &seq, &line, &len) < 0 || seq < 0)
-			return -1;
+		/* only records are held: a damaged state must fail here, not when
+		 * the line is released */
+		if (json_unpack(e, "[IIs%]", &t, &seq, &line, &len) < 0 || seq < 0 ||
+		    t < SX_TIME_MIN || t > SX_TIME_MAX || sx_rec_parse(&rec, line, len, &why) < 0) {
+			ret = -1;
+			break;
+		}
 		sx_reorder_push(r, (sx_time_t)t, (uint64_t)seq, line, len);
 	}
-	return 0;
+	sx_rec_free(&rec);
+	return ret;
 }

@@ -60,7 +60,8 @@ static inline const struct sx_reorder_item *sx_reorder_peek(const struct sx_reor
 const struct sx_reorder_item *sx_reorder_pop(struct sx_reorder *r, sx_time_t upto);
 
 /* --state: the held items as [[t,seq,"line"],...] in release order, and
- * back (appending to R).  Load returns 0, or -1 when J is malformed. */
+ * back (appending to R).  Load returns 0, or -1 when J is malformed: an item
+ * that is not [t,seq,"line"] with t in 0001-9999 and a JSON object line. */
 json_t *sx_reorder_save(const struct sx_reorder *r);
 int sx_reorder_load(struct sx_reorder *r, const json_t *j);
 
