@@ -111,7 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *j1 = sx_window_save(w);
 		struct sx_window *w2 = sx_window_new(&wc, &null_out);
 		char err[200];
-		FUZZ_CHECK(sx_window_load(w2, j1, err, sizeof err) == 0);
+		int loaded = sx_window_load(w2, j1, err, sizeof err) == 0;
+		if (!loaded)
+			fprintf(stderr, "saved windows do not load back: %s\n", err);
+		FUZZ_CHECK(loaded);
 		json_t *j2 = sx_window_save(w2);
 		FUZZ_CHECK(json_equal(j1, j2));
 		json_decref(j1);

@@ -6,7 +6,8 @@
 #          crash fails.  Run by make check (make fuzz-smoke).
 #   fuzz   fuzz each target for FUZZ_SECONDS (default 60) at nice 10 on the
 #          corpus kept in BUILD/corpus/<target> (grows from run to run);
-#          crashes are saved as BUILD/crashes/<target>/crash-*.
+#          crashes are saved as BUILD/crashes/<target>/crash-* (fuzzing goes
+#          on after one); a target that made a new one fails.
 #   replay replay tests/fuzz/pending/<target>/ (crashes not fixed yet).
 # Ends with "N passed, N failed" (one per target).
 set -u
@@ -96,12 +97,21 @@ run_target() {
 		fi ;;
 	fuzz)
 		seed_corpus "$t" "$seeds"
-		# -runs=0 is not used: the fuzz run itself loads corpus and seeds
-		if nice -n 10 "$bin" "${common[@]}" -max_total_time="${FUZZ_SECONDS:-60}" \
-			-artifact_prefix="$build/crashes/$t/" "$corpus" "$seeds" > "$log" 2>&1; then
-			echo "fuzz_$t: $(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -n 1 | sed 's/Done //; s/ second/ s/'), corpus $(ls "$corpus" | wc -l) inputs"
+		# fork mode: a crash is saved and fuzzing goes on (a known one must not
+		# end the whole run); the corpus and seeds are loaded by the run itself
+		local before after
+		before=$(ls "$build/crashes/$t" | wc -l)
+		nice -n 10 "$bin" "${common[@]}" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+			-max_total_time="${FUZZ_SECONDS:-60}" -artifact_prefix="$build/crashes/$t/" \
+			"$corpus" "$seeds" > "$log" 2>&1
+		after=$(ls "$build/crashes/$t" | wc -l)
+		echo "fuzz_$t: $(grep -E '^#[0-9]+: cov' "$log" | tail -n 1 | sed -E 's/^#([0-9]+):.*crash: ([0-9/]+) time: ([0-9]+)s.*/\1 runs in \3 s, oom\/timeout\/crash \2/'), corpus $(ls "$corpus" | wc -l) inputs"
+		if [ "$after" -eq "$before" ]; then
 			return 0
-		fi ;;
+		fi
+		echo "    new in $build/crashes/$t/:"
+		ls -t "$build/crashes/$t" | head -n $((after - before)) | sed 's/^/    /'
+		return 1 ;;
 	replay)
 		[ -d "$pending" ] || { echo "fuzz_$t: nothing pending"; return 0; }
 		if "$bin" "${common[@]}" -runs=0 "$pending"/* > "$log" 2>&1; then
@@ -118,5 +128,7 @@ run_target() {
 for t in "$@"; do
 	if run_target "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
-echo "fuzz-$mode: $pass passed, $fail failed"
+label=fuzz-$mode
+[ "$mode" = fuzz ] && label=fuzz
+echo "$label: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
