@@ -88,10 +88,13 @@ run_target() {
 		seed_corpus "$t" "$seeds"
 		local inputs=("$seeds"/*)
 		[ -d "$regress" ] && inputs+=("$regress"/*)
-		# every seed and regression input once, then a short run from a fixed seed
+		# every seed and regression input once, then a short run from a fixed
+		# seed on a fresh corpus (not make fuzz's, which may be large)
+		local fresh=$build/smoke-corpus/$t
+		rm -rf "$fresh" && mkdir -p "$fresh"
 		if "$bin" "${common[@]}" -runs=0 "${inputs[@]}" > "$log" 2>&1 &&
 		   "$bin" "${common[@]}" -seed=1 -max_total_time="${FUZZ_SMOKE_SECONDS:-4}" \
-			-artifact_prefix="$build/crashes/$t/" "$corpus" "$seeds" >> "$log" 2>&1; then
+			-artifact_prefix="$build/crashes/$t/" "$fresh" "$seeds" >> "$log" 2>&1; then
 			echo "fuzz_$t: ${#inputs[@]} inputs replayed, $(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -n 1 | sed 's/Done //; s/ second/ s/')"
 			return 0
 		fi ;;
