@@ -195,14 +195,14 @@ def main():
             f.write(data)
         label = '%s:%s' % (case, kind)
         for fmt in ('auto', 'csv', 'tsv', 'json', 'ndjson'):
-            run_tool(work, 'sx-ingest', ['-f', fmt, case], label, 'ingest', label)
+            run_tool(work, 'sx-ingest', ['-f', fmt, case], label, 'one-to-one', label)
         run_tool(work, 'sx-ingest', ['-f', 'ndjson', '-t', 't', case], label, 'one-to-one', label)
         for policy in ('fail', 'skip'):
             run_tool(work, 'sx-ingest', ['-t', 't', case], label, 'ingest', label, policy=policy)
             run_tool(work, 'sx-window', ['--tumbling', '1m', '-t', 't', '-a', 'count()', case],
                      label, 'counted', label, policy=policy)
         run_tool(work, 'sx-ingest', ['-f', 'csv', '-t', 't', '--time-format', '%Y-%m-%dT%H:%M:%SZ', case],
-                 label, 'ingest', label)
+                 label, 'one-to-one', label)
         run_tool(work, 'sx-window', ['--tumbling', '10s', '-t', 't', '-g', 'k', '-a', 'count()',
                                      '-a', 'sum(v)', '-a', 'median(v)', '-a', 'collect(v)', case],
                  label, 'counted', label)
