@@ -79,7 +79,7 @@ seed_corpus() {
 }
 
 run_target() {
-	local t=$1 bin=$build/fuzz_$1 corpus=$build/corpus/$1 log=$build/logs/$1.log
+	local t=$1 bin=$build/fuzz_$1 corpus=$build/corpus/$1 log=$build/logs/$mode-$1.log
 	local seeds=$build/seeds/$1 regress=$here/regress/$1 pending=$here/pending/$1
 	mkdir -p "$build/logs" "$build/crashes/$t" "$corpus"
 	local common=(-close_fd_mask=3 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1)
@@ -95,7 +95,7 @@ run_target() {
 		if "$bin" "${common[@]}" -runs=0 "${inputs[@]}" > "$log" 2>&1 &&
 		   "$bin" "${common[@]}" -seed=1 -max_total_time="${FUZZ_SMOKE_SECONDS:-4}" \
 			-artifact_prefix="$build/crashes/$t/" "$fresh" "$seeds" >> "$log" 2>&1; then
-			echo "fuzz_$t: ${#inputs[@]} inputs replayed, $(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -n 1 | sed 's/Done //; s/ second/ s/')"
+			echo "fuzz_$t: ${#inputs[@]} inputs replayed, $(grep -ao 'Done [0-9]* runs in [0-9]* second' "$log" | tail -n 1 | sed 's/Done //; s/ second/ s/')"
 			return 0
 		fi ;;
 	fuzz)
@@ -108,7 +108,7 @@ run_target() {
 			-max_total_time="${FUZZ_SECONDS:-60}" -artifact_prefix="$build/crashes/$t/" \
 			"$corpus" "$seeds" > "$log" 2>&1
 		after=$(ls "$build/crashes/$t" | wc -l)
-		echo "fuzz_$t: $(grep -E '^#[0-9]+: cov' "$log" | tail -n 1 | sed -E 's/^#([0-9]+):.*crash: ([0-9/]+) time: ([0-9]+)s.*/\1 runs in \3 s, oom\/timeout\/crash \2/'), corpus $(ls "$corpus" | wc -l) inputs"
+		echo "fuzz_$t: $(grep -aE '^#[0-9]+: cov' "$log" | tail -n 1 | sed -E 's/^#([0-9]+):.*crash: ([0-9/]+) time: ([0-9]+)s.*/\1 runs in \3 s, oom\/timeout\/crash \2/'), corpus $(ls "$corpus" | wc -l) inputs"
 		if [ "$after" -eq "$before" ]; then
 			return 0
 		fi
@@ -124,7 +124,7 @@ run_target() {
 	*) echo "run.sh: unknown mode $mode" >&2; exit 2 ;;
 	esac
 	echo "FAIL fuzz_$t (log: $log):"
-	grep -E 'ERROR|FUZZ_CHECK|SUMMARY|Test unit written|deadly signal|exited|==[0-9]+==' "$log" | head -n 12 | sed 's/^/    /'
+	grep -aE 'ERROR|FUZZ_CHECK|SUMMARY|Test unit written|deadly signal|exited|==[0-9]+==' "$log" | head -n 12 | sed 's/^/    /'
 	return 1
 }
 
