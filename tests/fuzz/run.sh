@@ -2,7 +2,7 @@
 # tests/fuzz/run.sh MODE BUILD TARGET... - run the libFuzzer targets (README).
 #
 #   smoke  replay each target's seeds and tests/fuzz/regress/<target>/, then
-#          fuzz it for FUZZ_SMOKE_SECONDS (default 4) from a fixed seed; a
+#          fuzz it for FUZZ_SMOKE_SECONDS (default 3) from a fixed seed; a
 #          crash fails.  Run by make check (make fuzz-smoke).
 #   fuzz   fuzz each target for FUZZ_SECONDS (default 60) at nice 10 on the
 #          corpus kept in BUILD/corpus/<target> (grows from run to run);
@@ -93,7 +93,7 @@ run_target() {
 		local fresh=$build/smoke-corpus/$t
 		rm -rf "$fresh" && mkdir -p "$fresh"
 		if "$bin" "${common[@]}" -runs=0 "${inputs[@]}" > "$log" 2>&1 &&
-		   "$bin" "${common[@]}" -seed=1 -max_total_time="${FUZZ_SMOKE_SECONDS:-4}" \
+		   "$bin" "${common[@]}" -seed=1 -max_total_time="${FUZZ_SMOKE_SECONDS:-3}" \
 			-artifact_prefix="$build/crashes/$t/" "$fresh" "$seeds" >> "$log" 2>&1; then
 			echo "fuzz_$t: ${#inputs[@]} inputs replayed, $(grep -ao 'Done [0-9]* runs in [0-9]* second' "$log" | tail -n 1 | sed 's/Done //; s/ second/ s/')"
 			return 0
