@@ -2,8 +2,10 @@
 # tests/fuzz/run.sh MODE BUILD TARGET... - run the libFuzzer targets (README).
 #
 #   smoke  replay each target's seeds and tests/fuzz/regress/<target>/, then
-#          fuzz it for FUZZ_SMOKE_SECONDS (default 3) from a fixed seed; a
-#          crash fails.  Run by make check (make fuzz-smoke).
+#          fuzz it for FUZZ_SMOKE_RUNS inputs (default 3000, at most
+#          FUZZ_SMOKE_SECONDS, 10) from a fixed seed: the same inputs on every
+#          machine, so CI does not fail at random; a crash fails.  Run by
+#          make check (make fuzz-smoke).
 #   fuzz   fuzz each target for FUZZ_SECONDS (default 60) at nice 10 on the
 #          corpus kept in BUILD/corpus/<target> (grows from run to run);
 #          crashes are saved as BUILD/crashes/<target>/crash-* (fuzzing goes
@@ -93,7 +95,8 @@ run_target() {
 		local fresh=$build/smoke-corpus/$t
 		rm -rf "$fresh" && mkdir -p "$fresh"
 		if "$bin" "${common[@]}" -runs=0 "${inputs[@]}" > "$log" 2>&1 &&
-		   "$bin" "${common[@]}" -seed=1 -max_total_time="${FUZZ_SMOKE_SECONDS:-3}" \
+		   "$bin" "${common[@]}" -seed=1 -runs="${FUZZ_SMOKE_RUNS:-3000}" \
+			-max_total_time="${FUZZ_SMOKE_SECONDS:-10}" \
 			-artifact_prefix="$build/crashes/$t/" "$fresh" "$seeds" >> "$log" 2>&1; then
 			echo "fuzz_$t: ${#inputs[@]} inputs replayed, $(grep -ao 'Done [0-9]* runs in [0-9]* second' "$log" | tail -n 1 | sed 's/Done //; s/ second/ s/')"
 			return 0
