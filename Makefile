@@ -32,6 +32,7 @@ TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 
 .PHONY: all deps deps-test deps-node deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
+.PHONY: deps-fuzz fuzz fuzz-build fuzz-smoke robust
 .DELETE_ON_ERROR:
 
 all: deps $(TOOL_BINS)
@@ -118,6 +119,37 @@ asan: deps-test
 	CK_TIMEOUT_MULTIPLIER=4 $(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
 		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit cli conformance integration
 
+# Fuzzing (tests/fuzz/README): libFuzzer targets, one per input parser, built
+# with clang under ASan+UBSan in their own tree.  make fuzz runs each for
+# FUZZ_SECONDS on a corpus kept in $(FUZZ_BUILD)/corpus (seeded from
+# tests/data and ../shared/conformance); make fuzz-smoke (part of check)
+# replays the seeds and tests/fuzz/regress/ and fuzzes each briefly.
+DEB_FUZZ = clang libclang-rt-14-dev
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+deps-fuzz: deps
+	$(call ensure_debs,$(DEB_FUZZ))
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libsx.a
+	clang $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libsx.a $(LDLIBS)
+
+fuzz-build: deps-fuzz
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh fuzz $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	bash tests/fuzz/run.sh smoke $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# Random bytes and token soup into every tool: exit 0 or 1, records accounted for.
+robust: all deps-test
+	SX_BIN=$(CURDIR)/$(BIN) bash tests/robust/soup.sh
+
 check: all deps-test
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory cli
@@ -125,6 +157,8 @@ check: all deps-test
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory man-check
 	$(MAKE) --no-print-directory doc-examples
+	$(MAKE) --no-print-directory robust
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory asan
 
 man-check: all deps-test
@@ -147,4 +181,4 @@ install: all
 	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin
