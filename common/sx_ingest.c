@@ -1246,8 +1246,14 @@ static void resume_inside_line(struct sx_ingest *g, const char *line, size_t len
 	}
 	g->skip_record = 1;
 	g->stats->records_in++;
-	sx_data_error(g->name, g->lineno, "line was extended after an earlier run ingested it as the "
-		      "unterminated last line of the file; not ingested again", line, strip_eol(line, len));
+	static const char why[] = "line was extended after an earlier run ingested it as the "
+				  "unterminated last line of the file; not ingested again";
+	if (g->sink.record) { /* errors go to the sink (sx_ingest.h), as data_error's do */
+		if (g->sink.error)
+			g->sink.error(g->sink.ctx, 0, g->name, g->lineno, why, line, strip_eol(line, len));
+		return;
+	}
+	sx_data_error(g->name, g->lineno, why, line, strip_eol(line, len));
 }
 
 /* A line longer than the record size limit (only its start, LINE, was kept). */
