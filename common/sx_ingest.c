@@ -1538,6 +1538,19 @@ int sx_ingest_line_open(const struct sx_ingest *g)
 	return g->part_open;
 }
 
+uint64_t sx_ingest_value_open(const struct sx_ingest *g)
+{
+	/* what json_end would report as unterminated, or lines held while
+	 * braces left open keep the format unknown */
+	if (!g->started)
+		return g->first_pending ? g->first_lineno : 0;
+	if (g->fmt != SX_FMT_JSON)
+		return 0;
+	if (g->js_elem_open)
+		return g->rec_line ? g->rec_line : 1;
+	return g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER ? (g->lineno ? g->lineno : 1) : 0;
+}
+
 int sx_ingest_end(struct sx_ingest *g)
 {
 	if (g->failed) {
