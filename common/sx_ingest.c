@@ -1322,11 +1322,15 @@ static void set_format(struct sx_ingest *g, enum sx_format fmt)
 }
 
 /* The held first line, once the format is known. */
+static void binary_guess(struct sx_ingest *g, enum sx_format fmt, uint64_t lineno);
+
 static void feed_first(struct sx_ingest *g, enum sx_format fmt)
 {
 	int line_long = g->line_long; /* that of the line after it */
 	set_format(g, fmt);
 	g->first_pending = 0;
+	if (looks_binary(g->first.data, g->first.len))
+		binary_guess(g, fmt, g->first_lineno); /* ("[" or "{" then garbage) */
 	g->line_long = 0; /* a line held is never too long */
 	feed(g, g->first.data, g->first.len, g->first_lineno, g->first_end, 1);
 	g->line_long = line_long;
@@ -1383,6 +1387,8 @@ static int read_line(struct sx_ingest *g, const char **line, size_t *len, int *e
 			if (i < n && p[i] == '[') {
 				g->part_open = g->line_long = 0;
 				set_format(g, SX_FMT_JSON);
+				if (looks_binary(p, n)) /* ("[" then garbage) */
+					binary_guess(g, SX_FMT_JSON, piece_eol ? g->in->lineno : g->in->lineno + 1);
 				*line = p;
 				*len = n;
 				*eol = piece_eol;
