@@ -1328,11 +1328,15 @@ static void set_format(struct sx_ingest *g, enum sx_format fmt)
 }
 
 /* The held first line, once the format is known. */
+static void binary_guess(struct sx_ingest *g, enum sx_format fmt, uint64_t lineno);
+
 static void feed_first(struct sx_ingest *g, enum sx_format fmt)
 {
 	int line_long = g->line_long; /* that of the line after it */
 	set_format(g, fmt);
 	g->first_pending = 0;
+	if (looks_binary(g->first.data, g->first.len))
+		binary_guess(g, fmt, g->first_lineno); /* ("[" or "{" then garbage) */
 	g->line_long = 0; /* a line held is never too long */
 	feed(g, g->first.data, g->first.len, g->first_lineno, g->first_end, 1);
 	g->line_long = line_long;
@@ -1389,6 +1393,8 @@ static int read_line(struct sx_ingest *g, const char **line, size_t *len, int *e
 			if (i < n && p[i] == '[') {
 				g->part_open = g->line_long = 0;
 				set_format(g, SX_FMT_JSON);
+				if (looks_binary(p, n)) /* ("[" then garbage) */
+					binary_guess(g, SX_FMT_JSON, piece_eol ? g->in->lineno : g->in->lineno + 1);
 				*line = p;
 				*len = n;
 				*eol = piece_eol;
@@ -1542,6 +1548,19 @@ void sx_ingest_abandon(struct sx_ingest *g)
 int sx_ingest_line_open(const struct sx_ingest *g)
 {
 	return g->part_open;
+}
+
+uint64_t sx_ingest_value_open(const struct sx_ingest *g)
+{
+	/* what json_end would report as unterminated, or lines held while
+	 * braces left open keep the format unknown */
+	if (!g->started)
+		return g->first_pending ? g->first_lineno : 0;
+	if (g->fmt != SX_FMT_JSON)
+		return 0;
+	if (g->js_elem_open)
+		return g->rec_line ? g->rec_line : 1;
+	return g->js == JS_ARRAY_ELEM || g->js == JS_ARRAY_AFTER ? (g->lineno ? g->lineno : 1) : 0;
 }
 
 int sx_ingest_end(struct sx_ingest *g)

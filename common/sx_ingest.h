@@ -115,6 +115,10 @@ void sx_ingest_abandon(struct sx_ingest *g);
  * (CSV, TSV, NDJSON; never JSON, which is read in pieces and resumed by the
  * offsets where its records end)?  sx_sources holds such a young tail back. */
 int sx_ingest_line_open(const struct sx_ingest *g);
+/* Does JSON input end inside a value or an array (what end would report as
+ * unterminated)?  The line where it began, or 0.  sx_sources holds such a
+ * young tail back as well. */
+uint64_t sx_ingest_value_open(const struct sx_ingest *g);
 
 /* Resuming inside a line.  A batch run ingests a last line without a line
  * end at EOF; if the file then grows, the line that straddles SKIP_TO is

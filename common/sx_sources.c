@@ -171,10 +171,10 @@ static void save_checkpoint(struct sx_ckpt *ckpt)
 static int young_tail_at_eof(struct sx_in *in, void *arg)
 {
 	const struct src *s = arg;
-	/* (JSON is handed out in pieces, never held here: it is resumed by the
-	 * offsets where its records end, so a value completed later is read on) */
-	/* (the start of the line may be held by the line reader already) */
-	int partial = in->pos < in->end || sx_ingest_line_open(s->g) ||
+	/* (the start of the line may be held by the line reader already; JSON
+	 * is handed out in pieces, and a value or array left open waits too: it
+	 * is resumed by the offsets where its records end) */
+	int partial = in->pos < in->end || sx_ingest_line_open(s->g) || sx_ingest_value_open(s->g) != 0 ||
 		      (in->gzip && !in->gz_between);
 	struct stat st;
 	if (!partial || fstat(in->fd, &st) < 0)
@@ -344,7 +344,11 @@ static int ingest_src(struct src *s, int *open_failed)
 	}
 	if (r == SX_IN_AGAIN) {
 		/* young_tail_at_eof: the unfinished end of a young file waits */
-		if (s->in.pos == s->in.end && !sx_ingest_line_open(s->g))
+		uint64_t value_line = sx_ingest_value_open(s->g);
+		if (s->in.pos == s->in.end && !sx_ingest_line_open(s->g) && value_line)
+			sx_warn("%s:%" PRIu64 ": the last JSON value or array is not complete yet and the file "
+				"changed less than --settle ago; left for the next run", s->name, value_line);
+		else if (s->in.pos == s->in.end && !sx_ingest_line_open(s->g))
 			sx_warn("%s: the gzip data is not complete yet and the file changed less than "
 				"--settle ago; its end is left for the next run", s->name);
 		else

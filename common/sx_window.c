@@ -1141,13 +1141,23 @@ static int canon_key(struct sx_window *w, const json_t *k)
 	return 0;
 }
 
-static int load_key(struct sx_window *w, const json_t *k, uint32_t *gid)
+/* *RESPELLED is set when K is not its canonical text: a state written
+ * before keys compared by value may then list one group twice. */
+static int load_key(struct sx_window *w, const json_t *k, uint32_t *gid, int *respelled)
 {
 	if (canon_key(w, k) < 0)
 		return -1;
+	if (json_string_length(k) != w->key.len || memcmp(json_string_value(k), w->key.data, w->key.len))
+		*respelled = 1;
 	*gid = group_id(w, w->key.data, w->key.len);
 	return 0;
 }
+
+/* (two spellings of one key: the state predates value comparison) */
+#define TWICE_WHY(respelled)                                                                       \
+	((respelled) ? ", as two spellings of one value (1 and 1.0, \"A\" and \"\\u0041\"): written by " \
+		       "an sx-window that grouped keys by their text; finish it with that version (--final)" \
+		     : "")
 
 #define LOAD_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
@@ -1155,6 +1165,7 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 {
 	size_t i, k;
 	json_t *e, *c;
+	int respelled = 0;
 	if (!json_is_object(j))
 		LOAD_FAIL("windows: not an object");
 	if (w->c.kind == SX_WIN_SESSION || w->c.kind == SX_WIN_SLIDING) {
@@ -1163,12 +1174,12 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 			LOAD_FAIL("windows: no groups");
 		json_array_foreach(arr, i, e) {
 			uint32_t gid;
-			if (load_key(w, json_object_get(e, "key"), &gid) < 0)
+			if (load_key(w, json_object_get(e, "key"), &gid, &respelled) < 0)
 				LOAD_FAIL("windows: group %zu: group key is not %d JSON value%s",
 					  i, w->c.nkeys, w->c.nkeys == 1 ? "" : "s");
 			struct group *g = &w->g[gid];
 			if (g->hpos)
-				LOAD_FAIL("windows: group %zu: listed twice", i);
+				LOAD_FAIL("windows: group %zu: listed twice%s", i, TWICE_WHY(respelled));
 			if (w->c.kind == SX_WIN_SESSION) {
 				json_t *acc = json_object_get(e, "acc");
 				if (acc) {
@@ -1243,11 +1254,11 @@ int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errle
 			struct sx_acc *acc;
 			if (!json_is_array(c))
 				LOAD_FAIL("windows: bucket %zu: bad cell %zu", i, k);
-			if (load_key(w, json_array_get(c, 0), &gid) < 0)
+			if (load_key(w, json_array_get(c, 0), &gid, &respelled) < 0)
 				LOAD_FAIL("windows: bucket %zu: cell %zu: group key is not %d JSON value%s",
 					  i, k, w->c.nkeys, w->c.nkeys == 1 ? "" : "s");
 			if (w->g[gid].rn && ring_at(&w->g[gid], w->g[gid].rn - 1)->end == end)
-				LOAD_FAIL("windows: bucket %zu: group listed twice", i);
+				LOAD_FAIL("windows: bucket %zu: group listed twice%s", i, TWICE_WHY(respelled));
 			if (!(acc = sx_acc_load(w->c.aggs, json_array_get(c, 1))))
 				LOAD_FAIL("windows: bucket %zu: cell %zu: damaged aggregates", i, k);
 			w->open++;
