@@ -31,7 +31,7 @@ TOOLS := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/sx-*.c)))
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 
-.PHONY: all deps deps-test deps-node deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
+.PHONY: all deps deps-test deps-node deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples fault valgrind
 .DELETE_ON_ERROR:
 
 all: deps $(TOOL_BINS)
@@ -110,6 +110,15 @@ deps-npm:
 integration: all deps-test deps-npm
 	SX_NPM=$(NPM_DIR) SX_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
 
+# Fault injection: an LD_PRELOAD shim failing the Nth write, read, fsync,
+# rename, malloc or connect, and a sweep over each tool's commands with it
+# (tests/fault/sweep.sh, about a minute).
+$(BUILD)/fault.so: tests/fault/fault.c | $(BUILD)/common
+	$(CC) $(WARN) -O1 -g -fPIC -ftls-model=initial-exec -shared -o $@ $< -ldl
+
+fault: all deps-test $(BUILD)/fault.so
+	SX_BIN=$(CURDIR)/$(BIN) SX_FAULT_SO=$(CURDIR)/$(BUILD)/fault.so bash tests/fault/sweep.sh
+
 # The whole suite again under AddressSanitizer + UBSan, in its own tree: the
 # third-party corpora and the real sqlite3/PostgreSQL runs included, so every
 # input they hold also meets the sanitizers.  Sanitized code runs several
@@ -125,6 +134,7 @@ check: all deps-test
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory man-check
 	$(MAKE) --no-print-directory doc-examples
+	$(MAKE) --no-print-directory fault
 	$(MAKE) --no-print-directory asan
 
 man-check: all deps-test
