@@ -112,7 +112,7 @@ integration: all deps-test deps-npm
 
 # Fault injection: an LD_PRELOAD shim failing the Nth write, read, fsync,
 # rename, malloc or connect, and a sweep over each tool's commands with it
-# (tests/fault/sweep.sh, about a minute).
+# (tests/fault/sweep.sh, about two minutes).
 $(BUILD)/fault.so: tests/fault/fault.c | $(BUILD)/common
 	$(CC) $(WARN) -O1 -g -fPIC -ftls-model=initial-exec -shared -o $@ $< -ldl
 

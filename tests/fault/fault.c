@@ -4,14 +4,15 @@
  * or fsync hits an I/O error, a rename fails, memory runs out or a
  * connection is refused.
  *
- *   SX_FAULT=CALL:N[+]   CALL is write, read, fsync, rename, malloc or
- *                        connect; N counts from 1; with "+" every call from
+ *   SX_FAULT=CALL:N[+]   CALL is write, read, fsync, rename, malloc,
+ *                        connect or opendir; N counts from 1; with "+" every call from
  *                        the Nth on fails (a full disk stays full).
  *   SX_FAULT_LOG=FILE    append "CALL N" to FILE when a fault is injected
  *                        (so a sweep knows when N went past the last call).
  *
  * Errors: write ENOSPC, read EIO, fsync EIO, rename EIO, malloc ENOMEM
- * (NULL; calloc and realloc count as malloc too), connect ECONNREFUSED.
+ * (NULL; calloc and realloc count as malloc too), connect ECONNREFUSED,
+ * opendir EMFILE (too many open files: the folder itself is readable).
  * Writes to standard error are never failed, so the tool's message can be
  * read.  Counting starts when main is about to run (__libc_start_main is
  * wrapped), so the dynamic loader and the libraries' constructors are never
@@ -19,6 +20,7 @@
  * libraries' (zlib, jansson, curl), not glibc's internal ones (stdio).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +34,9 @@ extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 
-enum { F_NONE, F_WRITE, F_READ, F_FSYNC, F_RENAME, F_MALLOC, F_CONNECT };
-static const char *const names[] = { "", "write", "read", "fsync", "rename", "malloc", "connect" };
+enum { F_NONE, F_WRITE, F_READ, F_FSYNC, F_RENAME, F_MALLOC, F_CONNECT, F_OPENDIR };
+static const char *const names[] = { "", "write", "read", "fsync", "rename", "malloc", "connect",
+	"opendir" };
 static int which = F_NONE, sticky, armed;
 static long target, count;
 static __thread int busy; /* inside the shim's own bookkeeping */
@@ -43,7 +46,7 @@ static void parse(void)
 	const char *s = getenv("SX_FAULT");
 	if (!s)
 		return;
-	for (int i = 1; i <= F_CONNECT; i++) {
+	for (int i = 1; i <= F_OPENDIR; i++) {
 		size_t n = strlen(names[i]);
 		if (strncmp(s, names[i], n) == 0 && s[n] == ':') {
 			char *end;
@@ -156,6 +159,16 @@ int connect(int fd, const struct sockaddr *a, socklen_t len)
 		return -1;
 	}
 	return real_connect(fd, a, len);
+}
+
+DIR *opendir(const char *name)
+{
+	REAL(DIR *, opendir, (const char *));
+	if (hit(F_OPENDIR)) {
+		errno = EMFILE;
+		return NULL;
+	}
+	return real_opendir(name);
 }
 
 /* malloc: glibc's own entry points, so that dlsym (which allocates) is never needed. */
