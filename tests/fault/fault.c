@@ -5,7 +5,9 @@
  * connection is refused.
  *
  *   SX_FAULT=CALL:N[+]   CALL is write, read, fsync, rename, malloc,
- *                        connect or opendir; N counts from 1; with "+" every call from
+ *                        connect, opendir or jansson (the mallocs made by
+ *                        libjansson only, building or parsing JSON); N counts
+ *                        from 1; with "+" every call from
  *                        the Nth on fails (a full disk stays full).
  *   SX_FAULT_LOG=FILE    append "CALL N" to FILE when a fault is injected
  *                        (so a sweep knows when N went past the last call).
@@ -34,9 +36,9 @@ extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 
-enum { F_NONE, F_WRITE, F_READ, F_FSYNC, F_RENAME, F_MALLOC, F_CONNECT, F_OPENDIR };
+enum { F_NONE, F_WRITE, F_READ, F_FSYNC, F_RENAME, F_MALLOC, F_CONNECT, F_OPENDIR, F_JANSSON };
 static const char *const names[] = { "", "write", "read", "fsync", "rename", "malloc", "connect",
-	"opendir" };
+	"opendir", "jansson" };
 static int which = F_NONE, sticky, armed;
 static long target, count;
 static __thread int busy; /* inside the shim's own bookkeeping */
@@ -46,7 +48,7 @@ static void parse(void)
 	const char *s = getenv("SX_FAULT");
 	if (!s)
 		return;
-	for (int i = 1; i <= F_OPENDIR; i++) {
+	for (int i = 1; i <= F_JANSSON; i++) {
 		size_t n = strlen(names[i]);
 		if (strncmp(s, names[i], n) == 0 && s[n] == ':') {
 			char *end;
@@ -171,10 +173,24 @@ DIR *opendir(const char *name)
 	return real_opendir(name);
 }
 
+/* Whether an allocation (made from return address ra) is to fail: any, for
+ * malloc:N; those from libjansson, for jansson:N. */
+static int alloc_hit(void *ra)
+{
+	if (which == F_JANSSON && armed && !busy) {
+		Dl_info info;
+		busy++;
+		int from = dladdr(ra, &info) && info.dli_fname && strstr(info.dli_fname, "libjansson");
+		busy--;
+		return from && hit(F_JANSSON);
+	}
+	return hit(F_MALLOC);
+}
+
 /* malloc: glibc's own entry points, so that dlsym (which allocates) is never needed. */
 void *malloc(size_t n)
 {
-	if (hit(F_MALLOC)) {
+	if (alloc_hit(__builtin_return_address(0))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -183,7 +199,7 @@ void *malloc(size_t n)
 
 void *calloc(size_t k, size_t n)
 {
-	if (hit(F_MALLOC)) {
+	if (alloc_hit(__builtin_return_address(0))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -192,7 +208,7 @@ void *calloc(size_t k, size_t n)
 
 void *realloc(void *p, size_t n)
 {
-	if (n && hit(F_MALLOC)) {
+	if (n && alloc_hit(__builtin_return_address(0))) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -212,6 +212,37 @@ if [ -z "$pattern" ] || [[ defect-ingest-unlistable-folder-exits-0 == *$pattern*
 		same "$work/st.old/in.ck" "$work/run/st/in.ck" || report "defect-ingest-unlistable-folder-checkpoint$ck" "checkpoint changed"
 	done
 fi
+# defect-unchecked-json-alloc: the progress files were built with jansson
+# without checking its allocations, so a failed one dropped a value (an
+# aggregate's tag) and the run saved damaged state with status 0.  Every
+# allocation jansson makes is failed in turn (jansson:N), on a small input.
+if [ -z "$pattern" ] || [[ defect-unchecked-json-alloc == *$pattern* ]]; then
+	head -5 "$work/run/ev1.ndjson" >"$work/run/five.ndjson"
+	for entry in \
+		"window|sx-window --state fresh.st --late-out late.ndjson $win five.ndjson" \
+		"session|sx-window --state fresh.st -t ts --session 5s -g deviceId -a 'm=median(temperature)' -a 'd=approx_count_distinct(status)' -a 'c=collect(humidity)' five.ndjson" \
+		"ingest|sx-ingest --checkpoint fresh.st -t ts in"; do
+		name=defect-unchecked-json-alloc-${entry%%|*} cmd=${entry#*|}
+		reset; rm -f "$work/run/fresh.st"
+		run "$cmd"; cp "$work/run/fresh.st" "$work/fresh.base" 2>/dev/null
+		why=ok n=1
+		while [ $n -le 400 ]; do
+			reset; rm -f "$work/run/fresh.st"
+			run "$cmd" "jansson:$n"
+			[ -s "$work/run/.fired" ] || break
+			rc=$(cat "$work/run/.rc")
+			if [ "$rc" = 0 ] && ! same "$work/fresh.base" "$work/run/fresh.st"; then
+				why="status 0 but the saved file differs from a run without faults (SX_FAULT=jansson:$n $cmd)"; break
+			elif [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+				why="status $rc (SX_FAULT=jansson:$n $cmd)"; break
+			elif [ "$rc" = 1 ] && [ -e "$work/run/fresh.st" ]; then
+				why="status 1 but a file was saved (SX_FAULT=jansson:$n $cmd)"; break
+			fi
+			n=$((n + 1))
+		done
+		report "$name" "$why"
+	done
+fi
 # defect-oom-message-names-the-tool: sx-window allocated before it knew its
 # name, so running out of memory at once said "sx: out of memory".
 if [ -z "$pattern" ] || [[ defect-oom-message-names-the-tool == *$pattern* ]]; then
