@@ -119,6 +119,11 @@ $(BUILD)/fault.so: tests/fault/fault.c | $(BUILD)/common
 fault: all deps-test $(BUILD)/fault.so
 	SX_BIN=$(CURDIR)/$(BIN) SX_FAULT_SO=$(CURDIR)/$(BUILD)/fault.so bash tests/fault/sweep.sh
 
+# The CLI cases with every tool under valgrind memcheck (slow: not in check).
+valgrind: all deps-test
+	$(call ensure_debs,valgrind)
+	SX_BIN=$(CURDIR)/$(BIN) bash tests/valgrind.sh
+
 # The whole suite again under AddressSanitizer + UBSan, in its own tree: the
 # third-party corpora and the real sqlite3/PostgreSQL runs included, so every
 # input they hold also meets the sanitizers.  Sanitized code runs several
