@@ -16,8 +16,9 @@ for c in mosquitto mosquitto_sub mosquitto_pub sqlite3; do
 	command -v "$c" >/dev/null || { echo "SKIP test_mqtt: no $c"; exit 0; }
 done
 tmp=$(mktemp -d)
-pids=()
+pids=() group=""
 cleanup() {
+	[ -n "$group" ] && kill -TERM -- -"$group" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$tmp"
@@ -41,13 +42,14 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-# The pipeline, live.  Its stages as one process group, stopped at the end.
-(mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -t 'sensors/#' -F %J \
+# The pipeline, live, in its own process group (setsid), stopped as one.
+export port MAXDELAY WIN
+setsid bash -c 'mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -t "sensors/#" -F %J \
 	| sx-ingest --envelope mosquitto -t ts \
 	| sx-window -t ts --max-delay ${MAXDELAY}s --idle-timeout 1s --tumbling ${WIN}s \
-		-g deviceId -a 'n=count()' -a 't=sum(temperature)' \
-	| sx-emit-sql --table w --create | sqlite3 -bail live.db) 2>pipeline.err &
-pipe=$!; pids+=($pipe)
+		-g deviceId -a "n=count()" -a "t=sum(temperature)" \
+	| sx-emit-sql --table w --create | sqlite3 -bail live.db' 2>pipeline.err &
+group=$!
 sleep 1.5  # the subscription in place
 
 # Poll the table: when each (window_end, deviceId) row is first seen.
@@ -84,7 +86,8 @@ pub_end=$(date +%s.%N)
 # Every window closes by the idle timeout; wait for the last rows to land.
 sleep $((MAXDELAY + 1 + MARGIN + 2))
 touch live.db.stop; wait "$poller"
-kill "$pipe" 2>/dev/null; pkill -P "$pipe" 2>/dev/null; wait "$pipe" 2>/dev/null
+# (the rows counted below all landed while the pipeline was live)
+kill -TERM -- -"$group" 2>/dev/null; wait "$group" 2>/dev/null; group=""
 
 npub=$(wc -l <published.ndjson)
 check mqtt-published-enough [ "$npub" -gt $((SECONDS_LIVE * 10)) ]
