@@ -22,8 +22,10 @@ for tool in "$SX_BIN"/sx-*; do
 #!/bin/sh
 # the case's name from its scratch folder (…/<tool>/<case>)
 case_name=\$(basename "\$(dirname "\$PWD")")-\$(basename "\$PWD")
-exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,possible \\
-	--track-origins=yes --log-file="$work/logs/\$case_name.$name.%p.log" "$tool" "\$@"
+# by name, found in \$PATH, so that argv[0] (in getopt's messages) is as without valgrind
+PATH="$SX_BIN:\$PATH" exec valgrind -q --error-exitcode=99 --leak-check=full \\
+	--errors-for-leak-kinds=definite,possible --track-origins=yes \\
+	--log-file="$work/logs/\$case_name.$name.%p.log" "$name" "\$@"
 WRAP
 	chmod +x "$work/bin/$name"
 done
