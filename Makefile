@@ -23,7 +23,8 @@ LDLIBS = -Wl,--as-needed -ljansson -lcsv -lcurl -lz -lm
 
 # Debian packages: to build, and (in addition) to run the tests and benchmarks.
 DEB_BUILD = gcc make pkg-config libc6-dev libjansson-dev libcsv-dev zlib1g-dev libcurl4-openssl-dev
-DEB_TEST = check sqlite3 jq miller python3 postgresql groff-base man-db gzip procps time bc openssl
+DEB_TEST = check sqlite3 jq miller python3 postgresql groff-base man-db gzip procps time bc openssl \
+	parallel mosquitto mosquitto-clients
 
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
@@ -31,7 +32,7 @@ TOOLS := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/sx-*.c)))
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 
-.PHONY: all deps deps-test deps-node deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples
+.PHONY: all deps deps-test deps-node deps-npm deps-demo check unit cli integration conformance asan demo bench install clean man-check doc-examples fault valgrind
 .PHONY: deps-fuzz fuzz fuzz-build fuzz-smoke robust
 .DELETE_ON_ERROR:
 
@@ -111,6 +112,20 @@ deps-npm:
 integration: all deps-test deps-npm
 	SX_NPM=$(NPM_DIR) SX_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
 
+# Fault injection: an LD_PRELOAD shim failing the Nth write, read, fsync,
+# rename, malloc or connect, and a sweep over each tool's commands with it
+# (tests/fault/sweep.sh, about two minutes).
+$(BUILD)/fault.so: tests/fault/fault.c | $(BUILD)/common
+	$(CC) $(WARN) -O1 -g -fPIC -ftls-model=initial-exec -shared -o $@ $< -ldl
+
+fault: all deps-test $(BUILD)/fault.so
+	SX_BIN=$(CURDIR)/$(BIN) SX_FAULT_SO=$(CURDIR)/$(BUILD)/fault.so bash tests/fault/sweep.sh
+
+# The CLI cases with every tool under valgrind memcheck (slow: not in check).
+valgrind: all deps-test
+	$(call ensure_debs,valgrind)
+	SX_BIN=$(CURDIR)/$(BIN) bash tests/valgrind.sh
+
 # The whole suite again under AddressSanitizer + UBSan, in its own tree: the
 # third-party corpora and the real sqlite3/PostgreSQL runs included, so every
 # input they hold also meets the sanitizers.  Sanitized code runs several
@@ -159,6 +174,7 @@ check: all deps-test
 	$(MAKE) --no-print-directory doc-examples
 	$(MAKE) --no-print-directory robust
 	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory fault
 	$(MAKE) --no-print-directory asan
 
 man-check: all deps-test

@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	struct sx_cli cli;
 	struct sx_window_cfg wc;
 	struct sx_winstage_cfg sc;
-	struct sx_aggset *aggs = sx_aggset_new();
+	struct sx_aggset *aggs;
 	char **bounds = NULL;
 	int nbounds = 0, nkinds = 0, opt, have_offset = 0, have_late = 0;
 	const char *time_unit = "s";
@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	wc.start_field = "window_start";
 	wc.end_field = "window_end";
 	sx_cli_init(&cli, argv[0], usage);
+	aggs = sx_aggset_new(); /* after sx_cli_init: out of memory names the tool */
 	while ((opt = getopt_long(argc, argv, "ht:g:a:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_TUMBLING:

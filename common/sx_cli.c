@@ -7,6 +7,7 @@
 #include "sx_stats.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@ void sx_cli_init(struct sx_cli *c, const char *argv0, const char *usage)
 {
 	memset(c, 0, sizeof *c);
 	sx_set_progname(argv0);
+	/* jansson's allocations checked once for all: a JSON value it could not
+	 * build would otherwise vanish silently from a saved state. */
+	json_set_alloc_funcs(sx_xmalloc, free);
 	c->usage = usage;
 	c->progress = -1;
 	c->time_unit = SX_UNIT_S;

@@ -74,7 +74,10 @@ char **sx_sources_list_dir(const char *dir, size_t *n)
 		return NULL;
 	}
 	struct dirent *de;
-	while ((de = readdir(d))) {
+	for (;;) {
+		errno = 0; /* readdir's NULL is the end, or an error in errno */
+		if (!(de = readdir(d)))
+			break;
 		if (skipped_name(de->d_name))
 			continue;
 		size_t len = strlen(dir) + strlen(de->d_name) + 2;
@@ -91,10 +94,20 @@ char **sx_sources_list_dir(const char *dir, size_t *n)
 		}
 		list[cnt++] = path;
 	}
+	int err = errno;
 	closedir(d);
+	if (err) {
+		errno = err;
+		sx_error("%s:", dir);
+		while (cnt)
+			free(list[--cnt]);
+		free(list);
+		return NULL;
+	}
 	if (cnt)
 		qsort(list, cnt, sizeof *list, cmp_str);
 	*n = cnt;
+	errno = 0; /* listed: an empty folder is no failure */
 	return list;
 }
 
@@ -506,8 +519,8 @@ static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 		if (strcmp(ops[i], "-") && stat(ops[i], &st) == 0 && S_ISDIR(st.st_mode)) {
 			size_t n;
 			char **list = sx_sources_list_dir(ops[i], &n);
-			if (!list && n == 0 && errno && access(ops[i], R_OK) < 0)
-				failed = 1; /* reported */
+			if (!list && n == 0 && errno)
+				failed = 1; /* reported: a folder not listed is no empty folder */
 			for (size_t k = 0; k < n; k++) {
 				init_src(&s, list[k], g, cfg);
 				failed |= ingest_whole(&s);

@@ -42,7 +42,8 @@ int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg
 /* Files of DIR (regular, not hidden, not *.tmp, *.part, *.partial or
  * *.filepart: names writers use until a file is complete) in name order, or
  * the matches of a glob pattern (the same names left out); malloc'd array of
- * malloc'd paths. */
+ * malloc'd paths.  A folder that cannot be listed (opendir or readdir
+ * failing) is reported and gives NULL with errno set; errno is 0 otherwise. */
 char **sx_sources_list_dir(const char *dir, size_t *n);
 char **sx_sources_glob(const char *pattern, size_t *n);
 void sx_sources_free_list(char **list, size_t n);
