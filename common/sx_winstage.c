@@ -46,6 +46,7 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 	s->reach = sx_window_reach(w);
 	s->wm = SX_TIME_NONE;
 	s->max_t = SX_TIME_NONE;
+	s->lock_fd = -1;
 	s->last_input = sx_winstage_mono_clock();
 	sx_reorder_init(&s->r);
 	sx_rec_init(&s->rec);
@@ -67,6 +68,9 @@ void sx_winstage_free(struct sx_winstage *s)
 	sx_reorder_free(&s->r);
 	sx_rec_free(&s->rec);
 	sx_buf_free(&s->scratch);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
 }
 
 int sx_winstage_tick_ms(const struct sx_winstage *s)
@@ -224,6 +228,10 @@ int sx_winstage_load(struct sx_winstage *s)
 {
 	char *data;
 	size_t len;
+	/* owned before it is read: two runs must not both emit and save it */
+	s->lock_fd = sx_commit_own("--state", s->c.state_path);
+	if (s->lock_fd < 0)
+		return -1;
 	int r = sx_commit_load(s->c.state_path, &data, &len);
 	if (r == 0)
 		return load_late_out_pending(s);
