@@ -1,5 +1,6 @@
 /* sx_winstage.c - sx-window's time keeping and --state (see sx_winstage.h). */
 #include "sx_winstage.h"
+#include "sx_onerror.h"
 #include "sx_timefmt.h"
 #include "sx_commit.h"
 #include "sx_err.h"
@@ -343,14 +344,14 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 						   &s->scratch, &t);
 		if (bad) {
 			/* name the field: with several tools in a pipe, "-t ts" may not be obvious */
-			snprintf(s->why, sizeof s->why, "field '%.100s': %s", s->c.time_field, bad);
+			sx_reason_field(s->why, sizeof s->why, s->c.time_field, bad);
 			*why = s->why;
 			return SX_REJECT;
 		}
 		/* a window bound past 9999 or before year 1 has no RFC 3339 form */
 		if (t > SX_TIME_MAX - s->reach || t < SX_TIME_MIN + s->reach) {
-			snprintf(s->why, sizeof s->why, "field '%.100s': its windows would fall outside years 0001-9999",
-				 s->c.time_field);
+			sx_reason_field(s->why, sizeof s->why, s->c.time_field,
+					"its windows would fall outside years 0001-9999");
 			*why = s->why;
 			return SX_REJECT;
 		}
