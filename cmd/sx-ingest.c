@@ -4,6 +4,8 @@
 #include "sx_err.h"
 #include "sx_ingest.h"
 #include "sx_sources.h"
+#include "sx_out.h"
+#include "sx_stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +309,7 @@ int main(int argc, char **argv)
 		check_sources(&src, checkpoint);
 	sx_cli_start(&cli, isatty(STDERR_FILENO) && src.noperands > 0 && !src.follow && !src.watch,
 		     src.noperands, src.operands);
+	sx_stats_records_to(&sx_stdout); /* --stats: the rows written, not those a full disk refused */
 	struct sx_ckpt ckpt;
 	if (checkpoint) {
 		if (sx_ckpt_load(&ckpt, checkpoint, cli.defer_commit) < 0)

@@ -4,6 +4,7 @@
 #include "sx_err.h"
 #include "sx_out.h"
 #include "sx_run.h"
+#include "sx_stats.h"
 #include "sx_window.h"
 #include "sx_winstage.h"
 
@@ -240,6 +241,7 @@ int main(int argc, char **argv)
 	json_t *config = config_json(&wc, &sc, time_unit);
 	sc.config = config;
 	sx_cli_start(&cli, 0, argc - optind, argv + optind);
+	sx_stats_records_to(&sx_stdout); /* --stats: the rows written, not those a full disk refused */
 
 	struct sx_window *w = sx_window_new(&wc, &sx_stdout);
 	struct sx_winstage st;

@@ -7,11 +7,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
@@ -90,37 +88,6 @@ void sx_ckpt_init_memory(struct sx_ckpt *c)
 	sx_strmap_init(&c->idx, 0);
 }
 
-/* Own FILE for this run (see sx_ckpt_load); 0 or -1 (reported). */
-static int lock_checkpoint(struct sx_ckpt *c, const char *file)
-{
-	size_t n = strlen(file) + sizeof ".lock";
-	char *lock = sx_xmalloc(n);
-	snprintf(lock, n, "%s.lock", file);
-	int rc = 0;
-	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (c->lock_fd < 0)
-		rc = sx_error("%s:", lock);
-	else if (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		rc = errno == EWOULDBLOCK
-		     ? sx_error("--checkpoint %s: another run is using it (%s is locked)", file, lock)
-		     : sx_error("%s: cannot lock:", lock);
-	free(lock);
-	return rc;
-}
-
-/* The checkpoint's folder must exist and be writable, or every run would
- * emit its records and fail only when it tries to record them. */
-static int check_writable_dir(const char *file)
-{
-	char *copy = sx_xstrdup(file);
-	const char *dir = dirname(copy);
-	int rc = 0;
-	if (access(dir, W_OK) < 0)
-		rc = sx_error("--checkpoint %s: cannot write in %s:", file, dir);
-	free(copy);
-	return rc;
-}
-
 int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 {
 	sx_ckpt_init_memory(c);
@@ -129,7 +96,8 @@ int sx_ckpt_load(struct sx_ckpt *c, const char *file, int defer)
 	char *data;
 	size_t len;
 	/* owned before it is read: two runs must not both finish a commit */
-	if (check_writable_dir(file) < 0 || lock_checkpoint(c, file) < 0)
+	c->lock_fd = sx_commit_own("--checkpoint", file);
+	if (c->lock_fd < 0)
 		return -1;
 	int r = sx_commit_load(file, &data, &len);
 	if (r <= 0)

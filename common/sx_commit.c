@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,33 @@ static int fsync_dir_of(const char *path)
 		close(fd);
 	free(copy);
 	return rc;
+}
+
+int sx_commit_own(const char *opt, const char *path)
+{
+	char *copy = sx_xstrdup(path);
+	const char *dir = dirname(copy);
+	int rc = access(dir, W_OK);
+	if (rc < 0)
+		sx_error("%s %s: cannot write in %s:", opt, path, dir);
+	free(copy);
+	if (rc < 0)
+		return -1;
+	struct sx_buf lock = SX_BUF_INIT;
+	sx_buf_printf(&lock, "%s.lock", path);
+	int fd = open(lock.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		sx_error("%s:", lock.data);
+	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			sx_error("%s %s: another run is using it (%s is locked)", opt, path, lock.data);
+		else
+			sx_error("%s: cannot lock:", lock.data);
+		close(fd);
+		fd = -1;
+	}
+	sx_buf_free(&lock);
+	return fd;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -231,8 +259,19 @@ int sx_commit_promote(char *const *paths, int n)
 	if (n <= 0)
 		return sx_error("--commit: no files named");
 	char **abs = sx_xcalloc((size_t)n, sizeof *abs);
+	int *locks = sx_xcalloc((size_t)n, sizeof *locks);
 	struct sx_buf journal = SX_BUF_INIT, body = SX_BUF_INIT, tmp = SX_BUF_INIT;
 	int rc = -1, finished = 0, pending = 0;
+	/* every file owned first: a run still writing one is not committed under it */
+	for (int i = 0; i < n; i++)
+		locks[i] = -1;
+	for (int i = 0; i < n; i++) {
+		int seen = 0;
+		for (int k = 0; k < i; k++)
+			seen |= !strcmp(paths[k], paths[i]);
+		if (!seen && (locks[i] = sx_commit_own("--commit", paths[i])) < 0)
+			goto out;
+	}
 	for (int i = 0; i < n; i++) {
 		int r = recover(paths[i]);
 		if (r < 0)
@@ -289,9 +328,13 @@ int sx_commit_promote(char *const *paths, int n)
 	if (rc == 0)
 		remove_pointers(abs, m);
 out:
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		free(abs[i]);
+		if (locks[i] >= 0)
+			close(locks[i]);
+	}
 	free(abs);
+	free(locks);
 	sx_buf_free(&journal);
 	sx_buf_free(&body);
 	sx_buf_free(&tmp);

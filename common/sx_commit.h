@@ -29,7 +29,17 @@ int sx_commit_write(const char *path, const void *data, size_t len, int defer);
  * malloc'd, NUL-terminated buffer.  1 = loaded, 0 = no such file, -1 = error. */
 int sx_commit_load(const char *path, char **data, size_t *len);
 
-/* Promote PATHS[i].pending to PATHS[i] for all i atomically; 0 or -1. */
+/* Own the progress file PATH for this run, before any output: its folder
+ * must be writable (or the run would emit everything and fail only when it
+ * saves its progress), and PATH.lock is locked (flock) until the returned
+ * descriptor is closed or the process exits, so a second run on the same
+ * file (an overlapping cron job) stops at once instead of tearing or
+ * double-emitting it.  OPT names the option in messages ("--state").
+ * The lock's descriptor, or -1 after reporting why. */
+int sx_commit_own(const char *opt, const char *path);
+
+/* Promote PATHS[i].pending to PATHS[i] for all i atomically, owning each
+ * (sx_commit_own) while it does; 0 or -1. */
 int sx_commit_promote(char *const *paths, int n);
 
 #endif

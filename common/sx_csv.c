@@ -2,6 +2,7 @@
 #include "sx_csv.h"
 #include "sx_err.h"
 #include "sx_json.h"
+#include "sx_timefmt.h"
 
 #include <errno.h>
 #include <math.h>
@@ -201,8 +202,14 @@ int sx_csv_value_json(struct sx_buf *b, const char *s, size_t n, enum sx_coltype
 	}
 	return quote_string(b, s, n, why);
 bad:
+	if (type == SX_COL_TIME) {
+		/* name the fix as -t does ("add --time-unit ms"...); error path only */
+		static struct sx_buf why_text;
+		*why = sx_time_why(s, n, unit, NULL, 1, &why_text);
+		return -1;
+	}
 	*why = type == SX_COL_INT ? "value is not an int" : type == SX_COL_FLOAT ? "value is not a float"
-	     : type == SX_COL_BOOL ? "value is not a bool" : "value is not a time";
+	     : "value is not a bool";
 	return -1;
 }
 

@@ -28,8 +28,9 @@ int sx_coltype_parse(const char *s, enum sx_coltype *out);
 
 /* Append the JSON text for one CSV value (s == NULL: unquoted empty, null
  * unless the type is SX_COL_STRING, which makes it "").
- * 0, or -1 with *why (static text) when a forced type cannot hold it or the
- * bytes are not UTF-8.  `unit` is for numbers forced to SX_COL_TIME. */
+ * 0, or -1 with *why (static text; for SX_COL_TIME sx_time_why's, valid
+ * until the next call) when a forced type cannot hold it or the bytes are
+ * not UTF-8.  `unit` is for numbers forced to SX_COL_TIME. */
 int sx_csv_value_json(struct sx_buf *b, const char *s, size_t n, enum sx_coltype type,
 		      enum sx_time_unit unit, const char **why);
 

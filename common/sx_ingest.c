@@ -241,7 +241,7 @@ static void data_error(struct sx_ingest *g, const char *why, const char *raw, si
 static void time_error(struct sx_ingest *g, const char *why, const char *raw, size_t rawlen)
 {
 	char msg[256];
-	snprintf(msg, sizeof msg, "field '%s': %s", g->cfg.time_field, why);
+	sx_reason_field(msg, sizeof msg, g->cfg.time_field, why);
 	data_error(g, msg, raw, rawlen);
 }
 
@@ -376,6 +376,7 @@ static const struct sx_schema_col *schema_col(const struct sx_ingest *g, const c
 static const char *schema_value(struct sx_ingest *g, struct sx_buf *b, const struct sx_field *f,
 				const struct sx_schema_col *col, char *msg, size_t msgsize)
 {
+	char conv[80];
 	const char *s = f->val, *why;
 	size_t n = f->val_len;
 	switch (f->type) {
@@ -384,9 +385,9 @@ static const char *schema_value(struct sx_ingest *g, struct sx_buf *b, const str
 		return NULL;
 	case SX_JOBJECT:
 	case SX_JARRAY:
-		snprintf(msg, msgsize, "field '%s': %s cannot be converted to %s", col->name,
+		snprintf(conv, sizeof conv, "%s cannot be converted to %s",
 			 f->type == SX_JOBJECT ? "an object" : "an array", coltype_name(col->type));
-		return msg;
+		return sx_reason_field(msg, msgsize, col->name, conv);
 	case SX_JSTRING:
 		if (col->type == SX_COL_STRING) {
 			sx_buf_append(b, f->val, f->val_len); /* as written */
@@ -398,7 +399,7 @@ static const char *schema_value(struct sx_ingest *g, struct sx_buf *b, const str
 		break;
 	}
 	if (sx_csv_value_json(b, s, n, col->type, g->cfg.time_unit, &why) < 0) {
-		snprintf(msg, msgsize, "field '%s': %s", col->name, why);
+		sx_reason_field(msg, msgsize, col->name, why);
 		return msg;
 	}
 	return NULL;

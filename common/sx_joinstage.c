@@ -1,5 +1,6 @@
 /* sx_joinstage.c - sx-join's stream stage (see sx_joinstage.h). */
 #include "sx_joinstage.h"
+#include "sx_onerror.h"
 #include "sx_err.h"
 #include "sx_run.h"
 #include "sx_stats.h"
@@ -53,7 +54,7 @@ static int on_record(void *st, int side, struct sx_rec *rec, const char **why)
 	if (field) {
 		const char *bad = sx_field_time(sx_rec_get(rec, field), s->c.time_unit, NULL, &s->scratch, &t);
 		if (bad) {
-			snprintf(s->why, sizeof s->why, "field '%.100s': %s", field, bad);
+			sx_reason_field(s->why, sizeof s->why, field, bad);
 			*why = s->why;
 			return SX_REJECT;
 		}

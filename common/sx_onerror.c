@@ -85,6 +85,33 @@ void sx_base64_append(struct sx_buf *b, const unsigned char *p, size_t n)
 	}
 }
 
+size_t sx_utf8_prefix(const char *s, size_t max)
+{
+	size_t len = strnlen(s, max + 1);
+	if (len <= max)
+		return len;
+	/* s[max] is the first byte left out: if it continues a character, that
+	 * character goes too (at most 3 steps back, whatever the bytes are) */
+	size_t k = max;
+	while (k > 0 && max - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return ((unsigned char)s[k] & 0xC0) == 0x80 ? max : k;
+}
+
+const char *sx_reason_field(char *buf, size_t n, const char *field, const char *why)
+{
+	int name = (int)sx_utf8_prefix(field, 100);
+	int len = snprintf(buf, n, "field '%.*s': %s", name, field, why);
+	if (len >= 0 && (size_t)len >= n) {
+		/* cut short: measure the full text again to cut it on a boundary */
+		struct sx_buf full = SX_BUF_INIT;
+		sx_buf_printf(&full, "field '%.*s': %s", name, field, why);
+		buf[sx_utf8_prefix(full.data, n - 1)] = '\0';
+		sx_buf_free(&full);
+	}
+	return buf;
+}
+
 static void dead_letter_fail(struct sx_out *o, int err)
 {
 	(void)err;

@@ -25,6 +25,14 @@ enum sx_onerror_mode sx_onerror_mode(void);
  * record.  Returns (to go on) unless the policy is fail, which exits 1. */
 void sx_data_error(const char *src, uint64_t line, const char *reason, const char *raw, size_t rawlen);
 
+/* "field 'NAME': WHY" into BUF (N bytes), the reason of a bad field: a long
+ * NAME is cut to 100 bytes and the whole to N - 1, each cut on a UTF-8
+ * character boundary (the dead-letter file is JSON: valid UTF-8).  BUF. */
+const char *sx_reason_field(char *buf, size_t n, const char *field, const char *why);
+/* The length of the longest prefix of S, at most MAX bytes, that does not
+ * end inside a UTF-8 character. */
+size_t sx_utf8_prefix(const char *s, size_t max);
+
 /* Records rejected so far. */
 uint64_t sx_onerror_count(void);
 

@@ -85,8 +85,10 @@ static void emit_out(struct sx_sqlsink *e)
 static void settle_marks(struct sx_sqlsink *e)
 {
 	size_t i = 0;
-	while (i < e->nmarks && e->marks[i].end_byte <= sx_stdout.bytes)
-		e->delivered = e->marks[i++].rows;
+	while (i < e->nmarks && e->marks[i].end_byte <= sx_stdout.bytes) {
+		e->delivered = e->marks[i].rows;
+		e->delivered_out = e->marks[i++].records_out;
+	}
 	if (i == 0)
 		return;
 	memmove(e->marks, e->marks + i, (e->nmarks - i) * sizeof *e->marks);
@@ -131,6 +133,7 @@ static void commit(struct sx_sqlsink *e)
 	}
 	e->marks[e->nmarks].end_byte = sx_stdout.bytes + sx_stdout.len;
 	e->marks[e->nmarks].rows = e->rows_committed;
+	e->marks[e->nmarks].records_out = sx_stats.records_out;
 	e->nmarks++;
 }
 
@@ -145,6 +148,7 @@ static void sink_fail(struct sx_out *o, int err)
 	e->out_failed = 1;
 	o->len = 0; /* nothing more can be delivered; do not retry at exit */
 	settle_marks(e);
+	sx_stats.records_out = e->delivered_out; /* --stats: rows whose COMMIT was sent */
 	uint64_t lost = e->rows_accepted - e->delivered;
 	char sent[160], unread[160];
 	if (e->delivered)

@@ -101,6 +101,7 @@ struct sx_sqlsink_kept_row {
 struct sx_sqlsink_commit_mark {
 	uint64_t end_byte;       /* stdout offset just after the COMMIT */
 	uint64_t rows;           /* rows committed up to and including it */
+	uint64_t records_out;    /* sx_stats.records_out then (duplicate keys collapsed) */
 };
 
 struct sx_sqlsink {
@@ -151,6 +152,7 @@ struct sx_sqlsink {
 	struct sx_sqlsink_commit_mark *marks;
 	size_t nmarks, marks_cap;
 	uint64_t delivered;      /* rows known to be in delivered commits */
+	uint64_t delivered_out;  /* the same, as --stats counts them (records_out) */
 	int input_done;          /* every input was read to its end */
 	/* latency: when the reader first waited with rows uncommitted */
 	int64_t (*clock)(void);  /* monotonic microseconds (sx_mono_now; tests replace it) */

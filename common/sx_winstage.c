@@ -1,5 +1,6 @@
 /* sx_winstage.c - sx-window's time keeping and --state (see sx_winstage.h). */
 #include "sx_winstage.h"
+#include "sx_onerror.h"
 #include "sx_timefmt.h"
 #include "sx_commit.h"
 #include "sx_err.h"
@@ -46,6 +47,7 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 	s->reach = sx_window_reach(w);
 	s->wm = SX_TIME_NONE;
 	s->max_t = SX_TIME_NONE;
+	s->lock_fd = -1;
 	s->last_input = sx_winstage_mono_clock();
 	sx_reorder_init(&s->r);
 	sx_rec_init(&s->rec);
@@ -67,6 +69,9 @@ void sx_winstage_free(struct sx_winstage *s)
 	sx_reorder_free(&s->r);
 	sx_rec_free(&s->rec);
 	sx_buf_free(&s->scratch);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
 }
 
 int sx_winstage_tick_ms(const struct sx_winstage *s)
@@ -224,6 +229,10 @@ int sx_winstage_load(struct sx_winstage *s)
 {
 	char *data;
 	size_t len;
+	/* owned before it is read: two runs must not both emit and save it */
+	s->lock_fd = sx_commit_own("--state", s->c.state_path);
+	if (s->lock_fd < 0)
+		return -1;
 	int r = sx_commit_load(s->c.state_path, &data, &len);
 	if (r == 0)
 		return load_late_out_pending(s);
@@ -335,14 +344,14 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 						   &s->scratch, &t);
 		if (bad) {
 			/* name the field: with several tools in a pipe, "-t ts" may not be obvious */
-			snprintf(s->why, sizeof s->why, "field '%.100s': %s", s->c.time_field, bad);
+			sx_reason_field(s->why, sizeof s->why, s->c.time_field, bad);
 			*why = s->why;
 			return SX_REJECT;
 		}
 		/* a window bound past 9999 or before year 1 has no RFC 3339 form */
 		if (t > SX_TIME_MAX - s->reach || t < SX_TIME_MIN + s->reach) {
-			snprintf(s->why, sizeof s->why, "field '%.100s': its windows would fall outside years 0001-9999",
-				 s->c.time_field);
+			sx_reason_field(s->why, sizeof s->why, s->c.time_field,
+					"its windows would fall outside years 0001-9999");
 			*why = s->why;
 			return SX_REJECT;
 		}

@@ -64,6 +64,7 @@ struct sx_winstage {
 	int time_hint_done;         /* processing time: the first record was looked at */
 	struct sx_rec rec;
 	struct sx_buf scratch;
+	int lock_fd;                /* --state's FILE.lock, held for the run; -1: none */
 	char why[160];
 };
 
@@ -71,7 +72,8 @@ extern const struct sx_stage sx_winstage_stage;
 
 void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, struct sx_window *w);
 void sx_winstage_free(struct sx_winstage *s);
-/* Load --state if the file exists: 0, or -1 after reporting why. */
+/* Own --state (its folder writable, FILE.lock locked: sx_commit_own) and
+ * load it if the file exists: 0, or -1 after reporting why. */
 int sx_winstage_load(struct sx_winstage *s);
 /* How often sx_run should tick while input is quiet (0: never). */
 int sx_winstage_tick_ms(const struct sx_winstage *s);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "sx_buf.h"
 #include "sx_err.h"
+#include "sx_json.h"
 #include "sx_onerror.h"
 #include "testutil.h"
 
@@ -257,6 +258,40 @@ START_TEST(base64_rfc4648_vectors)
 }
 END_TEST
 
+/* A long field name of 2-, 3- and 4-byte characters: the reason was cut at
+ * 100 bytes of the name and at the buffer's size wherever the byte fell,
+ * splitting a character, and the dead-letter JSON writer wrote the broken
+ * UTF-8 as it was. */
+START_TEST(test_defect_dead_letter_reason_cut_mid_utf8)
+{
+	static const char *const chars[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	for (int c = 0; c < 3; c++) {
+		for (int shift = 0; shift < 4; shift++) {
+			char name[400] = "";
+			for (int i = 0; i < shift; i++)
+				strcat(name, "a");
+			while (strlen(name) + 4 < sizeof name - 1)
+				strcat(name, chars[c]);
+			for (size_t n = 20; n <= 160; n += 1) {
+				char buf[160];
+				sx_reason_field(buf, n, name, "value is not a time \xe2\x80\x94 use -t");
+				ck_assert_msg(sx_utf8_valid(buf, strlen(buf)), "char %d shift %d size %zu: %s",
+					      c, shift, n, buf);
+				ck_assert_uint_lt(strlen(buf), n);
+				/* cut at most one character short, or not cut at all */
+				size_t len = strlen(buf);
+				ck_assert(len + 4 >= n || (len > 6 && !strcmp(buf + len - 6, "use -t")));
+			}
+		}
+	}
+	char buf[160];
+	ck_assert_str_eq(sx_reason_field(buf, sizeof buf, "ts", "bad"), "field 'ts': bad");
+	ck_assert_uint_eq(sx_utf8_prefix("\xe2\x82\xac\xe2\x82\xac", 4), 3);
+	ck_assert_uint_eq(sx_utf8_prefix("\xe2\x82\xac\xe2\x82\xac", 6), 6);
+	ck_assert_uint_eq(sx_utf8_prefix("\xe2\x82\xac", 2), 0);
+}
+END_TEST
+
 Suite *sx_onerror_suite(void)
 {
 	Suite *s = suite_create("sx_onerror");
@@ -271,6 +306,7 @@ Suite *sx_onerror_suite(void)
 	tcase_add_test(tc, dead_letter_unwritable_exits_1);
 	tcase_add_test(tc, dead_letter_full_disk_exits_1);
 	tcase_add_test(tc, base64_rfc4648_vectors);
+	tcase_add_test(tc, test_defect_dead_letter_reason_cut_mid_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
