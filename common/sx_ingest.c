@@ -899,6 +899,25 @@ static int source_error(struct sx_ingest *g, uint64_t line, const char *fmt, ...
 	return -1;
 }
 
+/* -f auto guessed CSV from binary garbage: a text line among it that cannot
+ * be a header (a name twice, not UTF-8) is one more bad line, not the end of
+ * the file; the header arrays are dropped and the next line is tried. */
+static int header_line_rejected(struct sx_ingest *g, const char *why)
+{
+	sx_buf_reset(&g->keys);
+	free(g->key_off);
+	free(g->key_len);
+	free(g->coltype);
+	free(g->colov);
+	g->key_off = g->key_len = NULL;
+	g->coltype = NULL;
+	g->colov = NULL;
+	g->ncols = 0;
+	g->stats->records_in++;
+	data_error(g, why, g->raw.data ? g->raw.data : "", strip_eol(g->raw.data ? g->raw.data : "", g->raw.len));
+	return -1;
+}
+
 static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_t n)
 {
 	g->ncols = n;
@@ -913,13 +932,16 @@ static int csv_header(struct sx_ingest *g, struct sx_csv *c, char **names, size_
 		if (!names && !g->cfg.no_header && looks_binary(name, c->f[i].len))
 			return source_error(g, g->rec_line, "the CSV header looks like binary data, not text");
 		if (!sx_utf8_valid(name, len))
-			return source_error(g, g->rec_line, "column name is not valid UTF-8");
+			return g->guessed_binary && !names ? header_line_rejected(g, "column name is not valid UTF-8")
+							   : source_error(g, g->rec_line, "column name is not valid UTF-8");
 		for (size_t k = 0; k < i; k++) {
 			/* compare with the earlier quoted keys */
 			struct sx_buf t = SX_BUF_INIT;
 			sx_json_quote_buf(&t, name, len);
 			int dup = t.len + 1 == g->key_len[k] && !memcmp(t.data, g->keys.data + g->key_off[k], t.len);
 			sx_buf_free(&t);
+			if (dup && g->guessed_binary && !names)
+				return header_line_rejected(g, "binary data, not text (a header with a column name twice)");
 			if (dup)
 				return source_error(g, g->rec_line, "duplicate column name '%s'", name);
 		}
