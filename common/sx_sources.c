@@ -519,8 +519,15 @@ static int run_batch(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 		if (strcmp(ops[i], "-") && stat(ops[i], &st) == 0 && S_ISDIR(st.st_mode)) {
 			size_t n;
 			char **list = sx_sources_list_dir(ops[i], &n);
-			if (!list && n == 0 && errno)
-				failed = 1; /* reported: a folder not listed is no empty folder */
+			/* (reported) a folder not listed is no empty folder: one that
+			 * cannot be read is skipped like a missing file (exit 1 at the
+			 * end); one that can but failed to list (EMFILE, EIO) is a
+			 * failing system, and the run stops before more is recorded */
+			if (!list && n == 0 && errno) {
+				if (access(ops[i], R_OK) == 0)
+					sx_exit(SX_EXIT_FAIL);
+				failed = 1;
+			}
 			for (size_t k = 0; k < n; k++) {
 				init_src(&s, list[k], g, cfg);
 				failed |= ingest_whole(&s);
