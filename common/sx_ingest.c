@@ -181,13 +181,9 @@ void sx_ingest_set_sink(struct sx_ingest *g, const struct sx_ingest_sink *sink)
 	g->stats = &g->own_stats;
 }
 
-/* A problem that stops the source (a bad CSV header): sx_die, or with a sink
- * its error callback, after which the rest of the source is ignored. */
-static void reset_csv(struct sx_ingest *g)
+/* Forget the CSV header's columns (names, types, overrides). */
+static void drop_header(struct sx_ingest *g)
 {
-	if (g->csv_open)
-		sx_csv_free(&g->csv);
-	g->csv_open = 0;
 	g->have_header = 0;
 	sx_buf_reset(&g->keys);
 	free(g->key_off);
@@ -198,6 +194,16 @@ static void reset_csv(struct sx_ingest *g)
 	g->coltype = NULL;
 	g->colov = NULL;
 	g->ncols = 0;
+}
+
+/* A problem that stops the source (a bad CSV header): sx_die, or with a sink
+ * its error callback, after which the rest of the source is ignored. */
+static void reset_csv(struct sx_ingest *g)
+{
+	if (g->csv_open)
+		sx_csv_free(&g->csv);
+	g->csv_open = 0;
+	drop_header(g);
 }
 
 void sx_ingest_free(struct sx_ingest *g)
@@ -904,15 +910,7 @@ static int source_error(struct sx_ingest *g, uint64_t line, const char *fmt, ...
  * the file; the header arrays are dropped and the next line is tried. */
 static int header_line_rejected(struct sx_ingest *g, const char *why)
 {
-	sx_buf_reset(&g->keys);
-	free(g->key_off);
-	free(g->key_len);
-	free(g->coltype);
-	free(g->colov);
-	g->key_off = g->key_len = NULL;
-	g->coltype = NULL;
-	g->colov = NULL;
-	g->ncols = 0;
+	drop_header(g);
 	g->stats->records_in++;
 	data_error(g, why, g->raw.data ? g->raw.data : "", strip_eol(g->raw.data ? g->raw.data : "", g->raw.len));
 	return -1;
