@@ -9,16 +9,30 @@ root=$(cd "$here/../.." && pwd)
 export PATH="$SX_BIN:$PATH" DATA="$root/tests/data" SHARED="${SX_SHARED:-$root/../shared}" ROOT="$root"
 export LC_ALL=C TZ=UTC
 pass=0 fail=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The scripts are independent (private temp dirs, free ports, their own
+# PostgreSQL and brokers) and several mostly wait (Retry-After, publishers,
+# settle times), so they run SX_TEST_JOBS at a time (default: the cores);
+# their logs print in name order once all have ended.
+jobs=${SX_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+running=0
 for t in "$here"/test_*.sh; do
 	[ -f "$t" ] || continue
-	bash "$t" >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^FAIL ' "$log")
+	n=$(basename "$t" .sh)
+	( bash "$t" >"$logs/$n.log" 2>&1; echo $? >"$logs/$n.rc" ) &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+for t in "$here"/test_*.sh; do
+	[ -f "$t" ] || continue
+	n=$(basename "$t" .sh)
+	cat "$logs/$n.log"
+	rc=$(cat "$logs/$n.rc" 2>/dev/null || echo 99)
+	p=$(grep -c '^ok ' "$logs/$n.log"); f=$(grep -c '^FAIL ' "$logs/$n.log")
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		echo "FAIL $(basename "$t"): exited $rc"; f=1
+		echo "FAIL $n.sh: exited $rc"; f=1
 	fi
 	pass=$((pass + p)); fail=$((fail + f))
 done
