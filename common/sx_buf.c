@@ -1,5 +1,6 @@
 /* sx_buf.c - growable byte buffer (see sx_buf.h). */
 #include "sx_buf.h"
+#include "sx_grow.h"
 #include "sx_err.h"
 
 #include <stdarg.h>
@@ -9,14 +10,9 @@
 
 void sx_buf_grow(struct sx_buf *b, size_t extra)
 {
-	size_t need = b->len + extra + 1;
-	size_t cap = b->cap ? b->cap : 64;
-	if (need < b->len)
+	if (extra > SIZE_MAX - 1 - b->len)
 		sx_die(SX_EXIT_FAIL, "buffer size overflow");
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	b->data = sx_xrealloc(b->data, cap);
-	b->cap = cap;
+	SX_GROW(b->data, b->len + extra + 1, b->cap);
 }
 
 void sx_buf_printf(struct sx_buf *b, const char *fmt, ...)

@@ -1,6 +1,7 @@
 /* sx_sources.c - sx-ingest's inputs: files, folders, globs, following,
  * watching and checkpoints (see sx_sources.h). */
 #include "sx_sources.h"
+#include "sx_grow.h"
 #include "sx_err.h"
 #include "sx_in.h"
 #include "sx_out.h"
@@ -88,10 +89,7 @@ char **sx_sources_list_dir(const char *dir, size_t *n)
 			free(path);
 			continue;
 		}
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			list = sx_xreallocarray(list, cap, sizeof *list);
-		}
+		SX_GROW(list, cnt + 1, cap);
 		list[cnt++] = path;
 	}
 	int err = errno;
