@@ -118,16 +118,16 @@ int main(int argc, char **argv)
 	}
 	if (c.columns && c.evolve)
 		sx_usage_error("--columns fixes the column list; it cannot be combined with --evolve");
-	struct sx_sqlsink sink;
 	char err[512];
-	if (sx_sqlsink_init(&sink, &c, err, sizeof err) < 0)
+	struct sx_sqlsink *sink = sx_sqlsink_new(&c, err, sizeof err);
+	if (!sink)
 		sx_usage_error("%s", err);
 	sx_cli_start(&cli, 0, argc - optind, argv + optind);
-	sx_sqlsink_start(&sink);
+	sx_sqlsink_start(sink);
 	struct sx_run_opts ro = { argv + optind, argc - optind, SX_SQLSINK_IDLE_FLUSH_MS };
-	sx_run_blocking(&sx_sqlsink_stage, sx_sqlsink_before_block, &sink, &ro);
+	sx_run_blocking(&sx_sqlsink_stage, sx_sqlsink_before_block, sink, &ro);
 	/* deliver (or report) everything while the accounting still exists */
 	sx_out_flush(&sx_stdout);
-	sx_sqlsink_free(&sink);
+	sx_sqlsink_free(sink);
 	sx_exit(SX_EXIT_OK);
 }
