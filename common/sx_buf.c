@@ -1,7 +1,7 @@
 /* sx_buf.c - growable byte buffer (see sx_buf.h). */
 #include "sx_buf.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>

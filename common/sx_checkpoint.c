@@ -1,8 +1,8 @@
 /* sx_checkpoint.c - sx-ingest's --checkpoint file (see sx_checkpoint.h). */
 #include "sx_checkpoint.h"
-#include "sx_grow.h"
 #include "sx_commit.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* sx_csv.c - CSV rows via libcsv and value typing (see sx_csv.h). */
 #include "sx_csv.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_json.h"
 #include "sx_timefmt.h"
 

@@ -1,7 +1,7 @@
 /* sx_hash.c - 64-bit string hash and the byte-string hash table (see sx_hash.h). */
 #include "sx_hash.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* sx_http.c - HTTP delivery through libcurl's multi interface (see sx_http.h). */
 #include "sx_http.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_stats.h"
 #include "sx_time.h"
 

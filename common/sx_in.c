@@ -1,7 +1,7 @@
 /* sx_in.c - buffered, gzip-transparent input (see sx_in.h). */
 #include "sx_in.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* sx_pbi.c - Power BI rows, request bodies and schema (see sx_pbi.h). */
 #include "sx_pbi.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_time.h"
 
 #include <errno.h>

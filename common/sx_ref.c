@@ -1,7 +1,7 @@
 /* sx_ref.c - reference data for sx-join --ref (see sx_ref.h). */
 #include "sx_ref.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_hash.h"
 #include "sx_in.h"
 #include "sx_ingest.h"

@@ -1,8 +1,8 @@
 /* sx_sources.c - sx-ingest's inputs: files, folders, globs, following,
  * watching and checkpoints (see sx_sources.h). */
 #include "sx_sources.h"
-#include "sx_grow.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_in.h"
 #include "sx_out.h"
 #include "sx_run.h"
