@@ -36,11 +36,7 @@ static const char usage[] =
 	"      --upsert              insert or update by --key (reruns are idempotent)\n"
 	"\n"
 	"Errors and diagnostics:\n"
-	"      --on-error POLICY     fail (default), skip, or dead-letter=FILE\n"
-	"      --stats               print counters as one JSON line on stderr at exit\n"
-	"      --progress, --no-progress  status line on stderr (default: off)\n"
-	"  -h, --help                show this help and exit\n"
-	"      --version             show the version and exit\n"
+	SX_CLI_HELP_DIAGNOSTICS(" (default: off)")
 	"\n"
 	"Exit status: 0 success, 1 bad data (under --on-error fail), I/O error or rows not\n"
 	"delivered, 2 usage.  See sx-emit-sql(1) and sx(7).\n";
