@@ -27,6 +27,7 @@
 #ifndef SX_ERR_H
 #define SX_ERR_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdarg.h>
 
@@ -56,6 +57,15 @@ void sx_on_exit(sx_exit_hook fn, void *arg);
 /* The status sx_exit() was called with, readable by hooks (-1 before). */
 extern int sx_exit_status;
 _Noreturn void sx_exit(int status);
+
+/*
+ * SIGINT and SIGTERM, caught once for the whole tool by whoever must finish
+ * what it holds before exiting 128 + the signal (the live sources, the
+ * stages): sx_stop_signal is the last one caught, 0 before.  No SA_RESTART,
+ * so a blocking read or poll returns EINTR and the loop sees the flag.
+ */
+extern volatile sig_atomic_t sx_stop_signal;
+void sx_catch_stop_signals(void);
 
 void *sx_xmalloc(size_t n);
 void *sx_xcalloc(size_t n, size_t size);
