@@ -18,8 +18,13 @@ WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-pro
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
-# --as-needed: only sx-emit-powerbi, which uses sx_http.o, depends on libcurl
-LDLIBS = -Wl,--as-needed -ljansson -lcsv -lcurl -lz -lm
+# --as-needed: a tool records only the libraries its objects use
+LDLIBS = -Wl,--as-needed -ljansson -lcsv -lz -lm
+# libcurl only where sx_http (Power BI's REST API) is linked in
+CURL_LIBS = -lcurl
+# Each object depends on the headers it includes: the compiler lists them in
+# a .d file beside it (-MP: a deleted header is no error).
+DEPFLAGS = -MMD -MP
 
 # Debian packages: to build, and (in addition) to run the tests and benchmarks.
 DEB_BUILD = gcc make pkg-config libc6-dev libjansson-dev libcsv-dev zlib1g-dev libcurl4-openssl-dev
@@ -63,17 +68,22 @@ deps-demo: deps
 	$(call ensure_debs,sqlite3)
 
 # deps is order-only: with make -j, packages are installed before the first compile.
-$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common deps
-	@echo "CC $<"; $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+$(BUILD)/common/%.o: common/%.c | $(BUILD)/common deps
+	@echo "CC $<"; $(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/libsx.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN)/%: cmd/%.c $(BUILD)/libsx.a $(wildcard common/*.h) | $(BIN)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libsx.a $(LDFLAGS) $(LDLIBS)
+$(BIN)/%: cmd/%.c $(BUILD)/libsx.a | $(BIN) $(BUILD)/cmd
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -MF $(BUILD)/cmd/$*.d -MT $@ -o $@ $< \
+		$(BUILD)/libsx.a $(LDFLAGS) $(LDLIBS) $(TOOL_LIBS)
 
-$(BUILD)/common $(BIN) $(BUILD)/unit:
+$(BIN)/sx-emit-powerbi: TOOL_LIBS = $(CURL_LIBS)
+
+$(BUILD)/common $(BUILD)/cmd $(BIN) $(BUILD)/unit:
 	mkdir -p $@
+
+-include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/cmd/%.d)
 
 # Unit tests: one Check suite per common/ module, all run by one runner.  The
 # list of suites is generated, so adding tests/unit/check_x.c is enough.
@@ -82,7 +92,7 @@ $(BUILD)/unit/suites.h: $(UNIT_SRC) | $(BUILD)/unit
 
 $(BUILD)/unit/check_sx: $(UNIT_SRC) tests/unit/main.c $(wildcard tests/unit/*.h) $(BUILD)/unit/suites.h $(BUILD)/libsx.a
 	$(CC) $(CPPFLAGS) -I$(BUILD)/unit $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ \
-		$(UNIT_SRC) tests/unit/main.c $(BUILD)/libsx.a $(LDFLAGS) $(LDLIBS) $$(pkg-config --libs check)
+		$(UNIT_SRC) tests/unit/main.c $(BUILD)/libsx.a $(LDFLAGS) $(LDLIBS) $(CURL_LIBS) $$(pkg-config --libs check)
 
 unit: deps-test $(BUILD)/unit/check_sx
 	cd tests/unit && ../../$(BUILD)/unit/check_sx

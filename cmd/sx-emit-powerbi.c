@@ -45,11 +45,7 @@ static const char usage[] =
 	"      --dry-run             send nothing; print each request as JSON on stdout\n"
 	"\n"
 	"Errors and diagnostics:\n"
-	"      --on-error POLICY     fail (default), skip, or dead-letter=FILE\n"
-	"      --stats               print counters as one JSON line on stderr at exit\n"
-	"      --progress, --no-progress  status line on stderr (default: off)\n"
-	"  -h, --help                show this help and exit\n"
-	"      --version             show the version and exit\n"
+	SX_CLI_HELP_DIAGNOSTICS(" (default: off)")
 	"\n"
 	"Exit status: 0 every row delivered or dead-lettered, 1 rows not delivered, bad data\n"
 	"(under --on-error fail), the service given up on, 2 usage.  See sx-emit-powerbi(1).\n";

@@ -36,11 +36,7 @@ static const char usage[] =
 	"      --upsert              insert or update by --key (reruns are idempotent)\n"
 	"\n"
 	"Errors and diagnostics:\n"
-	"      --on-error POLICY     fail (default), skip, or dead-letter=FILE\n"
-	"      --stats               print counters as one JSON line on stderr at exit\n"
-	"      --progress, --no-progress  status line on stderr (default: off)\n"
-	"  -h, --help                show this help and exit\n"
-	"      --version             show the version and exit\n"
+	SX_CLI_HELP_DIAGNOSTICS(" (default: off)")
 	"\n"
 	"Exit status: 0 success, 1 bad data (under --on-error fail), I/O error or rows not\n"
 	"delivered, 2 usage.  See sx-emit-sql(1) and sx(7).\n";
@@ -118,16 +114,16 @@ int main(int argc, char **argv)
 	}
 	if (c.columns && c.evolve)
 		sx_usage_error("--columns fixes the column list; it cannot be combined with --evolve");
-	struct sx_sqlsink sink;
 	char err[512];
-	if (sx_sqlsink_init(&sink, &c, err, sizeof err) < 0)
+	struct sx_sqlsink *sink = sx_sqlsink_new(&c, err, sizeof err);
+	if (!sink)
 		sx_usage_error("%s", err);
 	sx_cli_start(&cli, 0, argc - optind, argv + optind);
-	sx_sqlsink_start(&sink);
+	sx_sqlsink_start(sink);
 	struct sx_run_opts ro = { argv + optind, argc - optind, SX_SQLSINK_IDLE_FLUSH_MS };
-	sx_run_blocking(&sx_sqlsink_stage, sx_sqlsink_before_block, &sink, &ro);
+	sx_run_blocking(&sx_sqlsink_stage, sx_sqlsink_before_block, sink, &ro);
 	/* deliver (or report) everything while the accounting still exists */
 	sx_out_flush(&sx_stdout);
-	sx_sqlsink_free(&sink);
+	sx_sqlsink_free(sink);
 	sx_exit(SX_EXIT_OK);
 }

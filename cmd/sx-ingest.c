@@ -54,11 +54,7 @@ static const char usage[] =
 	"      --shard-key FIELD     the field to hash (FNV-1a 64)\n"
 	"\n"
 	"Errors and diagnostics:\n"
-	"      --on-error POLICY     fail (default), skip, or dead-letter=FILE\n"
-	"      --stats               print counters as one JSON line on stderr at exit\n"
-	"      --progress, --no-progress  status line on stderr (default: on for a terminal)\n"
-	"  -h, --help                show this help and exit\n"
-	"      --version             show the version and exit\n"
+	SX_CLI_HELP_DIAGNOSTICS(" (default: on for a terminal)")
 	"\n"
 	"Exit status: 0 success, 1 bad data (under --on-error fail) or I/O error, 2 usage.\n"
 	"See sx-ingest(1) and sx(7).\n";

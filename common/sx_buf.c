@@ -1,6 +1,7 @@
 /* sx_buf.c - growable byte buffer (see sx_buf.h). */
 #include "sx_buf.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,14 +10,9 @@
 
 void sx_buf_grow(struct sx_buf *b, size_t extra)
 {
-	size_t need = b->len + extra + 1;
-	size_t cap = b->cap ? b->cap : 64;
-	if (need < b->len)
+	if (extra > SIZE_MAX - 1 - b->len)
 		sx_die(SX_EXIT_FAIL, "buffer size overflow");
-	while (cap < need)
-		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	b->data = sx_xrealloc(b->data, cap);
-	b->cap = cap;
+	SX_GROW(b->data, b->len + extra + 1, b->cap);
 }
 
 void sx_buf_printf(struct sx_buf *b, const char *fmt, ...)
@@ -39,4 +35,22 @@ void sx_buf_free(struct sx_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+}
+
+void sx_base64_append(struct sx_buf *b, const unsigned char *p, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	sx_buf_reserve(b, (n + 2) / 3 * 4);
+	size_t i = 0;
+	for (; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		char q[4] = { tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63] };
+		sx_buf_append(b, q, 4);
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+		char q[4] = { tab[v >> 18], tab[(v >> 12) & 63],
+			      i + 1 < n ? tab[(v >> 6) & 63] : '=', '=' };
+		sx_buf_append(b, q, 4);
+	}
 }

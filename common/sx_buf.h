@@ -22,6 +22,8 @@ struct sx_buf {
 void sx_buf_grow(struct sx_buf *b, size_t extra);
 void sx_buf_printf(struct sx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sx_buf_free(struct sx_buf *b);
+/* Base64 (RFC 4648) of [p, p+n) appended: the dead-letter file's raw bytes. */
+void sx_base64_append(struct sx_buf *b, const unsigned char *p, size_t n);
 
 static inline void sx_buf_reserve(struct sx_buf *b, size_t extra)
 {

@@ -2,6 +2,7 @@
 #include "sx_checkpoint.h"
 #include "sx_commit.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +15,7 @@
 
 static struct sx_ckpt_entry *add(struct sx_ckpt *c, const char *path)
 {
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 16;
-		c->e = sx_xreallocarray(c->e, c->cap, sizeof *c->e);
-	}
+	SX_GROW(c->e, c->n + 1, c->cap);
 	sx_strmap_put(&c->idx, path, strlen(path), NULL); /* entry number == c->n */
 	struct sx_ckpt_entry *e = &c->e[c->n++];
 	memset(e, 0, sizeof *e);

@@ -2,12 +2,14 @@
 #include "sx_cli.h"
 #include "sx_commit.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_onerror.h"
 #include "sx_out.h"
 #include "sx_stats.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,19 +118,21 @@ void sx_cli_start(struct sx_cli *c, int progress_default, int nargs, char **args
 char **sx_cli_list(const char *name, const char *arg, int *n)
 {
 	char **v = NULL;
-	int cnt = 0;
+	size_t cnt = 0, cap = 0;
 	const char *p = arg;
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		if (len == 0)
 			sx_usage_error("%s: empty name in '%s'", name, arg);
-		v = sx_xreallocarray(v, (size_t)cnt + 1, sizeof *v);
+		SX_GROW(v, cnt + 1, cap);
 		v[cnt++] = sx_xstrndup(p, len);
 		if (!comma)
 			break;
 		p = comma + 1;
 	}
-	*n = cnt;
+	if (cnt > INT_MAX)
+		sx_usage_error("%s: too many names", name);
+	*n = (int)cnt;
 	return v;
 }

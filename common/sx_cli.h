@@ -48,6 +48,15 @@ enum {
 	SX_TIME_FIELD_LONGOPTS,                                         \
 	{ "idle-timeout", required_argument, NULL, SX_OPT_IDLE_TIMEOUT }
 
+/* The --help lines of the options sx_cli_common handles for every tool;
+ * PROGRESS is what --progress defaults to: " (default: off)", or "". */
+#define SX_CLI_HELP_DIAGNOSTICS(progress)                                               \
+	"      --on-error POLICY     fail (default), skip, or dead-letter=FILE\n"         \
+	"      --stats               print counters as one JSON line on stderr at exit\n" \
+	"      --progress, --no-progress  status line on stderr" progress "\n"          \
+	"  -h, --help                show this help and exit\n"                           \
+	"      --version             show the version and exit\n"
+
 struct sx_cli {
 	const char *usage;          /* full --help text */
 	int stats;                  /* --stats */

@@ -1,6 +1,7 @@
 /* sx_csv.c - CSV rows via libcsv and value typing (see sx_csv.h). */
 #include "sx_csv.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_json.h"
 #include "sx_timefmt.h"
 
@@ -215,10 +216,7 @@ bad:
 
 static struct sx_csv_field *new_field(struct sx_csv *c)
 {
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 16;
-		c->f = sx_xreallocarray(c->f, c->cap, sizeof *c->f);
-	}
+	SX_GROW(c->f, c->n + 1, c->cap);
 	return &c->f[c->n++];
 }
 

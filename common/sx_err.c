@@ -92,6 +92,23 @@ _Noreturn void sx_usage_error(const char *fmt, ...)
 	exit(SX_EXIT_USAGE);
 }
 
+volatile sig_atomic_t sx_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	sx_stop_signal = sig;
+}
+
+void sx_catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static _Noreturn void oom(void)
 {
 	fprintf(stderr, "%s: out of memory\n", sx_progname);

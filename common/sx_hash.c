@@ -1,6 +1,7 @@
 /* sx_hash.c - 64-bit string hash and the byte-string hash table (see sx_hash.h). */
 #include "sx_hash.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -196,21 +197,14 @@ size_t sx_strmap_puth(struct sx_strmap *m, const void *key, size_t len, uint64_t
 			;
 	}
 	if (m->n == m->ecap) {
-		m->ecap = m->ecap ? m->ecap * 2 : 8;
-		m->e = sx_xreallocarray(m->e, m->ecap, sizeof *m->e);
+		m->ecap = sx_grow_cap(m->ecap, m->n + 1);
+		SX_REALLOC_ARRAY(m->e, m->ecap);
 		if (m->vsize)
 			m->val = sx_xreallocarray(m->val, m->ecap, m->vsize);
 	}
-	if (m->acap - m->alen < len) {
-		size_t want = m->acap ? m->acap : 64;
-		while (want - m->alen < len) {
-			if (want > SIZE_MAX / 2)
-				sx_die(SX_EXIT_FAIL, "hash table: keys too large");
-			want *= 2;
-		}
-		m->arena = sx_xrealloc(m->arena, want);
-		m->acap = want;
-	}
+	if (len > SIZE_MAX - m->alen)
+		sx_die(SX_EXIT_FAIL, "hash table: keys too large");
+	SX_GROW(m->arena, m->alen + len, m->acap);
 	i = m->n++;
 	if (len)
 		memcpy(m->arena + m->alen, key, len);

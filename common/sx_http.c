@@ -1,6 +1,7 @@
 /* sx_http.c - HTTP delivery through libcurl's multi interface (see sx_http.h). */
 #include "sx_http.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_stats.h"
 #include "sx_time.h"
 
@@ -230,10 +231,7 @@ void sx_rate_take(struct sx_rate *r, int64_t now, long rows)
 			r->nlog -= r->loghead;
 			r->loghead = 0;
 		}
-		if (r->nlog == r->logcap) {
-			r->logcap = r->logcap ? 2 * r->logcap : 64;
-			r->log = sx_xreallocarray(r->log, r->logcap, sizeof *r->log);
-		}
+		SX_GROW(r->log, r->nlog + 1, r->logcap);
 		r->log[r->nlog].at = now;
 		r->log[r->nlog].rows = rows;
 		r->nlog++;

@@ -1,6 +1,7 @@
 /* sx_in.c - buffered, gzip-transparent input (see sx_in.h). */
 #include "sx_in.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -305,10 +306,7 @@ static ssize_t fill(struct sx_in *in)
 		in->end -= in->pos;
 		in->pos = 0;
 	}
-	if (in->end == in->cap) {
-		in->cap *= 2;
-		in->buf = sx_xrealloc(in->buf, in->cap);
-	}
+	SX_GROW(in->buf, in->end + 1, in->cap);
 	ssize_t r = in->gzip ? inflate_some(in)
 			     : read_fd(in, in->buf + in->end, in->cap - in->end);
 	if (r < 0)

@@ -67,24 +67,6 @@ uint64_t sx_onerror_count(void)
 	return pol.count;
 }
 
-void sx_base64_append(struct sx_buf *b, const unsigned char *p, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	sx_buf_reserve(b, (n + 2) / 3 * 4);
-	size_t i = 0;
-	for (; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		char q[4] = { tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63] };
-		sx_buf_append(b, q, 4);
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
-		char q[4] = { tab[v >> 18], tab[(v >> 12) & 63],
-			      i + 1 < n ? tab[(v >> 6) & 63] : '=', '=' };
-		sx_buf_append(b, q, 4);
-	}
-}
-
 size_t sx_utf8_prefix(const char *s, size_t max)
 {
 	size_t len = strnlen(s, max + 1);

@@ -36,8 +36,4 @@ size_t sx_utf8_prefix(const char *s, size_t max);
 /* Records rejected so far. */
 uint64_t sx_onerror_count(void);
 
-/* Base64 (RFC 4648) of [p, p+n) appended to a buffer. */
-struct sx_buf;
-void sx_base64_append(struct sx_buf *b, const unsigned char *p, size_t n);
-
 #endif

@@ -1,6 +1,7 @@
 /* sx_pbi.c - Power BI rows, request bodies and schema (see sx_pbi.h). */
 #include "sx_pbi.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_time.h"
 
 #include <errno.h>
@@ -133,9 +134,9 @@ static void batch_append(struct sx_pbi_batch *b, const char *row, size_t rowlen,
 			 const char *rec, size_t reclen)
 {
 	if (b->nrows == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 64;
-		b->row_off = sx_xreallocarray(b->row_off, b->cap, sizeof *b->row_off);
-		b->rec_off = sx_xreallocarray(b->rec_off, b->cap, sizeof *b->rec_off);
+		b->cap = sx_grow_cap(b->cap, b->nrows + 1);
+		SX_REALLOC_ARRAY(b->row_off, b->cap);
+		SX_REALLOC_ARRAY(b->rec_off, b->cap);
 	}
 	if (b->nrows)
 		sx_buf_putc(&b->body, ',');
@@ -212,10 +213,7 @@ static void push_ready(struct sx_pbi *p, struct sx_pbi_batch *b)
 {
 	if (p->ready_head == p->nready)
 		p->ready_head = p->nready = 0;
-	if (p->nready == p->ready_cap) {
-		p->ready_cap = p->ready_cap ? 2 * p->ready_cap : 4;
-		p->ready = sx_xreallocarray(p->ready, p->ready_cap, sizeof *p->ready);
-	}
+	SX_GROW(p->ready, p->nready + 1, p->ready_cap);
 	p->ready[p->nready++] = b;
 }
 

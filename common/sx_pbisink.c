@@ -17,13 +17,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
 /* A message on stderr with every secret redacted. */
 static void say(struct sx_pbisink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct sx_pbisink *s, const char *fmt, ...)
@@ -474,7 +467,7 @@ static int http_sync(struct sx_pbisink *s, struct sx_http_job *j, struct sync_re
 	sx_http_submit_front(&s->http, j);
 	while (!r->done) {
 		pump(s, 100);
-		if (got_signal && !r->done) {
+		if (sx_stop_signal && !r->done) {
 			abort_all(s, "interrupted");
 			break;
 		}
@@ -574,7 +567,7 @@ static void interrupted(struct sx_pbisink *s);
 static void pump_wait(struct sx_pbisink *s, int ms)
 {
 	pump(s, ms);
-	if (got_signal)
+	if (sx_stop_signal)
 		interrupted(s);
 }
 
@@ -630,7 +623,7 @@ static void warn_truncated(struct sx_pbisink *s)
 static int pbi_record(void *st, struct sx_rec *rec, const char **why)
 {
 	struct sx_pbisink *s = st;
-	if (got_signal)
+	if (sx_stop_signal)
 		interrupted(s);
 	if (sx_pbi_add(&s->pbi, rec, rec->line, rec->len, s->clock(), why) < 0)
 		return SX_REJECT;
@@ -652,7 +645,7 @@ static int pbi_record(void *st, struct sx_rec *rec, const char **why)
 static void pbi_quiet(void *st)
 {
 	struct sx_pbisink *s = st;
-	if (got_signal)
+	if (sx_stop_signal)
 		interrupted(s);
 	if (sx_pbi_pending(&s->pbi) && s->clock() - s->pbi.cur->first_at >= s->c.flush_us) {
 		sx_pbi_flush(&s->pbi);
@@ -709,7 +702,7 @@ static void report_and_exit(struct sx_pbisink *s, int status, const char *interr
 		say(s, "%" PRIu64 " rows not delivered (see %s); first: %s", s->dead_lettered,
 		    s->c.dead_letter, s->first_error);
 	if (interrupted_by)
-		sx_exit(128 + got_signal);
+		sx_exit(128 + sx_stop_signal);
 	sx_exit(status);
 }
 
@@ -732,7 +725,7 @@ static void interrupted(struct sx_pbisink *s)
 		return;
 	once = 1;
 	s->finishing = 1;
-	int sig = got_signal;
+	int sig = sx_stop_signal;
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL); /* a second signal ends the tool at once */
 	sx_pbi_flush(&s->pbi);
@@ -823,12 +816,7 @@ void sx_pbisink_start(struct sx_pbisink *s)
 	}
 	sx_on_exit(free_hook, s);
 	sx_on_exit(drain_hook, s); /* runs before free_hook */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	sx_catch_stop_signals();
 	/* a TLS write to a connection the server closed must be an error we
 	 * retry, not a SIGPIPE that kills us (curl ignores it only without
 	 * CURLOPT_NOSIGNAL); stdout is not used then */

@@ -1,6 +1,7 @@
 /* sx_ref.c - reference data for sx-join --ref (see sx_ref.h). */
 #include "sx_ref.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_hash.h"
 #include "sx_in.h"
 #include "sx_ingest.h"
@@ -88,10 +89,7 @@ static void on_row(void *ctx, const char *p, size_t n)
 		if (!t->dups++)
 			describe_key(&t->first_dup, &ld->rec, r->c.rkeys, r->c.nkeys);
 	}
-	if (t->nrows == t->rcap) {
-		t->rcap = t->rcap ? 2 * t->rcap : 256;
-		t->rows = sx_xreallocarray(t->rows, t->rcap, sizeof *t->rows);
-	}
+	SX_GROW(t->rows, t->nrows + 1, t->rcap);
 	*(size_t *)sx_strmap_value(&t->keys, k) = t->nrows;
 	t->rows[t->nrows++] = (struct row){ t->text.len, n, 0, 0 };
 	sx_buf_append(&t->text, p, n);
@@ -129,11 +127,7 @@ static void index_fields(struct sx_reftab *t, struct sx_rec *rec)
 		const char *why;
 		if (sx_rec_parse(rec, t->text.data + w->off, w->len, &why) < 0)
 			sx_die(SX_EXIT_FAIL, "internal error: a reference row does not parse: %s", why);
-		if (t->nf + rec->n > t->fcap) {
-			while (t->nf + rec->n > t->fcap)
-				t->fcap = t->fcap ? 2 * t->fcap : 1024;
-			t->f = sx_xreallocarray(t->f, t->fcap, sizeof *t->f);
-		}
+		SX_GROW(t->f, t->nf + rec->n, t->fcap);
 		w->f0 = t->nf;
 		w->nf = rec->n;
 		memcpy(t->f + t->nf, rec->f, rec->n * sizeof *rec->f);

@@ -2,6 +2,7 @@
  * watching and checkpoints (see sx_sources.h). */
 #include "sx_sources.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_in.h"
 #include "sx_out.h"
 #include "sx_run.h"
@@ -13,19 +14,12 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 struct src {
 	char *name;                /* as given, or DIR/entry */
@@ -88,10 +82,7 @@ char **sx_sources_list_dir(const char *dir, size_t *n)
 			free(path);
 			continue;
 		}
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			list = sx_xreallocarray(list, cap, sizeof *list);
-		}
+		SX_GROW(list, cnt + 1, cap);
 		list[cnt++] = path;
 	}
 	int err = errno;
@@ -389,7 +380,7 @@ static int follow_at_eof(struct sx_in *in, void *arg)
 {
 	struct src *s = arg;
 	struct stat cur, now;
-	if (stop_signal || fstat(in->fd, &cur) < 0)
+	if (sx_stop_signal || fstat(in->fd, &cur) < 0)
 		return 2;
 	if ((uint64_t)cur.st_size < in->bytes_read) {
 		s->reopen = 1; /* truncated (copytruncate): start over */
@@ -577,7 +568,7 @@ struct watched {
 static void watch_poll(char **list, size_t n, struct sx_strmap *seen, uint64_t round,
 		       struct sx_ckpt *ckpt, struct sx_ingest *g, const struct sx_sources_cfg *cfg)
 {
-	for (size_t k = 0; k < n && !stop_signal; k++) {
+	for (size_t k = 0; k < n && !sx_stop_signal; k++) {
 		struct stat st;
 		if (stat(list[k], &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
@@ -690,9 +681,9 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 	sx_strmap_init(&seen, sizeof(struct watched));
 	int64_t last_save = sx_mono_now();
 	uint64_t round = 0;
-	while (!stop_signal) {
+	while (!sx_stop_signal) {
 		/* Followed files: read what is there, rotation and truncation included. */
-		for (int i = 0; i < nfol && !stop_signal; i++) {
+		for (int i = 0; i < nfol && !sx_stop_signal; i++) {
 			struct src *s = &fol[i];
 			if (s->gone)
 				continue;
@@ -738,7 +729,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 		/* Watched folders and globs: each new file once it is complete. */
 		if (cfg->watch) {
 			round++;
-			for (int d = 0; d <= ndirs && !stop_signal; d++) {
+			for (int d = 0; d <= ndirs && !sx_stop_signal; d++) {
 				size_t n;
 				char **list;
 				if (d < ndirs)
@@ -750,7 +741,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 				watch_poll(list, n, &seen, round, wckpt, batch, cfg);
 				sx_sources_free_list(list, n);
 			}
-			if (!stop_signal)
+			if (!sx_stop_signal)
 				forget_unlisted(&seen, round);
 		}
 		if (nlive == 0 && !cfg->watch)
@@ -764,7 +755,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 			save_checkpoint(cfg->ckpt);
 			last_save = sx_mono_now();
 		}
-		if (!stop_signal)
+		if (!sx_stop_signal)
 			sleep_us(cfg->poll_us);
 	}
 	/* Stopping: what is emitted is flushed and recorded; an incomplete last
@@ -781,7 +772,7 @@ static int run_live(const struct sx_ingest_cfg *icfg, const struct sx_sources_cf
 	free(dirs);
 	sx_ingest_free(batch);
 	save_checkpoint(cfg->ckpt);
-	return stop_signal ? 128 + stop_signal : failed ? SX_EXIT_FAIL : 0;
+	return sx_stop_signal ? 128 + sx_stop_signal : failed ? SX_EXIT_FAIL : 0;
 }
 
 int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg *cfg)
@@ -802,11 +793,6 @@ int sx_sources_run(const struct sx_ingest_cfg *icfg, const struct sx_sources_cfg
 					       "for a landing folder, or name the files to follow", op);
 		}
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sx_catch_stop_signals();
 	return run_live(icfg, cfg);
 }

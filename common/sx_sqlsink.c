@@ -1,6 +1,9 @@
 /* sx_sqlsink.c - NDJSON records into SQL text (see sx_sqlsink.h). */
 #include "sx_sqlsink.h"
+#include "sx_buf.h"
 #include "sx_err.h"
+#include "sx_grow.h"
+#include "sx_hash.h"
 #include "sx_out.h"
 #include "sx_stats.h"
 #include "sx_time.h"
@@ -8,11 +11,105 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* A column: known from --columns, --schema, --key or a field.  "Owned" columns
+ * are made by sx-emit-sql (--create's CREATE TABLE, or ADD COLUMN), so their
+ * types are ours to decide and widen; the others belong to an existing table
+ * whose types we cannot see. */
+struct sx_sqlsink_column {
+	char *name;
+	size_t len;
+	enum sx_sql_type type;   /* forced, or decided by the first non-null value (NONE: none yet) */
+	enum sx_sql_type kind;   /* T-SQL, an existing table's column: how this batch writes it */
+	int decided;             /* the type is fixed (only integer -> float widening remains) */
+	int strict;              /* a value that does not convert is a data error */
+	int forced;              /* --schema gave the type: it never widens */
+	int owned;               /* we make it: typed by its first non-null value */
+	int placed;              /* in the table: named in CREATE, INSERT and COPY */
+	int untyped;             /* SQLite: declared without a type (null in the first record) */
+	int pending_add;         /* ADD COLUMN before the next rows */
+	int pending_widen;       /* integer column: widen to float before the next rows */
+};
+
+/* One kept value: where it lies in the batch's copy of its line. */
+struct sx_sqlsink_kept_field {
+	size_t col;
+	size_t off, len;
+	unsigned char type, esc;
+};
+
+struct sx_sqlsink_kept_row {
+	size_t line_off;
+	size_t first, n;         /* into kept fields */
+};
+
+/* A commit written to stdout but perhaps not yet delivered. */
+struct sx_sqlsink_commit_mark {
+	uint64_t end_byte;       /* stdout offset just after the COMMIT */
+	uint64_t rows;           /* rows committed up to and including it */
+	uint64_t records_out;    /* sx_stats.records_out then (duplicate keys collapsed) */
+};
+
+struct sx_sqlsink {
+	struct sx_sqlsink_cfg c;
+	int columns_fixed;       /* --columns */
+	/* columns */
+	struct sx_sqlsink_column *cols;
+	size_t ncols, cols_cap;
+	size_t *keys;
+	size_t nkeys, keys_cap;
+	struct sx_sql_col *tcols; /* the statement builders' view of the placed cols */
+	size_t *tmap;            /* tcols[i] is cols[tmap[i]] */
+	size_t tcap;
+	size_t *tkeys;           /* keys as indexes into tcols */
+	/* the batch being gathered */
+	struct sx_buf lines;
+	struct sx_sqlsink_kept_row *rows;
+	size_t nrows, rows_cap;
+	struct sx_sqlsink_kept_field *kf;
+	size_t nkf, kf_cap;
+	/* by field position: across records, then per-record scratch */
+	size_t *hint;            /* field position -> column it matched last time */
+	size_t *fmap;            /* field index -> column (>= ncols: new), SIZE_MAX: ignored */
+	unsigned char *fwiden;   /* field index -> its float widens an integer column */
+	unsigned char *ftype;    /* field index -> the type its value decides (NONE: none) */
+	size_t fcap;             /* of hint, fmap, fwiden and ftype */
+	uint64_t recno;          /* records seen, stamping the per-column scratch below */
+	uint64_t *cstamp;        /* column -> recno when rtype was set for that record */
+	unsigned char *rtype;    /* column -> its type as this record leaves it */
+	size_t ccap;
+	struct sx_buf scratch, val;
+	struct sx_buf fname;     /* the field's name, unescaped (scratch is reused) */
+	char why[256];           /* the reason of the last SX_REJECT */
+	char shown[2][260];      /* names in that reason, control characters escaped */
+	/* per-batch scratch */
+	size_t *slots;           /* column -> the row's kept field for it, or SIZE_MAX */
+	size_t slots_cap;
+	struct sx_strmap upsert_keys; /* --upsert: a row's rendered key -> its last row */
+	struct sx_buf key;       /* --upsert: the row's rendered key */
+	/* output */
+	struct sx_buf out;
+	int first_done;          /* the first record was accepted: the known columns are set */
+	int first_flushed, created, txn_open, stage_exists, out_failed;
+	int copy_open;           /* --copy: a COPY's data lines are being written */
+	uint64_t txn_rows;
+	/* delivery accounting */
+	uint64_t rows_accepted, rows_committed;
+	struct sx_sqlsink_commit_mark *marks;
+	size_t nmarks, marks_cap;
+	uint64_t delivered;      /* rows known to be in delivered commits */
+	uint64_t delivered_out;  /* the same, as --stats counts them (records_out) */
+	int input_done;          /* every input was read to its end */
+	/* latency: when the reader first waited with rows uncommitted */
+	int64_t (*clock)(void);  /* monotonic microseconds (sx_mono_now; tests replace it) */
+	int64_t waiting_since;   /* 0: nothing uncommitted at the last wait */
+};
 
 /* The sink that owns sx_stdout (sx_sqlsink_start), for sink_fail and
  * rollback_at_exit, which are called without it. */
@@ -30,7 +127,7 @@ static size_t col_find(const struct sx_sqlsink *e, const char *name, size_t len)
 
 static size_t col_add(struct sx_sqlsink *e, const char *name, size_t len)
 {
-	e->cols = sx_xreallocarray(e->cols, e->ncols + 1, sizeof *e->cols);
+	SX_GROW(e->cols, e->ncols + 1, e->cols_cap);
 	struct sx_sqlsink_column *c = &e->cols[e->ncols];
 	memset(c, 0, sizeof *c);
 	c->name = sx_xstrndup(name, len);
@@ -49,10 +146,11 @@ static int is_key(const struct sx_sqlsink *e, size_t col)
 /* The statement builders' view: the placed columns, in order. */
 static struct sx_sql_target target(struct sx_sqlsink *e)
 {
-	size_t cap = e->ncols ? e->ncols : 1;
-	e->tcols = sx_xreallocarray(e->tcols, cap, sizeof *e->tcols);
-	e->tmap = sx_xreallocarray(e->tmap, cap, sizeof *e->tmap);
-	e->tkeys = sx_xreallocarray(e->tkeys, e->nkeys ? e->nkeys : 1, sizeof *e->tkeys);
+	if (e->ncols > e->tcap) {
+		e->tcap = sx_grow_cap(e->tcap, e->ncols);
+		SX_REALLOC_ARRAY(e->tcols, e->tcap);
+		SX_REALLOC_ARRAY(e->tmap, e->tcap);
+	}
 	size_t n = 0;
 	for (size_t i = 0; i < e->ncols; i++) {
 		if (!e->cols[i].placed)
@@ -127,10 +225,7 @@ static void commit(struct sx_sqlsink *e)
 	e->txn_rows = 0;
 	e->waiting_since = 0;
 	settle_marks(e);
-	if (e->nmarks == e->marks_cap) {
-		e->marks_cap = e->marks_cap ? 2 * e->marks_cap : 16;
-		e->marks = sx_xreallocarray(e->marks, e->marks_cap, sizeof *e->marks);
-	}
+	SX_GROW(e->marks, e->nmarks + 1, e->marks_cap);
 	e->marks[e->nmarks].end_byte = sx_stdout.bytes + sx_stdout.len;
 	e->marks[e->nmarks].rows = e->rows_committed;
 	e->marks[e->nmarks].records_out = sx_stats.records_out;
@@ -255,11 +350,9 @@ static enum sx_sql_type type_now(const struct sx_sqlsink *e, size_t c)
 static void type_set(struct sx_sqlsink *e, size_t c, enum sx_sql_type t)
 {
 	if (c >= e->ccap) {
-		size_t cap = e->ccap ? 2 * e->ccap : 16;
-		if (cap <= c)
-			cap = c + 1;
-		e->cstamp = sx_xreallocarray(e->cstamp, cap, sizeof *e->cstamp);
-		e->rtype = sx_xreallocarray(e->rtype, cap, 1);
+		size_t cap = sx_grow_cap(e->ccap, c + 1);
+		SX_REALLOC_ARRAY(e->cstamp, cap);
+		SX_REALLOC_ARRAY(e->rtype, cap);
 		memset(e->cstamp + e->ccap, 0, (cap - e->ccap) * sizeof *e->cstamp);
 		e->ccap = cap;
 	}
@@ -308,185 +401,198 @@ static void place_first(struct sx_sqlsink *e)
 	}
 }
 
-static int sink_record(void *st, struct sx_rec *rec, const char **why)
+/* A rejected record: its reason, formatted into e->why, in *WHY. */
+static int reject(struct sx_sqlsink *e, const char **why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int reject(struct sx_sqlsink *e, const char **why, const char *fmt, ...)
 {
-	struct sx_sqlsink *e = st;
-	char *reason = e->why;
-	const size_t reason_size = sizeof e->why;
-	if (rec->n > e->fmap_cap) {
-		e->fmap_cap = rec->n;
-		e->fmap = sx_xreallocarray(e->fmap, e->fmap_cap, sizeof *e->fmap);
-		e->fwiden = sx_xreallocarray(e->fwiden, e->fmap_cap, 1);
-		e->ftype = sx_xreallocarray(e->ftype, e->fmap_cap, 1);
-	}
-	if (rec->n > e->nhint) {
-		e->hint = sx_xreallocarray(e->hint, rec->n, sizeof *e->hint);
-		for (size_t i = e->nhint; i < rec->n; i++)
-			e->hint[i] = SIZE_MAX;
-		e->nhint = rec->n;
-	}
-	/* a column added now is made by us, unless it is one of the first
-	 * record's without --create (the existing table's) */
-	int new_owned = e->c.create || (e->c.evolve && e->first_done);
-	size_t nnew = 0;
-	int adds = 0; /* a column enters the table with this record */
-	e->recno++;
-	/* Pass 1: map each field to a column, check everything; change nothing. */
-	for (size_t i = 0; i < rec->n; i++) {
-		const struct sx_field *f = &rec->f[i];
-		const char *name;
-		size_t len;
-		sx_buf_reset(&e->fname);
-		sx_json_unescape(f->key, f->key_len, f->key_esc, &e->fname, &name, &len);
-		size_t c = e->hint[i];
-		if (c >= e->ncols || e->cols[c].len != len || memcmp(e->cols[c].name, name, len)) {
-			c = col_find(e, name, len);
-			if (c != SIZE_MAX)
-				e->hint[i] = c;
-		}
-		e->fmap[i] = c;
-		e->fwiden[i] = 0;
-		e->ftype[i] = SX_SQLT_NONE;
-		if (c == SIZE_MAX) {
-			/* every field names a column, unless --columns fixed the
-			 * list: without --create or --evolve, one of the existing
-			 * table's (whether it has it is for the database to say) */
-			if (e->columns_fixed)
-				continue; /* ignored */
-			const char *iwhy;
-			if (sx_sql_ident_check(e->c.dialect, name, len, &iwhy) < 0) {
-				snprintf(reason, reason_size, "field \"%s\": %s", shown(e, 0, name, len), iwhy);
-				*why = reason;
-				return SX_REJECT;
-			}
-			/* SQLite and T-SQL (in its usual collations) fold ASCII case:
-			 * "A" next to "a" would be a duplicate column */
-			const char *clash = NULL;
-			if (e->c.dialect != SX_SQL_POSTGRES)
-				for (size_t j = 0; j < e->ncols && !clash; j++)
-					if (e->cols[j].len == len && !strncasecmp(e->cols[j].name, name, len))
-						clash = e->cols[j].name;
-			if (clash) {
-				snprintf(reason, reason_size, "field \"%s\" and column \"%s\" are the same "
-					 "name in %s, which ignores case", shown(e, 0, name, len),
-					 shown(e, 1, clash, len), sx_sql_dialect_name(e->c.dialect));
-				*why = reason;
-				return SX_REJECT;
-			}
-			/* a name repeated in this record is one new column */
-			size_t dup = SIZE_MAX;
-			for (size_t j = 0; j < i; j++)
-				if (e->fmap[j] != SIZE_MAX && e->fmap[j] >= e->ncols) {
-					const struct sx_field *g = &rec->f[j];
-					const char *gname;
-					size_t glen;
-					struct sx_buf tmp = SX_BUF_INIT;
-					sx_json_unescape(g->key, g->key_len, g->key_esc, &tmp, &gname, &glen);
-					if (glen == len && !memcmp(gname, name, len))
-						dup = e->fmap[j];
-					else if (e->c.dialect != SX_SQL_POSTGRES && glen == len &&
-						 !strncasecmp(gname, name, len))
-						clash = "another field of this record";
-					sx_buf_free(&tmp);
-					if (clash) {
-						snprintf(reason, reason_size, "field \"%s\" and %s are the same "
-							 "name in %s, which ignores case", shown(e, 0, name, len),
-							 clash, sx_sql_dialect_name(e->c.dialect));
-						*why = reason;
-						return SX_REJECT;
-					}
-				}
-			if (dup == SIZE_MAX) {
-				if (e->ncols + nnew + 1 > sx_sql_max_columns(e->c.dialect)) {
-					snprintf(reason, reason_size, "field \"%s\": more than %zu columns, "
-						 "%s's limit", shown(e, 0, name, len),
-						 sx_sql_max_columns(e->c.dialect), sx_sql_dialect_name(e->c.dialect));
-					*why = reason;
-					return SX_REJECT;
-				}
-				dup = e->ncols + nnew++;
-			}
-			e->fmap[i] = dup;
-		}
-		if (sx_sql_value_check(e->c.dialect, f, &e->scratch, why) < 0) {
-			snprintf(reason, reason_size, "field \"%s\": %s", shown(e, 0, name, len), *why);
-			*why = reason;
-			return SX_REJECT;
-		}
-		c = e->fmap[i];
-		int fresh = c >= e->ncols;
-		const struct sx_sqlsink_column *col = fresh ? NULL : &e->cols[c];
-		/* an existing table's column is named from its first appearance;
-		 * one we add, from its first value */
-		if (e->first_done && ((fresh && !new_owned) ||
-				      (f->type != SX_JNULL && (fresh || (!col->placed && !col->pending_add)))))
-			adds = 1;
-		if (f->type == SX_JNULL)
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->why, sizeof e->why, fmt, ap);
+	va_end(ap);
+	*why = e->why;
+	return SX_REJECT;
+}
+
+/* Room for a record of N fields in the arrays by field position. */
+static void fields_reserve(struct sx_sqlsink *e, size_t n)
+{
+	if (n <= e->fcap)
+		return;
+	size_t cap = sx_grow_cap(e->fcap, n);
+	SX_REALLOC_ARRAY(e->hint, cap);
+	SX_REALLOC_ARRAY(e->fmap, cap);
+	SX_REALLOC_ARRAY(e->fwiden, cap);
+	SX_REALLOC_ARRAY(e->ftype, cap);
+	for (size_t i = e->fcap; i < cap; i++)
+		e->hint[i] = SIZE_MAX;
+	e->fcap = cap;
+}
+
+/* What the checking pass learns of a record, for the keeping pass. */
+struct record_plan {
+	int new_owned;           /* a column added now is made by us */
+	size_t nnew;             /* columns the record adds */
+	int adds;                /* a column enters the table with this record */
+};
+
+/* Field I names no known column (NAME, LEN): the new column it makes, or
+ * the one an earlier field of the record made (e->fmap[i]), unless the
+ * dialect cannot hold the name, it clashes in case with another, or the
+ * table would have too many columns. */
+static int map_new_field(struct sx_sqlsink *e, const struct sx_rec *rec, size_t i, const char *name,
+			 size_t len, struct record_plan *plan, const char **why)
+{
+	const char *dialect = sx_sql_dialect_name(e->c.dialect);
+	const char *iwhy;
+	if (sx_sql_ident_check(e->c.dialect, name, len, &iwhy) < 0)
+		return reject(e, why, "field \"%s\": %s", shown(e, 0, name, len), iwhy);
+	/* SQLite and T-SQL (in its usual collations) fold ASCII case: "A"
+	 * next to "a" would be a duplicate column */
+	int fold = e->c.dialect != SX_SQL_POSTGRES;
+	for (size_t j = 0; fold && j < e->ncols; j++)
+		if (e->cols[j].len == len && !strncasecmp(e->cols[j].name, name, len))
+			return reject(e, why, "field \"%s\" and column \"%s\" are the same name in %s, "
+				      "which ignores case", shown(e, 0, name, len),
+				      shown(e, 1, e->cols[j].name, len), dialect);
+	/* a name repeated in this record is one new column */
+	size_t dup = SIZE_MAX;
+	for (size_t j = 0; j < i; j++) {
+		if (e->fmap[j] == SIZE_MAX || e->fmap[j] < e->ncols)
 			continue;
-		int forced = col && col->forced, key = col && is_key(e, c);
-		/* the first non-null value decides the type */
-		enum sx_sql_type ct = type_now(e, c);
-		if (ct == SX_SQLT_NONE) {
-			ct = sx_sql_infer(f, &e->scratch);
-			e->ftype[i] = (unsigned char)ct;
-			type_set(e, c, ct);
-		}
-		const char *vwhy;
-		if (forced || (col ? col->owned : new_owned)) {
-			sx_buf_reset(&e->val);
-			if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, ct, f, &e->scratch, &vwhy) < 0) {
-				/* integer then float widens a column we made (not a key:
-				 * its primary key would have to be rebuilt) */
-				const char *fwhy = NULL;
-				if (ct == SX_SQLT_INT && !forced && !key &&
-				    sx_sql_infer(f, &e->scratch) == SX_SQLT_FLOAT) {
-					sx_buf_reset(&e->val);
-					if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, SX_SQLT_FLOAT, f,
-							 &e->scratch, &fwhy) == 0) {
-						e->fwiden[i] = 1;
-						type_set(e, c, SX_SQLT_FLOAT);
-						continue;
-					}
-				}
-				const char *hint = forced ? "from --schema"
-					: key ? "a key column's type does not change"
-					: "from its first value; only integer widens, to float";
-				snprintf(reason, reason_size, "field \"%s\": %s (%scolumn type %s, %s)",
-					 shown(e, 0, name, len), fwhy ? fwhy : vwhy, key ? "key " : "",
-					 sx_sql_type_label(ct), hint);
-				*why = reason;
-				return SX_REJECT;
-			}
-		} else if (f->type == SX_JNUMBER && !sx_sql_number_fits_double(f->val, f->val_len)) {
-			/* an existing table's column: the database would refuse the
-			 * whole statement (PostgreSQL, T-SQL) or store infinity */
-			snprintf(reason, reason_size, "field \"%s\": number beyond the range of a double",
-				 shown(e, 0, name, len));
-			*why = reason;
-			return SX_REJECT;
+		const struct sx_field *g = &rec->f[j];
+		const char *gname;
+		size_t glen;
+		struct sx_buf tmp = SX_BUF_INIT;
+		sx_json_unescape(g->key, g->key_len, g->key_esc, &tmp, &gname, &glen);
+		int same = glen == len && !memcmp(gname, name, len);
+		int folded = !same && fold && glen == len && !strncasecmp(gname, name, len);
+		sx_buf_free(&tmp);
+		if (same)
+			dup = e->fmap[j];
+		else if (folded)
+			return reject(e, why, "field \"%s\" and another field of this record are the "
+				      "same name in %s, which ignores case", shown(e, 0, name, len), dialect);
+	}
+	if (dup == SIZE_MAX) {
+		size_t max = sx_sql_max_columns(e->c.dialect);
+		if (e->ncols + plan->nnew + 1 > max)
+			return reject(e, why, "field \"%s\": more than %zu columns, %s's limit",
+				      shown(e, 0, name, len), max, dialect);
+		dup = e->ncols + plan->nnew++;
+	}
+	e->fmap[i] = dup;
+	return SX_OK;
+}
+
+/* Field I's value F fits its column C (NAME, LEN): the first non-null value
+ * decides a column's type; a column we make (or --schema forced) takes only
+ * values of its type, an integer one widening to float; an existing table's
+ * takes any number a double holds. */
+static int check_value(struct sx_sqlsink *e, const struct sx_field *f, size_t i, size_t c,
+		       const char *name, size_t len, const struct record_plan *plan, const char **why)
+{
+	const struct sx_sqlsink_column *col = c >= e->ncols ? NULL : &e->cols[c];
+	int forced = col && col->forced, key = col && is_key(e, c);
+	enum sx_sql_type ct = type_now(e, c);
+	if (ct == SX_SQLT_NONE) {
+		ct = sx_sql_infer(f, &e->scratch);
+		e->ftype[i] = (unsigned char)ct;
+		type_set(e, c, ct);
+	}
+	if (!forced && !(col ? col->owned : plan->new_owned)) {
+		/* an existing table's column: the database would refuse the
+		 * whole statement (PostgreSQL, T-SQL) or store infinity */
+		if (f->type == SX_JNUMBER && !sx_sql_number_fits_double(f->val, f->val_len))
+			return reject(e, why, "field \"%s\": number beyond the range of a double",
+				      shown(e, 0, name, len));
+		return SX_OK;
+	}
+	const char *vwhy;
+	sx_buf_reset(&e->val);
+	if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, ct, f, &e->scratch, &vwhy) == 0)
+		return SX_OK;
+	/* integer then float widens a column we made (not a key: its primary
+	 * key would have to be rebuilt) */
+	const char *fwhy = NULL;
+	if (ct == SX_SQLT_INT && !forced && !key && sx_sql_infer(f, &e->scratch) == SX_SQLT_FLOAT) {
+		sx_buf_reset(&e->val);
+		if (sx_sql_value(&e->val, e->c.dialect, e->c.copy, SX_SQLT_FLOAT, f, &e->scratch,
+				 &fwhy) == 0) {
+			e->fwiden[i] = 1;
+			type_set(e, c, SX_SQLT_FLOAT);
+			return SX_OK;
 		}
 	}
+	const char *hint = forced ? "from --schema"
+		: key ? "a key column's type does not change"
+		: "from its first value; only integer widens, to float";
+	return reject(e, why, "field \"%s\": %s (%scolumn type %s, %s)", shown(e, 0, name, len),
+		      fwhy ? fwhy : vwhy, key ? "key " : "", sx_sql_type_label(ct), hint);
+}
+
+/* Field I: mapped to a column and checked; nothing of the sink changes
+ * but the per-record scratch. */
+static int check_field(struct sx_sqlsink *e, const struct sx_rec *rec, size_t i,
+		       struct record_plan *plan, const char **why)
+{
+	const struct sx_field *f = &rec->f[i];
+	const char *name;
+	size_t len;
+	sx_buf_reset(&e->fname);
+	sx_json_unescape(f->key, f->key_len, f->key_esc, &e->fname, &name, &len);
+	size_t c = e->hint[i];
+	if (c >= e->ncols || e->cols[c].len != len || memcmp(e->cols[c].name, name, len)) {
+		c = col_find(e, name, len);
+		if (c != SIZE_MAX)
+			e->hint[i] = c;
+	}
+	e->fmap[i] = c;
+	e->fwiden[i] = 0;
+	e->ftype[i] = SX_SQLT_NONE;
+	if (c == SIZE_MAX) {
+		/* every field names a column, unless --columns fixed the list:
+		 * without --create or --evolve, one of the existing table's
+		 * (whether it has it is for the database to say) */
+		if (e->columns_fixed)
+			return SX_OK; /* ignored */
+		if (map_new_field(e, rec, i, name, len, plan, why) != SX_OK)
+			return SX_REJECT;
+		c = e->fmap[i];
+	}
+	const char *vwhy;
+	if (sx_sql_value_check(e->c.dialect, f, &e->scratch, &vwhy) < 0)
+		return reject(e, why, "field \"%s\": %s", shown(e, 0, name, len), vwhy);
+	int fresh = c >= e->ncols;
+	const struct sx_sqlsink_column *col = fresh ? NULL : &e->cols[c];
+	/* an existing table's column is named from its first appearance; one
+	 * we add, from its first value */
+	if (e->first_done && ((fresh && !plan->new_owned) ||
+			      (f->type != SX_JNULL && (fresh || (!col->placed && !col->pending_add)))))
+		plan->adds = 1;
+	if (f->type == SX_JNULL)
+		return SX_OK;
+	return check_value(e, f, i, c, name, len, plan, why);
+}
+
+/* Every --key field is there and not null. */
+static int check_keys(struct sx_sqlsink *e, const struct sx_rec *rec, const char **why)
+{
 	for (size_t k = 0; k < e->nkeys; k++) {
 		const struct sx_sqlsink_column *kc = &e->cols[e->keys[k]];
 		const struct sx_field *f = sx_rec_getn(rec, kc->name, kc->len);
-		if (!f || f->type == SX_JNULL) {
-			snprintf(reason, reason_size, "key field \"%s\" is %s",
-				 shown(e, 0, kc->name, kc->len), f ? "null" : "missing");
-			*why = reason;
-			return SX_REJECT;
-		}
+		if (!f || f->type == SX_JNULL)
+			return reject(e, why, "key field \"%s\" is %s", shown(e, 0, kc->name, kc->len),
+				      f ? "null" : "missing");
 	}
-	/* Pass 2: accepted.  A column entering the table changes the INSERT's
-	 * column list: the rows before this record are written first. */
-	if (adds) {
-		flush_batch(e);
-		copy_end(e); /* the next COPY (and stage table) names the column */
-		stage_invalidate(e);
-	}
-	if (e->nrows == e->rows_cap) {
-		e->rows_cap = e->rows_cap ? 2 * e->rows_cap : 64;
-		e->rows = sx_xreallocarray(e->rows, e->rows_cap, sizeof *e->rows);
-	}
+	return SX_OK;
+}
+
+/* The checked record joins the batch: its new columns are made, what its
+ * values decided is set, and its line and values are kept. */
+static void keep_record(struct sx_sqlsink *e, const struct sx_rec *rec, const struct record_plan *plan)
+{
+	SX_GROW(e->rows, e->nrows + 1, e->rows_cap);
 	struct sx_sqlsink_kept_row *r = &e->rows[e->nrows++];
 	r->line_off = e->lines.len;
 	r->first = e->nkf;
@@ -504,9 +610,9 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 				sx_buf_reset(&e->scratch);
 				sx_json_unescape(f->key, f->key_len, f->key_esc, &e->scratch, &name, &len);
 				col_add(e, name, len);
-				e->cols[c].owned = new_owned;
+				e->cols[c].owned = plan->new_owned;
 				/* an existing table's: named from now on */
-				e->cols[c].placed = e->first_done && !new_owned;
+				e->cols[c].placed = e->first_done && !plan->new_owned;
 			}
 			e->hint[i] = c;
 		}
@@ -520,10 +626,7 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 			col->pending_widen = 1;
 		if (f->type != SX_JNULL && e->first_done && !col->placed)
 			col->pending_add = 1;
-		if (e->nkf == e->kf_cap) {
-			e->kf_cap = e->kf_cap ? 2 * e->kf_cap : 256;
-			e->kf = sx_xreallocarray(e->kf, e->kf_cap, sizeof *e->kf);
-		}
+		SX_GROW(e->kf, e->nkf + 1, e->kf_cap);
 		struct sx_sqlsink_kept_field *k = &e->kf[e->nkf++];
 		k->col = c;
 		k->off = (size_t)(f->val - rec->line);
@@ -532,6 +635,31 @@ static int sink_record(void *st, struct sx_rec *rec, const char **why)
 		k->esc = f->val_esc;
 		r->n++;
 	}
+}
+
+/* A record is checked whole (every field, then the keys) before anything of
+ * the sink changes, so a rejected one leaves no trace; then kept. */
+static int sink_record(void *st, struct sx_rec *rec, const char **why)
+{
+	struct sx_sqlsink *e = st;
+	fields_reserve(e, rec->n);
+	/* a column added now is made by us, unless it is one of the first
+	 * record's without --create (the existing table's) */
+	struct record_plan plan = { e->c.create || (e->c.evolve && e->first_done), 0, 0 };
+	e->recno++;
+	for (size_t i = 0; i < rec->n; i++)
+		if (check_field(e, rec, i, &plan, why) != SX_OK)
+			return SX_REJECT;
+	if (check_keys(e, rec, why) != SX_OK)
+		return SX_REJECT;
+	/* A column entering the table changes the INSERT's column list: the
+	 * rows before this record are written first. */
+	if (plan.adds) {
+		flush_batch(e);
+		copy_end(e); /* the next COPY (and stage table) names the column */
+		stage_invalidate(e);
+	}
+	keep_record(e, rec, &plan);
 	if (!e->first_done) {
 		place_first(e);
 		e->first_done = 1;
@@ -560,10 +688,7 @@ static void render_value(struct sx_sqlsink *e, struct sx_buf *b, const struct sx
 /* slots[c] = the row's kept field for column c (the last one), or SIZE_MAX. */
 static void fill_slots(struct sx_sqlsink *e, const struct sx_sqlsink_kept_row *r)
 {
-	if (e->nslots < e->ncols) {
-		e->nslots = e->ncols;
-		e->slots = sx_xreallocarray(e->slots, e->nslots, sizeof *e->slots);
-	}
+	SX_GROW(e->slots, e->ncols, e->slots_cap);
 	for (size_t c = 0; c < e->ncols; c++)
 		e->slots[c] = SIZE_MAX;
 	for (size_t j = r->first; j < r->first + r->n; j++)
@@ -839,7 +964,7 @@ static int add_key(struct sx_sqlsink *e, char *name, char *err, size_t errsz)
 		snprintf(err, errsz, "--key: '%s' is named twice", name);
 		return -1;
 	}
-	e->keys = sx_xreallocarray(e->keys, e->nkeys + 1, sizeof *e->keys);
+	SX_GROW(e->keys, e->nkeys + 1, e->keys_cap);
 	e->keys[e->nkeys++] = c;
 	return 0;
 }
@@ -871,12 +996,9 @@ static int add_each(struct sx_sqlsink *e, const char *opt, const char *list,
 	return r;
 }
 
-int sx_sqlsink_init(struct sx_sqlsink *e, const struct sx_sqlsink_cfg *c, char *err, size_t errsz)
+/* The columns of --columns, --schema and --key: 0, or -1 with ERR. */
+static int add_options(struct sx_sqlsink *e, const struct sx_sqlsink_cfg *c, char *err, size_t errsz)
 {
-	memset(e, 0, sizeof *e);
-	e->c = *c;
-	e->clock = sx_mono_now;
-	sx_strmap_init(&e->upsert_keys, sizeof(size_t));
 	if (c->columns) {
 		if (add_each(e, "--columns", c->columns, add_column, err, errsz) < 0)
 			return -1;
@@ -886,10 +1008,30 @@ int sx_sqlsink_init(struct sx_sqlsink *e, const struct sx_sqlsink_cfg *c, char *
 		return -1;
 	if (c->key && add_each(e, "--key", c->key, add_key, err, errsz) < 0)
 		return -1;
+	return 0;
+}
+
+struct sx_sqlsink *sx_sqlsink_new(const struct sx_sqlsink_cfg *c, char *err, size_t errsz)
+{
+	struct sx_sqlsink *e = sx_xcalloc(1, sizeof *e);
+	e->c = *c;
+	e->clock = sx_mono_now;
+	sx_strmap_init(&e->upsert_keys, sizeof(size_t));
+	if (add_options(e, c, err, errsz) < 0) {
+		sx_sqlsink_free(e);
+		return NULL;
+	}
+	/* the keys never change: their places among the table's columns */
+	e->tkeys = sx_xcalloc(e->nkeys ? e->nkeys : 1, sizeof *e->tkeys);
 	/* --create makes every column, so their types are ours to decide */
 	for (size_t i = 0; i < e->ncols; i++)
 		e->cols[i].owned = c->create;
-	return 0;
+	return e;
+}
+
+void sx_sqlsink_set_clock(struct sx_sqlsink *e, int64_t (*clock)(void))
+{
+	e->clock = clock;
 }
 
 void sx_sqlsink_start(struct sx_sqlsink *e)
@@ -905,6 +1047,8 @@ void sx_sqlsink_start(struct sx_sqlsink *e)
 
 void sx_sqlsink_free(struct sx_sqlsink *e)
 {
+	if (!e)
+		return;
 	if (stdout_sink == e) {
 		stdout_sink = NULL;
 		sx_stdout.fail = sx_out_default_fail;
@@ -933,4 +1077,5 @@ void sx_sqlsink_free(struct sx_sqlsink *e)
 	sx_buf_free(&e->val);
 	sx_buf_free(&e->fname);
 	sx_buf_free(&e->out);
+	free(e);
 }

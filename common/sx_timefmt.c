@@ -1,6 +1,7 @@
 /* sx_timefmt.c - compiled --time-format patterns (see sx_timefmt.h). */
 #include "sx_timefmt.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_json.h"
 
 #include <inttypes.h>
@@ -22,12 +23,12 @@ struct step {
 
 struct sx_timefmt {
 	struct step *steps;
-	size_t n;
+	size_t n, cap;
 };
 
 static void add(struct sx_timefmt *f, enum op op, char lit)
 {
-	f->steps = sx_xreallocarray(f->steps, f->n + 1, sizeof *f->steps);
+	SX_GROW(f->steps, f->n + 1, f->cap);
 	f->steps[f->n].op = op;
 	f->steps[f->n].lit = lit;
 	f->n++;

@@ -149,6 +149,29 @@ START_TEST(printf_appends)
 }
 END_TEST
 
+START_TEST(base64_rfc4648_vectors)
+{
+	static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	struct sx_buf b = SX_BUF_INIT;
+	for (size_t i = 0; i < 7; i++) {
+		sx_buf_reset(&b);
+		sx_buf_append(&b, "", 0);
+		sx_base64_append(&b, (const unsigned char *)in[i], strlen(in[i]));
+		ck_assert_str_eq(b.data, out[i]);
+	}
+	/* every byte value, and appending after existing text */
+	unsigned char all[256];
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	sx_buf_reset(&b);
+	sx_buf_puts(&b, "x:");
+	sx_base64_append(&b, all + 250, 6);
+	ck_assert_str_eq(b.data, "x:+vv8/f7/");
+	sx_buf_free(&b);
+}
+END_TEST
+
 Suite *sx_buf_suite(void)
 {
 	Suite *s = suite_create("sx_buf");
@@ -160,6 +183,7 @@ Suite *sx_buf_suite(void)
 	tcase_add_test(tc, exact_fit_boundaries);
 	tcase_add_test(tc, big_append);
 	tcase_add_test(tc, printf_appends);
+	tcase_add_test(tc, base64_rfc4648_vectors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -174,6 +174,22 @@ START_TEST(checked_allocation)
 }
 END_TEST
 
+/* SIGINT and SIGTERM are caught, not fatal: the last one is in
+ * sx_stop_signal for the tool to finish and exit 128 + it. */
+START_TEST(stop_signals_are_caught_once_for_all)
+{
+	sx_stop_signal = 0;
+	sx_catch_stop_signals();
+	ck_assert_int_eq(raise(SIGTERM), 0);
+	ck_assert_int_eq(sx_stop_signal, SIGTERM);
+	ck_assert_int_eq(raise(SIGINT), 0);
+	ck_assert_int_eq(sx_stop_signal, SIGINT);
+	struct sigaction sa;
+	ck_assert_int_eq(sigaction(SIGTERM, NULL, &sa), 0);
+	ck_assert_int_eq(sa.sa_flags & SA_RESTART, 0); /* a blocked read returns EINTR */
+}
+END_TEST
+
 Suite *sx_err_suite(void)
 {
 	Suite *s = suite_create("sx_err");
@@ -187,6 +203,7 @@ Suite *sx_err_suite(void)
 	tcase_add_test(tc, usage_error_exits_2_with_hint);
 	tcase_add_test(tc, reallocarray_overflow_is_out_of_memory);
 	tcase_add_test(tc, checked_allocation);
+	tcase_add_test(tc, stop_signals_are_caught_once_for_all);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -235,29 +235,6 @@ START_TEST(dead_letter_full_disk_exits_1)
 }
 END_TEST
 
-START_TEST(base64_rfc4648_vectors)
-{
-	static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
-	static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
-	struct sx_buf b = SX_BUF_INIT;
-	for (size_t i = 0; i < 7; i++) {
-		sx_buf_reset(&b);
-		sx_buf_append(&b, "", 0);
-		sx_base64_append(&b, (const unsigned char *)in[i], strlen(in[i]));
-		ck_assert_str_eq(b.data, out[i]);
-	}
-	/* every byte value, and appending after existing text */
-	unsigned char all[256];
-	for (int i = 0; i < 256; i++)
-		all[i] = (unsigned char)i;
-	sx_buf_reset(&b);
-	sx_buf_puts(&b, "x:");
-	sx_base64_append(&b, all + 250, 6);
-	ck_assert_str_eq(b.data, "x:+vv8/f7/");
-	sx_buf_free(&b);
-}
-END_TEST
-
 /* A long field name of 2-, 3- and 4-byte characters: the reason was cut at
  * 100 bytes of the name and at the buffer's size wherever the byte fell,
  * splitting a character, and the dead-letter JSON writer wrote the broken
@@ -305,7 +282,6 @@ Suite *sx_onerror_suite(void)
 	tcase_add_test(tc, dead_letter_json_lines_and_summary);
 	tcase_add_test(tc, dead_letter_unwritable_exits_1);
 	tcase_add_test(tc, dead_letter_full_disk_exits_1);
-	tcase_add_test(tc, base64_rfc4648_vectors);
 	tcase_add_test(tc, test_defect_dead_letter_reason_cut_mid_utf8);
 	suite_add_tcase(s, tc);
 	return s;

@@ -18,7 +18,7 @@
 /* ---- the harness: sink + stage as cmd/sx-emit-sql.c builds them ---- */
 
 struct sk {
-	struct sx_sqlsink s;
+	struct sx_sqlsink *s;
 	struct sx_rec rec;
 	const char *why;
 };
@@ -42,8 +42,9 @@ static void sk_open_fd(struct sk *h, const struct sx_sqlsink_cfg *c, int fd)
 	sx_out_init_stdout();
 	memset(h, 0, sizeof *h);
 	char err[256] = "";
-	ck_assert_msg(sx_sqlsink_init(&h->s, c, err, sizeof err) == 0, "init: %s", err);
-	sx_sqlsink_start(&h->s);
+	h->s = sx_sqlsink_new(c, err, sizeof err);
+	ck_assert_msg(h->s != NULL, "init: %s", err);
+	sx_sqlsink_start(h->s);
 	sx_rec_init(&h->rec);
 }
 
@@ -57,7 +58,7 @@ static void sk_open(struct sk *h, const struct sx_sqlsink_cfg *c)
 
 static void sk_close(struct sk *h)
 {
-	sx_sqlsink_free(&h->s);
+	sx_sqlsink_free(h->s);
 	sx_rec_free(&h->rec);
 }
 
@@ -67,7 +68,7 @@ static int sk_line(struct sk *h, const char *line)
 	const char *why = NULL;
 	ck_assert_int_eq(sx_rec_parse(&h->rec, line, strlen(line), &why), 0);
 	h->why = NULL;
-	int r = sx_sqlsink_stage.record(&h->s, &h->rec, &h->why);
+	int r = sx_sqlsink_stage.record(h->s, &h->rec, &h->why);
 	if (r == SX_REJECT)
 		ck_assert_ptr_nonnull(h->why);
 	return r;
@@ -117,7 +118,7 @@ START_TEST(batch_bounds_each_insert)
 	/* two rows made a full batch; the third waits */
 	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"n\") VALUES\n(1),\n(2);\n");
 	sk_ints(&h, "n", 4, 5);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("BEGIN;\n"
 		   "INSERT INTO \"t\" (\"n\") VALUES\n(1),\n(2);\n"
 		   "INSERT INTO \"t\" (\"n\") VALUES\n(3),\n(4);\n"
@@ -143,7 +144,7 @@ START_TEST(commit_every_ends_transactions)
 		   "INSERT INTO \"t\" (\"n\") VALUES\n(3);\n"
 		   "COMMIT;\n");
 	sk_ints(&h, "n", 4, 7);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("BEGIN;\n"
 		   "INSERT INTO \"t\" (\"n\") VALUES\n(1),\n(2);\n"
 		   "INSERT INTO \"t\" (\"n\") VALUES\n(3);\n"
@@ -166,15 +167,15 @@ START_TEST(tick_commits_a_partial_batch)
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
 	sk_open(&h, &c);
-	sx_sqlsink_stage.tick(&h.s);
+	sx_sqlsink_stage.tick(h.s);
 	assert_sql("");
 	sk_ints(&h, "a", 1, 1);
 	assert_sql("");
-	sx_sqlsink_stage.tick(&h.s);
+	sx_sqlsink_stage.tick(h.s);
 	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\nCOMMIT;\n");
-	sx_sqlsink_stage.tick(&h.s);
+	sx_sqlsink_stage.tick(h.s);
 	sk_ints(&h, "a", 2, 2);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\nCOMMIT;\n"
 		   "BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(2);\nCOMMIT;\n");
 	sk_close(&h);
@@ -197,46 +198,46 @@ START_TEST(waiting_rows_land_within_the_flush_interval)
 	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
 	sk_open(&h, &c);
-	h.s.clock = fake_clock;
+	sx_sqlsink_set_clock(h.s, fake_clock);
 	fake_now = 1000000;
 	fake_reads = 0;
-	sx_sqlsink_before_block(&h.s); /* nothing pending: no clock read */
+	sx_sqlsink_before_block(h.s); /* nothing pending: no clock read */
 	ck_assert_int_eq(fake_reads, 0);
 	sk_ints(&h, "a", 1, 100);
 	ck_assert_int_eq(fake_reads, 0);
-	sx_sqlsink_before_block(&h.s); /* starts the rows' clock */
+	sx_sqlsink_before_block(h.s); /* starts the rows' clock */
 	fake_now += (SX_SQLSINK_IDLE_FLUSH_MS - 1) * 1000;
 	sk_ints(&h, "a", 101, 101);
-	sx_sqlsink_before_block(&h.s);
+	sx_sqlsink_before_block(h.s);
 	assert_sql("");
 	ck_assert_int_eq(fake_reads, 2);
 	fake_now += 1000;
-	sx_sqlsink_before_block(&h.s);
+	sx_sqlsink_before_block(h.s);
 	char *got = sk_out();
 	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 1);
 	ck_assert_ptr_nonnull(strstr(got, "(101);\nCOMMIT;\n"));
 	free(got);
 	/* committed: the next rows start a new clock at their first wait */
-	sx_sqlsink_before_block(&h.s);
+	sx_sqlsink_before_block(h.s);
 	ck_assert_int_eq(fake_reads, 3);
 	sk_ints(&h, "a", 102, 102);
 	fake_now += 10 * 1000 * 1000;
-	sx_sqlsink_before_block(&h.s);
+	sx_sqlsink_before_block(h.s);
 	got = sk_out();
 	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 1);
 	free(got);
 	fake_now += SX_SQLSINK_IDLE_FLUSH_MS * 1000;
-	sx_sqlsink_before_block(&h.s);
+	sx_sqlsink_before_block(h.s);
 	got = sk_out();
 	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 2);
 	free(got);
 	/* a commit by the quiet tick restarts the clock too */
 	sk_ints(&h, "a", 103, 103);
-	sx_sqlsink_before_block(&h.s);
-	sx_sqlsink_stage.tick(&h.s);
+	sx_sqlsink_before_block(h.s);
+	sx_sqlsink_stage.tick(h.s);
 	fake_now += SX_SQLSINK_IDLE_FLUSH_MS * 1000;
 	sk_ints(&h, "a", 104, 104);
-	sx_sqlsink_before_block(&h.s);
+	sx_sqlsink_before_block(h.s);
 	got = sk_out();
 	ck_assert_int_eq(tu_count(got, "COMMIT;\n"), 3);
 	free(got);
@@ -255,7 +256,7 @@ START_TEST(finish_writes_the_rest)
 	c.schema = "id:int,at:timestamp";
 	c.key = "id";
 	sk_open(&h, &c);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	char *got = sk_out();
 	ck_assert_ptr_nonnull(strstr(got, "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" bigint NOT NULL,\n"
 					  "  \"at\" timestamptz,\n  PRIMARY KEY (\"id\")\n);\n"));
@@ -278,7 +279,7 @@ START_TEST(create_types_from_the_first_value)
 	ck_assert_int_eq(sk_line(&h, "{\"i\":\"many\"}"), SX_REJECT);
 	ck_assert_ptr_nonnull(strstr(h.why, "field \"i\""));
 	ck_assert_ptr_nonnull(strstr(h.why, "column type float"));
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	/* x: only nulls when SQLite's table is made: no declared type; i was
 	 * made by its first value (SQLite's INTEGER affinity keeps the REAL) */
 	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"i\" INTEGER,\n  \"x\"\n);\n"
@@ -346,9 +347,9 @@ START_TEST(test_defect_batch_dependent_types)
 		for (size_t i = 0; i < nlines; i++) {
 			verdicts[i] = sk_line(&h, lines[i]) == SX_OK ? 'y' : 'n';
 			if (cuts[k].tick)
-				sx_sqlsink_stage.tick(&h.s);
+				sx_sqlsink_stage.tick(h.s);
 		}
-		sx_sqlsink_stage.finish(&h.s);
+		sx_sqlsink_stage.finish(h.s);
 		char *got = sk_out();
 		char *ddl = ddl_only(got);
 		if (k == 0) {
@@ -390,7 +391,7 @@ START_TEST(null_first_column_added_at_its_first_value)
 	ck_assert_int_eq(sk_line(&h, "{\"a\":5,\"n\":\"x\"}"), SX_REJECT);
 	ck_assert_str_eq(h.why, "field \"n\": value is not a float (column type float, from its first "
 			 "value; only integer widens, to float)");
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql(PG_PROLOGUE
 		   "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"a\" bigint\n);\n"
 		   "BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\n"
@@ -415,7 +416,7 @@ START_TEST(rows_of_nulls_only)
 	ck_assert_int_eq(sk_line(&h, "{\"a\":null}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql(PG_PROLOGUE "CREATE TABLE IF NOT EXISTS \"t\" (\n);\nBEGIN;\n"
 		   "INSERT INTO \"t\" DEFAULT VALUES;\nINSERT INTO \"t\" DEFAULT VALUES;\n"
 		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"a\" bigint;\n"
@@ -438,7 +439,7 @@ START_TEST(null_first_column_tsql)
 	sk_open(&h, &c);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":1,\"n\":null,\"never\":null}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"n\":\"x\",\"never\":null}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\n"
 		   "IF OBJECT_ID(N'[t]', N'U') IS NULL\nCREATE TABLE [t] (\n  [a] BIGINT\n);\nGO\n"
 		   "BEGIN TRANSACTION;\nINSERT INTO [t] ([a]) VALUES\n(1);\n"
@@ -477,7 +478,7 @@ START_TEST(integer_column_widens_to_float)
 		c.key = "id";
 		sk_open(&h, &c);
 		ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"v\":1}"), SX_OK);
-		sx_sqlsink_stage.tick(&h.s);
+		sx_sqlsink_stage.tick(h.s);
 		char *before = sk_out();
 		ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"v\":2}"), SX_OK);
 		ck_assert_int_eq(sk_line(&h, "{\"id\":3,\"v\":2.5}"), SX_OK);
@@ -488,7 +489,7 @@ START_TEST(integer_column_widens_to_float)
 				 "a key column's type does not change)");
 		/* after the widening: no second ALTER */
 		ck_assert_int_eq(sk_line(&h, "{\"id\":6,\"v\":0.5}"), SX_OK);
-		sx_sqlsink_stage.finish(&h.s);
+		sx_sqlsink_stage.finish(h.s);
 		char *got = sk_out();
 		const char *rest = got + strlen(before);
 		const char *begin = cases[i].d == SX_SQL_TSQL ? "BEGIN TRANSACTION;\n" : "BEGIN;\n";
@@ -528,7 +529,7 @@ START_TEST(other_mixes_are_data_errors)
 	ck_assert_str_eq(h.why, "field \"f\": value is not an integer (column type integer, from --schema)");
 	/* what converts still does: "7" is an integer, 0 a boolean */
 	ck_assert_int_eq(sk_line(&h, "{\"i\":\"7\",\"b\":0}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	char *got = sk_out();
 	ck_assert_ptr_nonnull(strstr(got, "(NULL,7,0,NULL);"));
 	free(got);
@@ -551,7 +552,7 @@ START_TEST(copy_upsert_stage_follows_the_table)
 	sk_open(&h, &c);
 	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"v\":1,\"n\":null}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"v\":1.5,\"n\":\"x\"}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	char *got = sk_out();
 	const char *widen = strstr(got, "DO $sx$");
 	const char *add = strstr(got, "ADD COLUMN IF NOT EXISTS \"n\" text;\n");
@@ -584,7 +585,7 @@ START_TEST(tsql_values_one_kind_per_column)
 	ck_assert_int_eq(sk_line(&h, "{\"a\":3,\"b\":2.5}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":\"abc\",\"b\":4}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":5,\"b\":true}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\n"
 		   "BEGIN TRANSACTION;\nINSERT INTO [t] ([a],[b]) VALUES\n(1,1),\n(2,2);\n"
 		   "INSERT INTO [t] ([a],[b]) VALUES\n(N'3',2.5E0),\n(N'abc',4E0);\n"
@@ -612,7 +613,7 @@ START_TEST(upsert_collapses_duplicates_last_wins)
 	/* "1a" vs "1","a": the key's parts do not run together */
 	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"k\":\"a\",\"v\":\"last\"}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"k\":\"a\",\"v\":\"next batch\"}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("BEGIN;\n"
 		   "INSERT INTO \"t\" (\"id\",\"k\",\"v\") VALUES\n"
 		   "(1,'b','other key'),\n"
@@ -640,7 +641,7 @@ START_TEST(upsert_keys_compare_as_sql_values)
 	ck_assert_int_eq(sk_line(&h, "{\"w\":\"2026-01-01T00:00:00Z\",\"n\":1}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"w\":\"2026-01-01T01:00:00+01:00\",\"n\":2}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"w\":\"2026-01-01T00:00:01Z\",\"n\":3}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	char *got = sk_out();
 	ck_assert_ptr_nonnull(strstr(got, "VALUES\n('2026-01-01T00:00:00.000Z',2),\n"
 					  "('2026-01-01T00:00:01.000Z',3)\nON CONFLICT"));
@@ -660,7 +661,7 @@ START_TEST(missing_or_null_key_is_rejected)
 	ck_assert_str_eq(h.why, "key field \"id\" is missing");
 	ck_assert_int_eq(sk_line(&h, "{\"id\":null,\"v\":3}"), SX_REJECT);
 	ck_assert_str_eq(h.why, "key field \"id\" is null");
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("");
 	ck_assert_uint_eq(sx_stats.records_out, 0);
 	sk_close(&h);
@@ -683,7 +684,7 @@ START_TEST(fields_name_columns_of_an_existing_table)
 	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":\"x\"}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":3,\"c\":null}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":4}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"a\") VALUES\n(1);\n"
 		   "INSERT INTO \"t\" (\"a\",\"b\") VALUES\n(2,'x');\n"
 		   "INSERT INTO \"t\" (\"a\",\"b\",\"c\") VALUES\n(3,NULL,NULL),\n(4,NULL,NULL);\nCOMMIT;\n");
@@ -704,7 +705,7 @@ START_TEST(evolve_alters_the_table)
 	/* "NOTE" is "note" to SQLite: refused, not a second column */
 	ck_assert_int_eq(sk_line(&h, "{\"id\":3,\"NOTE\":\"x\"}"), SX_REJECT);
 	ck_assert_ptr_nonnull(strstr(h.why, "which ignores case"));
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" INTEGER\n);\n"
 		   "BEGIN;\nINSERT INTO \"t\" (\"id\") VALUES\n(1);\n"
 		   "ALTER TABLE \"t\" ADD COLUMN \"note\" TEXT;\n"
@@ -728,7 +729,7 @@ START_TEST(evolve_adds_the_first_record_columns)
 	sk_open(&h, &c);
 	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"a\":\"x\",\"n\":null}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"n\":2.5}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("SET NOCOUNT ON;\nSET XACT_ABORT ON;\nGO\nBEGIN TRANSACTION;\n"
 		   "IF COL_LENGTH(N'[t]', N'a') IS NULL ALTER TABLE [t] ADD [a] NVARCHAR(MAX) NULL;\nGO\n"
 		   "INSERT INTO [t] ([id],[a]) VALUES\n(1,N'x');\n"
@@ -746,7 +747,7 @@ START_TEST(columns_ignore_other_fields)
 	c.columns = "b,a";
 	sk_open(&h, &c);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":1,\"zzz\":true,\"b\":\"x\"}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql("BEGIN;\nINSERT INTO \"t\" (\"b\",\"a\") VALUES\n('x',1);\nCOMMIT;\n");
 	sk_close(&h);
 }
@@ -776,23 +777,25 @@ START_TEST(init_rejects_bad_lists)
 		c.columns = cases[i].columns;
 		c.schema = cases[i].schema;
 		c.key = cases[i].key;
-		struct sx_sqlsink s;
 		char err[256] = "";
-		ck_assert_int_eq(sx_sqlsink_init(&s, &c, err, sizeof err), -1);
+		ck_assert_ptr_null(sx_sqlsink_new(&c, err, sizeof err));
 		ck_assert_str_eq(err, cases[i].want);
-		sx_sqlsink_free(&s);
 	}
-	/* a --schema column may be one of --columns, and a --key one too */
+	/* a --schema column may be one of --columns, and a --key one too: still
+	 * two columns */
+	struct sk h;
 	struct sx_sqlsink_cfg c = cfg("t");
 	c.columns = "a,b";
 	c.schema = "a:int";
 	c.key = "b";
-	struct sx_sqlsink s;
-	char err[256] = "";
-	ck_assert_int_eq(sx_sqlsink_init(&s, &c, err, sizeof err), 0);
-	ck_assert_uint_eq(s.ncols, 2);
-	ck_assert_uint_eq(s.nkeys, 1);
-	sx_sqlsink_free(&s);
+	c.create = 1;
+	sk_open(&h, &c);
+	ck_assert_int_eq(sk_line(&h, "{\"b\":\"x\",\"a\":1,\"z\":2}"), SX_OK);
+	sx_sqlsink_stage.finish(h.s);
+	assert_sql("CREATE TABLE IF NOT EXISTS \"t\" (\n  \"a\" INTEGER,\n  \"b\" TEXT NOT NULL,\n"
+		   "  PRIMARY KEY (\"b\")\n);\n"
+		   "BEGIN;\nINSERT INTO \"t\" (\"a\",\"b\") VALUES\n(1,'x');\nCOMMIT;\n");
+	sk_close(&h);
 }
 END_TEST
 
@@ -810,9 +813,9 @@ START_TEST(copy_blocks_end_at_commits)
 	sk_open(&h, &c);
 	sk_ints(&h, "a", 1, 4);
 	assert_sql(PG_PROLOGUE "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n");
-	sx_sqlsink_stage.tick(&h.s);
+	sx_sqlsink_stage.tick(h.s);
 	sk_ints(&h, "a", 5, 5);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql(PG_PROLOGUE "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n1\n2\n3\n\\.\nCOMMIT;\n"
 		   "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n4\n\\.\nCOMMIT;\n"
 		   "BEGIN;\nCOPY \"t\" (\"a\") FROM STDIN;\n5\n\\.\nCOMMIT;\n");
@@ -832,7 +835,7 @@ START_TEST(copy_block_ends_for_a_new_column)
 	sk_open(&h, &c);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":1}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"a\":2,\"b\":\"x\\ty\"}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	assert_sql(PG_PROLOGUE "BEGIN;\nALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"a\" bigint;\n"
 		   "COPY \"t\" (\"a\") FROM STDIN;\n1\n\\.\n"
 		   "ALTER TABLE \"t\" ADD COLUMN IF NOT EXISTS \"b\" text;\n"
@@ -856,7 +859,7 @@ START_TEST(copy_upsert_merges_each_batch)
 	ck_assert_int_eq(sk_line(&h, "{\"id\":2,\"v\":\"b\"}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"id\":1,\"v\":\"c\"}"), SX_OK);
 	ck_assert_int_eq(sk_line(&h, "{\"id\":3,\"v\":\"d\"}"), SX_OK);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	char *got = sk_out();
 	ck_assert_int_eq(tu_count(got, "CREATE TEMPORARY TABLE"), 1);
 	ck_assert_int_eq(tu_count(got, "CREATE TEMPORARY TABLE pg_temp.\"sx_emit_sql_stage\" ON COMMIT DROP "
@@ -918,10 +921,10 @@ static int client_stops_reading(void *arg)
 	sx_run_pos.line = 3;
 	sk_ints(&h, "n", 3, 3);
 	if (at_eof) {
-		sx_sqlsink_stage.finish(&h.s);
+		sx_sqlsink_stage.finish(h.s);
 		sx_out_flush(&sx_stdout);
 	} else {
-		sx_sqlsink_stage.tick(&h.s);
+		sx_sqlsink_stage.tick(h.s);
 	}
 	return 97; /* not reached: the failed write exits 1 */
 }
@@ -955,7 +958,7 @@ static int client_gone_at_once(void *arg)
 	struct sx_sqlsink_cfg c = cfg("t");
 	sk_open_fd(&h, &c, fds[1]);
 	sk_ints(&h, "n", 1, 3);
-	sx_sqlsink_stage.finish(&h.s);
+	sx_sqlsink_stage.finish(h.s);
 	sx_out_flush(&sx_stdout);
 	return 97;
 }
