@@ -42,6 +42,11 @@
  *   - sum prints an integer when every value had integer syntax and the
  *     int64 sum did not overflow; otherwise a double (compensated sum).
  *
+ * Where the code is: the functions are one table of operations in sx_agg.c
+ * (adding a function is one entry there; sx_aggimpl.h says how), the
+ * --state form of each kind of state in sx_aggstate.c, HyperLogLog in
+ * sx_hll.
+ *
  * Ownership: the set owns its parsed arguments; an accumulator owns copies of
  * every value it keeps (records are borrowed only during sx_acc_add).
  */
