@@ -14,6 +14,7 @@
 #include "sx_aggimpl.h"
 #include "sx_out.h"
 #include "sx_stats.h"
+#include "sx_time.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -798,6 +799,164 @@ static void hll_emit(const struct sx_aggset *s, const struct agg *g, const union
 	out_u64(o, sx_hll_estimate(&u->h));
 }
 
+/* ---- topone, collect_top: the first N events by an order ---------------- */
+
+void sx_agg_top_key(struct scratch *sc, const struct sx_field *f, struct topkey *k)
+{
+	k->num = 0;
+	k->tm = 0;
+	k->key = NULL;
+	k->len = 0;
+	if (!f || f->type == SX_JNULL) {
+		k->rank = TOP_NULL;
+		return;
+	}
+	if (f->type == SX_JNUMBER && sx_field_double(f, &k->num) == 0 && !isnan(k->num)) {
+		k->rank = TOP_NUMBER;
+		return;
+	}
+	if (f->type == SX_JSTRING) {
+		sx_field_str(f, &sc->tmp, &k->key, &k->len);
+		k->rank = sx_time_parse(k->key, k->len, &k->tm) == 0 ? TOP_TIME : TOP_STRING;
+		return;
+	}
+	sx_buf_reset(&sc->key);
+	sx_json_compact_buf(&sc->key, f->val, f->val_len);
+	k->rank = TOP_OTHER;
+	k->key = sc->key.data;
+	k->len = sc->key.len;
+}
+
+/* Order values compared ascending: <0, 0, >0. */
+static int top_value_cmp(enum toprank ra, double na, sx_time_t ta, const char *ka, size_t la,
+			 const struct topkey *b)
+{
+	if (ra != b->rank)
+		return ra < b->rank ? -1 : 1;
+	switch (ra) {
+	case TOP_NULL:
+		return 0;
+	case TOP_NUMBER:
+		return na < b->num ? -1 : na > b->num;
+	case TOP_TIME:
+		return ta < b->tm ? -1 : ta > b->tm;
+	default: {
+		int c = memcmp(ka, b->key, la < b->len ? la : b->len);
+		return c ? c : la < b->len ? -1 : la > b->len;
+	}
+	}
+}
+
+/* Does slot V rank before the event of key K?  By the order value (ASC or
+ * DESC), then, for equal values, the earlier event (event time, then input
+ * order) in either direction: a total order, so the result never depends on
+ * how events were split into panes or runs. */
+static int top_slot_first(const struct agg *g, const struct topv *v, const struct topkey *k)
+{
+	int c = top_value_cmp(v->rank, v->num, v->tm, v->key.data, v->key.len, k);
+	if (c)
+		return g->desc ? c > 0 : c < 0;
+	return before(v->t, v->seq, k->t, k->seq);
+}
+
+void sx_agg_top_offer(const struct agg *g, struct st_top *u, const struct topkey *k,
+		      const char *rec, size_t len)
+{
+	size_t pos = u->n;
+	while (pos > 0 && !top_slot_first(g, &u->v[pos - 1], k))
+		pos--;
+	if (pos == g->limit)
+		return;                 /* after all N kept: the common case */
+	if (u->n < g->limit) {
+		if (u->n == u->cap) {   /* grow towards N, not past it */
+			size_t c = u->cap ? u->cap * 2 : 4;
+			if (c > g->limit)
+				c = g->limit;
+			u->v = sx_xreallocarray(u->v, c, sizeof *u->v);
+			memset(u->v + u->cap, 0, (c - u->cap) * sizeof *u->v);
+			u->cap = c;
+		}
+		u->n++;
+	}
+	/* the last slot (free, or pushed out) moves to POS with its buffers */
+	struct topv slot = u->v[u->n - 1];
+	memmove(u->v + pos + 1, u->v + pos, (u->n - 1 - pos) * sizeof *u->v);
+	slot.rank = k->rank;
+	slot.num = k->num;
+	slot.tm = k->tm;
+	slot.t = k->t;
+	slot.seq = k->seq;
+	sx_buf_reset(&slot.key);
+	if (k->len)
+		sx_buf_append(&slot.key, k->key, k->len);
+	sx_buf_reset(&slot.rec);
+	sx_buf_append(&slot.rec, rec, len);
+	u->v[pos] = slot;
+}
+
+static void top_reset(union state *u)
+{
+	u->top.n = 0;
+}
+
+static void top_free(union state *u)
+{
+	for (size_t j = 0; j < u->top.cap; j++) {
+		sx_buf_free(&u->top.v[j].key);
+		sx_buf_free(&u->top.v[j].rec);
+	}
+	free(u->top.v);
+}
+
+static void top_merge(const struct agg *g, union state *d, const union state *u)
+{
+	for (size_t j = 0; j < u->top.n; j++) {
+		const struct topv *v = &u->top.v[j];
+		struct topkey k = {v->rank, v->num, v->tm, v->key.data, v->key.len, v->t, v->seq};
+		sx_agg_top_offer(g, &d->top, &k, v->rec.data, v->rec.len);
+	}
+}
+
+static void top_add(const struct sx_aggset *s, const struct agg *g, union state *u,
+		    const struct event *ev)
+{
+	struct topkey k;
+	sx_agg_top_key(s->sc, ev->ev[g->field].f, &k);
+	k.t = ev->t;
+	k.seq = ev->seq;
+	sx_agg_top_offer(g, &u->top, &k, ev->rec->line, ev->rec->len);
+}
+
+/* topone: the first event's record, null over no events */
+static void topone_emit(const struct sx_aggset *s, const struct agg *g, const union state *u,
+			struct sx_out *o)
+{
+	(void)s, (void)g;
+	if (!u->top.n)
+		out_null(o);
+	else
+		sx_out_write(o, u->top.v[0].rec.data, u->top.v[0].rec.len);
+}
+
+/* collect_top: [{"rank":1,"value":RECORD},...], [] over no events */
+static void collect_top_emit(const struct sx_aggset *s, const struct agg *g,
+			     const union state *u, struct sx_out *o)
+{
+	(void)s, (void)g;
+	sx_out_putc(o, '[');
+	for (size_t j = 0; j < u->top.n; j++) {
+		static const char rank[] = "{\"rank\":", value[] = ",\"value\":";
+		if (j)
+			sx_out_putc(o, ',');
+		sx_out_write(o, rank, sizeof rank - 1);
+		out_u64(o, j + 1);
+		sx_out_write(o, value, sizeof value - 1);
+		sx_out_write(o, u->top.v[j].rec.data, u->top.v[j].rec.len);
+		sx_out_putc(o, '}');
+	}
+	sx_out_putc(o, ']');
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 #define KIND(k, type, reset, free, merge) \
@@ -812,6 +971,7 @@ KIND(disc, struct st_disc, disc_reset, disc_free, disc_merge);
 KIND(collect, struct st_collect, collect_reset, collect_free, collect_merge);
 KIND(distinct, struct sx_strmap, distinct_reset, distinct_free, distinct_merge);
 KIND(hll, struct sx_hll, hll_reset, hll_free, hll_merge);
+KIND(top, struct st_top, top_reset, top_free, top_merge);
 #undef KIND
 
 /* Every aggregate function: name, arguments, numeric (add sees numbers
@@ -838,6 +998,8 @@ static const struct aggfn sx_aggfns[] = {
 	{"collect", ARGS_FIELD, 0, 1, 0, 0, &kind_collect, collect_add, collect_emit},
 	{"min_by", ARGS_TWO_FIELDS, 1, 0, -1, 0, &kind_pick, minmax_by_add, pick_emit},
 	{"max_by", ARGS_TWO_FIELDS, 1, 0, 1, 0, &kind_pick, minmax_by_add, pick_emit},
+	{"topone", ARGS_ORDER, 0, 0, 0, 0, &kind_top, top_add, topone_emit},
+	{"collect_top", ARGS_N_ORDER, 0, 0, 0, 0, &kind_top, top_add, collect_top_emit},
 };
 #define NFNS (sizeof sx_aggfns / sizeof sx_aggfns[0])
 
@@ -853,6 +1015,7 @@ struct sx_aggset *sx_aggset_new(void)
 {
 	struct sx_aggset *s = sx_xcalloc(1, sizeof *s);
 	s->sc = sx_xcalloc(1, sizeof *s->sc);
+	sx_rec_init(&s->sc->rec);
 	return s;
 }
 
@@ -873,6 +1036,7 @@ void sx_aggset_free(struct sx_aggset *s)
 	sx_buf_free(&s->sc->tmp);
 	free(s->sc->dv);
 	free(s->sc->pv);
+	sx_rec_free(&s->sc->rec);
 	free(s->sc);
 	sx_buf_free(&s->sig);
 	free(s);
@@ -991,11 +1155,14 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 		if (nargs == 1)
 			a.fn = &sx_aggfns[k + 1];     /* count(FIELD), next in the table */
 	} else {
-		int want = a.fn->args == ARGS_FIELD ? 1 : 2;
+		int want = a.fn->args == ARGS_FIELD || a.fn->args == ARGS_ORDER ? 1 : 2;
 		if (nargs != want) {
-			const char *shape = a.fn->args == ARGS_FIELD ? "FIELD" :
-				a.fn->args == ARGS_TWO_FIELDS ?
-				"FIELD,FIELD" : "FIELD,P";
+			static const char *const shapes[] = {
+				[ARGS_FIELD] = "FIELD", [ARGS_TWO_FIELDS] = "FIELD,FIELD",
+				[ARGS_FIELD_P] = "FIELD,P", [ARGS_ORDER] = "FIELD [asc|desc]",
+				[ARGS_N_ORDER] = "N, FIELD [asc|desc]",
+			};
+			const char *shape = shapes[a.fn->args];
 			FAIL("bad aggregate \"%s\": %s takes %s: %s(%s)", arg, fname,
 			     want == 1 ? "one field" : "two arguments", fname, shape);
 		}
@@ -1015,6 +1182,39 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 		if (*stop || !(pv >= 0 && pv <= 1))
 			FAIL("bad aggregate \"%s\": P must be a number between 0 and 1, got \"%s\"", arg, num);
 		a.p = pv;
+	}
+	if (a.fn->args == ARGS_ORDER || a.fn->args == ARGS_N_ORDER) {
+		a.limit = 1;
+		if (a.fn->args == ARGS_N_ORDER) {
+			uint64_t v = 0;
+			const char *q = ab[0];
+			for (; q < ae[0] && *q >= '0' && *q <= '9' && v <= SX_AGG_TOP_MAX; q++)
+				v = v * 10 + (uint64_t)(*q - '0');
+			if (q != ae[0] || v < 1 || v > SX_AGG_TOP_MAX)
+				FAIL("bad aggregate \"%s\": N must be a whole number from 1 to %d, got \"%.*s\"",
+				     arg, SX_AGG_TOP_MAX, (int)(ae[0] - ab[0]), ab[0]);
+			a.limit = (size_t)v;
+			/* the order is argument 0 from here on (name, field) */
+			ab[0] = ab[1];
+			ae[0] = ae[1];
+			nargs = 1;
+		}
+		/* a last word asc or desc, in any case, is the direction */
+		const char *w = ae[0];
+		while (w > ab[0] && !isspace((unsigned char)w[-1]))
+			w--;
+		size_t wl = (size_t)(ae[0] - w);
+		if (w > ab[0] && (wl == 3 || wl == 4)) {
+			char dir[5];
+			for (size_t i = 0; i < wl; i++)
+				dir[i] = (char)tolower((unsigned char)w[i]);
+			dir[wl] = '\0';
+			if (!strcmp(dir, "asc") || !strcmp(dir, "desc")) {
+				a.desc = wl == 4;
+				ae[0] = w;
+				trim(&ab[0], &ae[0]);
+			}
+		}
 	}
 	for (int i = 0; i < nargs; i++)
 		if (!sx_utf8_valid(ab[i], (size_t)(ae[i] - ab[i])))
@@ -1060,10 +1260,13 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 	a.prefix = pre.data;
 	a.prefix_len = pre.len;
 
-	/* signature: one line per aggregate, "name\tfunc\tfield\tfield2\tp" */
+	/* signature: one line per aggregate, "name\tfunc\tfield\tfield2\tp";
+	 * topone and collect_top: "name\tfunc\tfield\tasc|desc\tN" */
+	int order = a.fn->args == ARGS_ORDER || a.fn->args == ARGS_N_ORDER;
 	sx_buf_printf(&s->sig, "%s\t%s\t%s\t%s\t%.17g\n", a.name, a.fn->name,
 		      a.field >= 0 ? s->fields[a.field].name : "",
-		      a.field2 >= 0 ? s->fields[a.field2].name : "", a.p);
+		      order ? (a.desc ? "desc" : "asc") : a.field2 >= 0 ? s->fields[a.field2].name : "",
+		      order ? (double)a.limit : a.p);
 
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 4;

@@ -65,6 +65,36 @@ struct st_disc { struct discv *v; size_t n, cap; struct sx_buf text; };
 struct collv { sx_time_t t; uint64_t seq; size_t off, len; };
 struct st_collect { struct collv *v; size_t n, cap; struct sx_buf text; int unsorted; };
 
+/* topone, collect_top: the first N events by an order, best first.  Each
+ * slot owns its buffers; a slot pushed out is reused for the next, so a
+ * state holds at most N records and allocates nothing once warm. */
+enum toprank {             /* order values' types, in ascending order */
+	TOP_NULL,          /* null or missing: the smallest, as in ASA */
+	TOP_NUMBER,        /* by value */
+	TOP_TIME,          /* a string that is an RFC 3339 time: by instant */
+	TOP_STRING,        /* other strings: by their decoded bytes */
+	TOP_OTHER,         /* true, false, objects, arrays: by compact text */
+};
+struct topkey {            /* an order value, and its event */
+	enum toprank rank;
+	double num;
+	sx_time_t tm;
+	const char *key;   /* TOP_STRING, TOP_OTHER */
+	size_t len;
+	sx_time_t t;
+	uint64_t seq;
+};
+struct topv {
+	enum toprank rank;
+	double num;
+	sx_time_t tm;
+	sx_time_t t;
+	uint64_t seq;
+	struct sx_buf key;
+	struct sx_buf rec;         /* the whole record */
+};
+struct st_top { struct topv *v; size_t n, cap; };
+
 union state {
 	struct st_count c;
 	struct st_sum s;
@@ -75,6 +105,7 @@ union state {
 	struct st_collect l;
 	struct sx_strmap m;
 	struct sx_hll h;
+	struct st_top top;
 };
 
 /* ---- the set ------------------------------------------------------------ */
@@ -119,7 +150,11 @@ enum argshape {
 	ARGS_FIELD,            /* (FIELD) */
 	ARGS_TWO_FIELDS,       /* (FIELD,FIELD) */
 	ARGS_FIELD_P,          /* (FIELD,P), P in [0,1] */
+	ARGS_ORDER,            /* (FIELD [asc|desc]) */
+	ARGS_N_ORDER,          /* (N, FIELD [asc|desc]), N in [1, SX_AGG_TOP_MAX] */
 };
+
+#define SX_AGG_TOP_MAX 100000
 
 /* One aggregate function: an entry of sx_aggfns. */
 struct aggfn {
@@ -144,6 +179,8 @@ struct agg {
 	size_t prefix_len;
 	int field, field2;     /* indexes into sx_aggset.fields, -1 when unused */
 	double p;              /* percentile_* */
+	size_t limit;          /* ARGS_ORDER: 1, ARGS_N_ORDER: N */
+	int desc;              /* ARGS_*ORDER: descending */
 	size_t off;            /* of its state in an accumulator (after nevents) */
 };
 
@@ -161,6 +198,7 @@ struct scratch {
 	size_t dvcap;
 	void *pv;
 	size_t pvcap;
+	struct sx_rec rec;         /* a saved record being loaded */
 };
 
 struct sx_aggset {
@@ -249,6 +287,12 @@ static inline void collect_push(struct st_collect *l, sx_time_t t, uint64_t seq,
 	sx_buf_append(&l->text, text, len);
 }
 
+/* topone, collect_top (sx_agg.c): KEY as the order value of field F (a
+ * string's bytes in the scratch); offer an event to a state. */
+void sx_agg_top_key(struct scratch *sc, const struct sx_field *f, struct topkey *key);
+void sx_agg_top_offer(const struct agg *g, struct st_top *u, const struct topkey *key,
+		      const char *rec, size_t len);
+
 /* The save/load of each kind of state (sx_aggstate.c). */
 #define SAVE_LOAD(kind)                                                              \
 	void sx_aggst_##kind##_save(const struct agg *g, const union state *u, json_t *e); \
@@ -263,6 +307,7 @@ SAVE_LOAD(disc)
 SAVE_LOAD(collect)
 SAVE_LOAD(distinct)
 SAVE_LOAD(hll)
+SAVE_LOAD(top)
 #undef SAVE_LOAD
 
 #endif

@@ -390,6 +390,51 @@ int sx_aggst_hll_load(const struct sx_aggset *s, const struct agg *g, union stat
 	return 0;
 }
 
+/* topone, collect_top: [[[t, seq, record]...]] best first; the order value
+ * is read from the record again on load. */
+void sx_aggst_top_save(const struct agg *g, const union state *u, json_t *e)
+{
+	(void)g;
+	json_t *v = json_array();
+	for (size_t j = 0; j < u->top.n; j++) {
+		const struct topv *x = &u->top.v[j];
+		json_t *r = json_array();
+		json_array_append_new(r, json_integer(x->t));
+		set_u64(r, x->seq);
+		json_array_append_new(r, json_stringn(x->rec.data, x->rec.len));
+		json_array_append_new(v, r);
+	}
+	json_array_append_new(e, v);
+}
+
+int sx_aggst_top_load(const struct sx_aggset *s, const struct agg *g, union state *u,
+		      const json_t *e, size_t n)
+{
+	const json_t *v = json_array_get(e, 1);
+	if (n != 2 || !json_is_array(v) || json_array_size(v) > g->limit)
+		return -1;
+	struct sx_rec *rec = &s->sc->rec;
+	const struct fieldname *f = &s->fields[g->field];
+	for (size_t j = 0; j < json_array_size(v); j++) {
+		const json_t *x = json_array_get(v, j);
+		struct topkey k;
+		const char *txt, *why;
+		size_t tl;
+		if (json_array_size(x) != 3 || getint(json_array_get(x, 0), &k.t) < 0 ||
+		    getu64(json_array_get(x, 1), &k.seq) < 0 || !json_is_string(json_array_get(x, 2)))
+			return -1;
+		txt = json_string_value(json_array_get(x, 2));
+		tl = json_string_length(json_array_get(x, 2));
+		/* written out as is: one JSON object on one line */
+		if (memchr(txt, '\n', tl) || memchr(txt, '\r', tl) ||
+		    sx_rec_parse(rec, txt, tl, &why) < 0)
+			return -1;
+		sx_agg_top_key(s->sc, sx_rec_getn(rec, f->name, f->len), &k);
+		sx_agg_top_offer(g, &u->top, &k, txt, tl);
+	}
+	return 0;
+}
+
 /* ---- the accumulator ---------------------------------------------------- */
 
 json_t *sx_acc_save(const struct sx_aggset *s, const struct sx_acc *a)
