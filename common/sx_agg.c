@@ -974,10 +974,10 @@ KIND(hll, struct sx_hll, hll_reset, hll_free, hll_merge);
 KIND(top, struct st_top, top_reset, top_free, top_merge);
 #undef KIND
 
-/* Every aggregate function: name, arguments, numeric (add sees numbers
- * only), keeps values, pick sign and latest, kind of state, add, emit.
- * count() and count(FIELD) are two entries of one name. */
+/* Every aggregate function (struct aggfn says what each column means).
+ * count() and count(FIELD) are two entries of one name, in this order. */
 static const struct aggfn sx_aggfns[] = {
+	/* name, arguments, numeric, keeps values, sign, latest, state, add, emit */
 	{"count", ARGS_NONE, 0, 0, 0, 0, &kind_count, count_all_add, count_emit},
 	{"count", ARGS_FIELD, 0, 0, 0, 0, &kind_count, count_add, count_emit},
 	{"sum", ARGS_FIELD, 1, 0, 0, 0, &kind_sum, sum_add, sum_emit},
