@@ -5,7 +5,8 @@
  * group) then owns one accumulator, `struct sx_acc`, holding the state of all
  * the set's aggregates together (one allocation, plus growable value arrays
  * for the aggregates that must keep values: median, percentile_*,
- * count_distinct, collect).  An accumulator can be
+ * count_distinct, collect; up to N events for collect_top).  An accumulator
+ * can be
  *   - fed events (sx_acc_add), each with its event time and input ordinal so
  *     first/last/collect/min_by/max_by break ties by input order (stable);
  *   - merged into another (sx_acc_merge), so hopping windows keep one
@@ -32,7 +33,13 @@
  *     return the value on the first/last event that has the field).
  *     min_by/max_by give null when the chosen event lacks g.
  *   - Over no values: null, except count, count_distinct and
- *     approx_count_distinct (0) and collect ([]).
+ *     approx_count_distinct (0) and collect and collect_top ([]).
+ *   - topone(f [asc|desc]) is the whole first event by f, collect_top(N, f
+ *     [asc|desc]) the first N as [{"rank":1,"value":EVENT},...].  Order:
+ *     null and missing smallest (ASA), numbers, RFC 3339 time strings by
+ *     instant, other strings by bytes, other JSON by compact text; equal
+ *     values by event order (earlier first) in both directions.  At most N
+ *     events are kept.
  *   - count_distinct equality: numbers by value (1 == 1.0 == 1e0, integers
  *     exact within int64, others as doubles), strings by decoded bytes,
  *     true/false, objects and arrays by their text without whitespace.
@@ -41,6 +48,11 @@
  *     numbers returns the shortest text (then bytewise smallest).
  *   - sum prints an integer when every value had integer syntax and the
  *     int64 sum did not overflow; otherwise a double (compensated sum).
+ *
+ * Where the code is: the functions are one table of operations in sx_agg.c
+ * (adding a function is one entry there; sx_aggimpl.h says how), the
+ * --state form of each kind of state in sx_aggstate.c, HyperLogLog in
+ * sx_hll.
  *
  * Ownership: the set owns its parsed arguments; an accumulator owns copies of
  * every value it keeps (records are borrowed only during sx_acc_add).

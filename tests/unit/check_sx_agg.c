@@ -339,7 +339,8 @@ static const char *all_args[] = {
 	"count()", "count(x)", "sum(x)", "avg(x)", "min(x)", "max(x)", "stdev(x)", "stdevp(x)",
 	"var(x)", "varp(x)", "median(x)", "percentile_cont(x,0.9)", "percentile_disc(x,0.75)",
 	"count_distinct(k)", "approx_count_distinct(k)", "approx_count_distinct(big)",
-	"first(k)", "last(k)", "collect(k)", "min_by(x,k)", "max_by(x,k)", "sum(i)", NULL};
+	"first(k)", "last(k)", "collect(k)", "min_by(x,k)", "max_by(x,k)", "sum(i)",
+	"topone(x)", "hi=topone(x desc)", "collect_top(3, x DESC)", "collect_top(5,k)", NULL};
 
 static void random_event(char *line, size_t n, int i)
 {
@@ -565,6 +566,135 @@ START_TEST(load_rejects_foreign_state)
 }
 END_TEST
 
+/* topone and collect_top: ASC/DESC, null and missing as the smallest, the
+ * type order (numbers, RFC 3339 times by instant, strings, others), ties to
+ * the earlier event (event time, then input order) in both directions, and
+ * at most N kept. */
+START_TEST(topone_collect_top_order_and_ties)
+{
+	const char *args[] = {"lo=topone(v)", "hi=topone(v desc)", "t3=collect_top(3, v DESC)",
+			      "b2=collect_top(2, v asc)", NULL};
+	struct sx_aggset *s = mkset(args);
+	struct sx_acc *a = sx_acc_new(s);
+	ck_assert_str_eq(emit(s, a), ",\"lo\":null,\"hi\":null,\"t3\":[],\"b2\":[]");
+	add(s, a, "{\"i\":0,\"v\":5}", 10, 0);
+	add(s, a, "{\"i\":1,\"v\":7}", 10, 1);
+	add(s, a, "{\"i\":2,\"v\":7.0}", 9, 2);    /* ties 7, earlier in event time */
+	add(s, a, "{\"i\":3,\"v\":7}", 10, 3);      /* ties 7, later in input order */
+	add(s, a, "{\"i\":4,\"v\":-1}", 10, 4);
+	ck_assert_str_eq(emit(s, a),
+			 ",\"lo\":{\"i\":4,\"v\":-1},\"hi\":{\"i\":2,\"v\":7.0},"
+			 "\"t3\":[{\"rank\":1,\"value\":{\"i\":2,\"v\":7.0}},"
+			 "{\"rank\":2,\"value\":{\"i\":1,\"v\":7}},{\"rank\":3,\"value\":{\"i\":3,\"v\":7}}],"
+			 "\"b2\":[{\"rank\":1,\"value\":{\"i\":4,\"v\":-1}},{\"rank\":2,\"value\":{\"i\":0,\"v\":5}}]");
+	/* null and missing are the smallest: first ascending, last descending */
+	add(s, a, "{\"i\":5}", 11, 5);
+	add(s, a, "{\"i\":6,\"v\":null}", 1, 6);
+	ck_assert_str_eq(emit(s, a),
+			 ",\"lo\":{\"i\":6,\"v\":null},\"hi\":{\"i\":2,\"v\":7.0},"
+			 "\"t3\":[{\"rank\":1,\"value\":{\"i\":2,\"v\":7.0}},"
+			 "{\"rank\":2,\"value\":{\"i\":1,\"v\":7}},{\"rank\":3,\"value\":{\"i\":3,\"v\":7}}],"
+			 "\"b2\":[{\"rank\":1,\"value\":{\"i\":6,\"v\":null}},{\"rank\":2,\"value\":{\"i\":5}}]");
+	/* numbers < times (by instant, whatever the spelling) < strings < others */
+	sx_acc_reset(s, a);
+	add(s, a, "{\"i\":0,\"v\":true}", 1, 0);
+	add(s, a, "{\"i\":1,\"v\":\"abc\"}", 1, 1);
+	add(s, a, "{\"i\":2,\"v\":\"2026-01-01T00:00:00.5Z\"}", 1, 2);
+	add(s, a, "{\"i\":3,\"v\":\"2026-01-01T01:00:00+02:00\"}", 1, 3);
+	add(s, a, "{\"i\":4,\"v\":1e300}", 1, 4);
+	ck_assert_str_eq(emit(s, a),
+			 ",\"lo\":{\"i\":4,\"v\":1e300},\"hi\":{\"i\":0,\"v\":true},"
+			 "\"t3\":[{\"rank\":1,\"value\":{\"i\":0,\"v\":true}},"
+			 "{\"rank\":2,\"value\":{\"i\":1,\"v\":\"abc\"}},"
+			 "{\"rank\":3,\"value\":{\"i\":2,\"v\":\"2026-01-01T00:00:00.5Z\"}}],"
+			 "\"b2\":[{\"rank\":1,\"value\":{\"i\":4,\"v\":1e300}},"
+			 "{\"rank\":2,\"value\":{\"i\":3,\"v\":\"2026-01-01T01:00:00+02:00\"}}]");
+	/* bounded: 10000 events keep N each, and the best survive */
+	sx_acc_reset(s, a);
+	char line[64];
+	for (int i = 0; i < 10000; i++) {
+		snprintf(line, sizeof line, "{\"v\":%d}", (i * 7919) % 10007);
+		add(s, a, line, 0, (uint64_t)i);
+	}
+	ck_assert_str_eq(emit(s, a),
+			 ",\"lo\":{\"v\":0},\"hi\":{\"v\":10006},"
+			 "\"t3\":[{\"rank\":1,\"value\":{\"v\":10006}},{\"rank\":2,\"value\":{\"v\":10005}},"
+			 "{\"rank\":3,\"value\":{\"v\":10004}}],"
+			 "\"b2\":[{\"rank\":1,\"value\":{\"v\":0}},{\"rank\":2,\"value\":{\"v\":1}}]");
+	sx_acc_free(s, a);
+	sx_aggset_free(s);
+}
+END_TEST
+
+START_TEST(topone_collect_top_parse_and_state)
+{
+	struct sx_aggset *s = sx_aggset_new();
+	char err[256];
+	ck_assert_int_eq(sx_aggset_add(s, "topone(ts desc)", err, sizeof err), 0);
+	ck_assert_int_eq(sx_aggset_add(s, "collect_top(3, temperature Desc)", err, sizeof err), 0);
+	ck_assert_int_eq(sx_aggset_add(s, "TopOne(desc)", err, sizeof err), 0);   /* a field named desc */
+	ck_assert_str_eq(sx_aggset_name(s, 0), "topone_ts");
+	ck_assert_str_eq(sx_aggset_name(s, 1), "collect_top_temperature");
+	ck_assert_str_eq(sx_aggset_name(s, 2), "topone_desc");
+	ck_assert_str_eq(sx_aggset_signature(s),
+			 "topone_ts\ttopone\tts\tdesc\t1\n"
+			 "collect_top_temperature\tcollect_top\ttemperature\tdesc\t3\n"
+			 "topone_desc\ttopone\tdesc\tasc\t1\n");
+	static const struct { const char *arg, *msg; } bad[] = {
+		{"collect_top(0, x)", "N must be a whole number from 1 to 100000, got \"0\""},
+		{"collect_top(100001, x)", "N must be a whole number from 1 to 100000"},
+		{"collect_top(2.5, x)", "N must be a whole number"},
+		{"collect_top(x)", "collect_top takes two arguments: collect_top(N, FIELD [asc|desc])"},
+		{"topone()", "topone takes one field: topone(FIELD [asc|desc])"},
+		{"topone(a, b)", "topone takes one field"},
+		{"collect_top(2, )", "empty argument"},
+		{"collect_top(1, x desc)", "is used twice"},     /* same name as below */
+		{NULL, NULL}};
+	ck_assert_int_eq(sx_aggset_add(s, "collect_top(2, x)", err, sizeof err), 0);
+	for (int i = 0; bad[i].arg; i++) {
+		ck_assert_msg(sx_aggset_add(s, bad[i].arg, err, sizeof err) < 0, "accepted %s", bad[i].arg);
+		ck_assert_msg(strstr(err, bad[i].msg) != NULL, "%s: %s", bad[i].arg, err);
+	}
+	sx_aggset_free(s);
+
+	/* --state: saved best first, loaded back; damaged entries refused */
+	const char *args[] = {"collect_top(2, v desc)", NULL};
+	s = mkset(args);
+	struct sx_acc *a = sx_acc_new(s);
+	add(s, a, "{\"v\":1}", 5, 0);
+	add(s, a, "{\"v\":3, \"w\":\"x\"}", 6, 1);
+	add(s, a, "{\"v\":2}", 7, 2);
+	json_t *j = sx_acc_save(s, a);
+	char *text = json_dumps(j, JSON_COMPACT);
+	ck_assert_str_eq(text, "[3,[\"collect_top\",[[6,1,\"{\\\"v\\\":3, \\\"w\\\":\\\"x\\\"}\"],"
+			 "[7,2,\"{\\\"v\\\":2}\"]]]]");
+	struct sx_acc *b = sx_acc_load(s, j);
+	ck_assert_ptr_nonnull(b);
+	char *want = strdup(emit(s, a));
+	ck_assert_str_eq(emit(s, b), want);
+	free(want);
+	free(text);
+	json_decref(j);
+	const char *damaged[] = {
+		"[1,[\"collect_top\",[[1,1,\"[1]\"]]]]",                  /* not an object */
+		"[1,[\"collect_top\",[[1,1,\"{\\\"v\\\":1}\"],[1,2,\"{}\"],[1,3,\"{}\"]]]]", /* > N */
+		"[1,[\"collect_top\",[[1,1,\"{\\\"v\\\":\\n1}\"]]]]",     /* two lines */
+		"[1,[\"collect_top\",[[1,-1,\"{}\"]]]]",                  /* bad seq */
+		"[1,[\"collect_top\",[[1,1]]]]",
+		"[1,[\"collect_top\"]]",
+		NULL};
+	for (int i = 0; damaged[i]; i++) {
+		json_t *x = json_loads(damaged[i], 0, NULL);
+		ck_assert_msg(x != NULL, "test state %d does not parse", i);
+		ck_assert_msg(sx_acc_load(s, x) == NULL, "accepted %s", damaged[i]);
+		json_decref(x);
+	}
+	sx_acc_free(s, a);
+	sx_acc_free(s, b);
+	sx_aggset_free(s);
+}
+END_TEST
+
 START_TEST(names_and_parse_errors)
 {
 	struct sx_aggset *s = sx_aggset_new();
@@ -693,6 +823,8 @@ Suite *sx_agg_suite(void)
 	tcase_add_test(tc, load_rejects_foreign_state);
 	tcase_add_test(tc, names_and_parse_errors);
 	tcase_add_test(tc, reset_reuses);
+	tcase_add_test(tc, topone_collect_top_order_and_ties);
+	tcase_add_test(tc, topone_collect_top_parse_and_state);
 	suite_add_tcase(s, tc);
 	return s;
 }
