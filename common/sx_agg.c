@@ -456,7 +456,7 @@ static void dvals_merge(const struct agg *g, union state *d, const union state *
 {
 	(void)g;
 	for (size_t j = 0; j < u->d.n; j++) {
-		GROW(d->d.v, d->d.cap, d->d.n);
+		SX_GROW(d->d.v, d->d.n + 1, d->d.cap);
 		d->d.v[d->d.n++] = u->d.v[j];
 	}
 }
@@ -465,7 +465,7 @@ static void dvals_add(const struct sx_aggset *s, const struct agg *g, union stat
 		      const struct event *ev)
 {
 	(void)s;
-	GROW(u->d.v, u->d.cap, u->d.n);
+	SX_GROW(u->d.v, u->d.n + 1, u->d.cap);
 	u->d.v[u->d.n++] = ev->ev[g->field].d;
 }
 
@@ -544,7 +544,7 @@ static void disc_free(union state *u)
 
 static void disc_push(struct st_disc *q, double v, const char *text, size_t len)
 {
-	GROW(q->v, q->cap, q->n);
+	SX_GROW(q->v, q->n + 1, q->cap);
 	q->v[q->n++] = (struct discv){v, q->text.len, len};
 	sx_buf_append(&q->text, text, len);
 }

@@ -19,6 +19,7 @@
 #include "sx_agg.h"
 #include "sx_buf.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_hash.h"
 #include "sx_hll.h"
 
@@ -264,17 +265,6 @@ static inline void pick_set(struct st_pick *k, double v, sx_time_t t, uint64_t s
 	vt_set(&k->txt, txt, len);
 }
 
-/* Grow *P (array of SIZE-byte elements, capacity *CAP) to hold N+1. */
-static inline void agg_grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return;
-	size_t c = *cap ? *cap * 2 : 16;
-	*p = sx_xreallocarray(*p, c, size);
-	*cap = c;
-}
-#define GROW(arr, cap, n) agg_grow((void **)&(arr), &(cap), (n), sizeof *(arr))
-
 /* Append value (T, SEQ, TEXT) to a collect state, noting when it arrives
  * out of event order. */
 static inline void collect_push(struct st_collect *l, sx_time_t t, uint64_t seq,
@@ -282,7 +272,7 @@ static inline void collect_push(struct st_collect *l, sx_time_t t, uint64_t seq,
 {
 	if (l->n && before(t, seq, l->v[l->n - 1].t, l->v[l->n - 1].seq))
 		l->unsorted = 1;
-	GROW(l->v, l->cap, l->n);
+	SX_GROW(l->v, l->n + 1, l->cap);
 	l->v[l->n++] = (struct collv){t, seq, l->text.len, len};
 	sx_buf_append(&l->text, text, len);
 }

@@ -237,7 +237,7 @@ int sx_aggst_dvals_load(const struct sx_aggset *s, const struct agg *g, union st
 		double d;
 		if (getdouble(json_array_get(v, j), &d) < 0)
 			return -1;
-		GROW(u->d.v, u->d.cap, u->d.n);
+		SX_GROW(u->d.v, u->d.n + 1, u->d.cap);
 		u->d.v[u->d.n++] = d;
 	}
 	return 0;
@@ -267,7 +267,7 @@ int sx_aggst_disc_load(const struct sx_aggset *s, const struct agg *g, union sta
 		if (gettext(json_array_get(v, j), &txt, &tl) < 0 ||
 		    sx_json_number_to_double(txt, tl, &d) < 0)
 			return -1;
-		GROW(u->q.v, u->q.cap, u->q.n);
+		SX_GROW(u->q.v, u->q.n + 1, u->q.cap);
 		u->q.v[u->q.n++] = (struct discv){d, u->q.text.len, tl};
 		sx_buf_append(&u->q.text, txt, tl);
 	}
