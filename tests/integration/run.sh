@@ -9,8 +9,8 @@ root=$(cd "$here/../.." && pwd)
 export PATH="$SX_BIN:$PATH" DATA="$root/tests/data" SHARED="${SX_SHARED:-$root/../shared}" ROOT="$root"
 export LC_ALL=C TZ=UTC
 pass=0 fail=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+log=$(mktemp) skipped=$(mktemp)
+trap 'rm -f "$log" "$skipped"' EXIT
 for t in "$here"/test_*.sh; do
 	[ -f "$t" ] || continue
 	bash "$t" >"$log" 2>&1
@@ -21,6 +21,10 @@ for t in "$here"/test_*.sh; do
 		echo "FAIL $(basename "$t"): exited $rc"; f=1
 	fi
 	pass=$((pass + p)); fail=$((fail + f))
+	grep '^SKIP ' "$log" >>"$skipped"
 done
+if [ -s "$skipped" ]; then   # what did not run, and why
+	echo "integration: $(wc -l <"$skipped") skipped:"; sed 's/^SKIP /  /' "$skipped"
+fi
 echo "integration: $pass passed, $fail failed"
 [ $fail = 0 ]
