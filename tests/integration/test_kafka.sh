@@ -34,8 +34,9 @@ pass=0 fail=0
 ok() { echo "ok $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 tmp=$(mktemp -d)
-mock="" members=()
+mock="" members=() held=""
 cleanup() {
+	[ -n "$held" ] && kill -CONT "$held" 2>/dev/null
 	for p in "${members[@]}" $mock; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$tmp"
@@ -156,27 +157,45 @@ else
 fi
 
 # ---- (b) consumer groups of 1, 2 and 4 members, one live pipeline each
-# group_run G M: M members of group G, each "kcat -G | tee | sx-ingest |
-# sx-window" (files G.I.*), started together (the mock coordinator waits 3 s
-# for the first members to join), stopped once the group has read all N.
-# tee -p keeps a member reading (and its copy complete) if its pipeline fails.
-# librdkafka 2.0's mock coordinator answers a member whose SyncGroup comes
-# after the leader's with "Invalid request" (a real broker waits for the
-# leader): the member rejoins, the group rebalances and a partition already
-# read is read again.  -d cgrp shows it ("synchronization failed"); the
-# attempt is then stopped at once and the caller tries a new group.
+# librdkafka 2.0's mock coordinator completes a generation as soon as the
+# leader (the first member to join) sends its SyncGroup; a member whose
+# SyncGroup comes after that is answered "Invalid request" (a real broker
+# waits for every member), rejoins, and the group rebalances, reading a
+# partition again.  So the leader joins first and is held (SIGSTOP) until
+# every other member has its JoinGroup answer and has sent its SyncGroup
+# (-d cgrp logs "wait-join -> wait-sync"); a group that rebalanced anyway
+# ("synchronization failed") is stopped at once and tried again.
+# member G I: start member I of group G, "kcat -G | tee | sx-ingest |
+# sx-window" (files G.I.*); tee -p keeps it reading (and its copy complete)
+# if its pipeline fails
+member() {
+	( timeout 60 bash -c 'echo $$ >"$1.kcat.pid"; shift; exec "$@"' _ "$1.$2" \
+		kcat -b "$BS" -G "$1" -J -u -o beginning -d cgrp $TOPIC 2>"$1.$2.kcat.err" \
+		| tee -p "$1.$2.json" \
+		| timeout 90 sx-ingest --envelope kcat -t ts \
+		| timeout 90 sx-window $WIN $PART --idle-timeout 60s --stats 2>"$1.$2.stats" >"$1.$2.out"
+	  echo "${PIPESTATUS[*]}" >"$1.$2.rc" ) &
+	members+=($!)
+}
+# logged FILE PATTERN: wait (up to 15 s) until FILE has a line with PATTERN
+logged() {
+	local t
+	for t in $(seq 150); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+# group_run G M: M members of group G, stopped once they have read all N
 group_run() {
 	local g=$1 m=$2 i got
-	members=()
-	for i in $(seq "$m"); do
-		( bash -c 'echo $$ >"$1.kcat.pid"; shift; exec "$@"' _ "$g.$i" \
-			timeout 60 kcat -b "$BS" -G "$g" -J -u -o beginning -d cgrp $TOPIC 2>"$g.$i.kcat.err" \
-			| tee -p "$g.$i.json" \
-			| timeout 90 sx-ingest --envelope kcat -t ts \
-			| timeout 90 sx-window $WIN $PART --idle-timeout 60s --stats 2>"$g.$i.stats" >"$g.$i.out"
-		  echo "${PIPESTATUS[*]}" >"$g.$i.rc" ) &
-		members+=($!)
-	done
+	members=() held=""
+	member "$g" 1
+	if [ "$m" -gt 1 ] && logged "$g.1.kcat.err" 'join state init -> wait-join'; then
+		sleep 0.3   # its JoinGroup at the coordinator: the leader
+		held=$(cat "$g.1.kcat.pid"); kill -STOP "$held"
+		for i in $(seq 2 "$m"); do member "$g" "$i"; done
+		for i in $(seq 2 "$m"); do logged "$g.$i.kcat.err" 'wait-join -> wait-sync'; done
+		sleep 0.3   # their SyncGroups at the coordinator
+		kill -CONT "$held"; held=""
+	fi
 	SECONDS=0 got=0
 	while [ $SECONDS -lt 30 ]; do
 		got=$(cat "$g".*.json 2>/dev/null | wc -l)
