@@ -252,7 +252,7 @@ PY
 for m in 1 2 4; do
 	# A refused SyncGroup, or a member joining after the first generation,
 	# forces a rebalance (offsets committed or not): try a new group.
-	for attempt in 1 2 3 4 5; do
+	for attempt in 1 2 3; do
 		g=g$m-$attempt
 		group_run "$g" "$m"
 		chk=$(group_check "$g" "$m")
