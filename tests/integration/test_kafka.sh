@@ -259,7 +259,7 @@ for m in 1 2 4; do
 		case $chk in retry:*) echo "# group of $m, attempt $attempt: $chk" ;; *) break ;; esac
 	done
 	if [ "$chk" = ok ]; then
-		ok "kafka-group-$m-assigned ($m members, $((PARTS / m)) partitions each, every message once)"
+		ok "kafka-group-$m-assigned ($m member(s), $((PARTS / m)) partition(s) each, every message once)"
 	else
 		bad "kafka-group-$m-assigned: $chk"
 	fi
@@ -269,7 +269,7 @@ for m in 1 2 4; do
 	if [ "$rcs" != "0 " ]; then
 		bad "kafka-group-$m-partition-clocks: pipeline exits $rcs: $(head -c 300 "$g.1.stats")"
 	else
-		same_rows "kafka-group-$m-partition-clocks (union of $m pipelines)" "$g.rows" "$g".*.stats
+		same_rows "kafka-group-$m-partition-clocks: the union of $m member(s)' rows" "$g.rows" "$g".*.stats
 	fi
 	# The same deliveries through one clock per pipeline: members holding
 	# more than one partition see late events (issue 15: 2 members, fewer rows).
