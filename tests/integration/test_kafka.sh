@@ -18,7 +18,8 @@
 # the union of the members' rows is compared (a device's events are all in one
 # partition, so all in one member's windows).  Without --partition-field the
 # same backlog makes most events late and the rows differ (issue 15): checked
-# too, so the test shows the flag is what matters.
+# too, so the test shows the flag is what matters.  The *-partition-clocks
+# checks need sx-window's --partition-field and --partitions (issue 15).
 # Prints ok/FAIL lines, then "test_kafka: N passed, N failed"; SKIPs without
 # kcat.  Everything is started and stopped here, each step under timeout.
 set -u
