@@ -189,13 +189,17 @@ group_run() {
 	local g=$1 m=$2 i got
 	members=() held=""
 	member "$g" 1
-	if [ "$m" -gt 1 ] && logged "$g.1.kcat.err" 'join state init -> wait-join'; then
-		sleep 0.3   # its JoinGroup at the coordinator: the leader
-		held=$(cat "$g.1.kcat.pid"); kill -STOP "$held"
+	if [ "$m" -gt 1 ]; then
+		if logged "$g.1.kcat.err" 'join state init -> wait-join'; then
+			sleep 0.3   # its JoinGroup at the coordinator: the leader
+			held=$(cat "$g.1.kcat.pid"); kill -STOP "$held"
+		fi
 		for i in $(seq 2 "$m"); do member "$g" "$i"; done
-		for i in $(seq 2 "$m"); do logged "$g.$i.kcat.err" 'wait-join -> wait-sync'; done
-		sleep 0.3   # their SyncGroups at the coordinator
-		kill -CONT "$held"; held=""
+		if [ -n "$held" ]; then
+			for i in $(seq 2 "$m"); do logged "$g.$i.kcat.err" 'wait-join -> wait-sync'; done
+			sleep 0.3   # their SyncGroups at the coordinator
+			kill -CONT "$held"; held=""
+		fi
 	fi
 	SECONDS=0 got=0
 	while [ $SECONDS -lt 30 ]; do
