@@ -29,7 +29,7 @@ DEPFLAGS = -MMD -MP
 # Debian packages: to build, and (in addition) to run the tests and benchmarks.
 DEB_BUILD = gcc make pkg-config libc6-dev libjansson-dev libcsv-dev zlib1g-dev libcurl4-openssl-dev
 DEB_TEST = check sqlite3 jq miller python3 postgresql groff-base man-db gzip procps time bc openssl \
-	parallel mosquitto mosquitto-clients
+	parallel mosquitto mosquitto-clients kcat
 
 LIB_SRC := $(sort $(wildcard common/*.c))
 LIB_OBJ := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)

@@ -35,6 +35,10 @@ for t in "$here"/test_*.sh; do
 		echo "FAIL $n.sh: exited $rc"; f=1
 	fi
 	pass=$((pass + p)); fail=$((fail + f))
+	grep '^SKIP ' "$logs/$n.log" >>"$logs/skipped"
 done
+if [ -s "$logs/skipped" ]; then   # what did not run, and why
+	echo "integration: $(wc -l <"$logs/skipped") skipped:"; sed 's/^SKIP /  /' "$logs/skipped"
+fi
 echo "integration: $pass passed, $fail failed"
 [ $fail = 0 ]
