@@ -3,6 +3,8 @@
 #include "sx_err.h"
 #include "sx_json.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,4 +227,155 @@ int sx_analytic_isfirst(struct sx_analytic *a, const char *key, size_t keylen, s
 	p->interval = iv;
 	p->has_interval = 1;
 	return 1;
+}
+
+/* ---- --state ---- */
+
+static json_t *val_save(const struct sx_val *v)
+{
+	switch (v->t) {
+	case SX_VNULL: return json_pack("[i]", SX_VNULL);
+	case SX_VFLOAT: return json_pack("[if]", SX_VFLOAT, isfinite(v->u.f) ? v->u.f : 0.0);
+	case SX_VINT: case SX_VBIT: case SX_VTIME: return json_pack("[iI]", v->t, (json_int_t)v->u.i);
+	default: return json_pack("[is#]", v->t, v->u.s.p, v->u.s.n);
+	}
+}
+
+static int val_load(const json_t *j, struct sx_val *v, const char **text, size_t *n)
+{
+	json_int_t t, i;
+	double f;
+	if (json_unpack((json_t *)j, "[I!]", &t) == 0 && t == SX_VNULL) {
+		v->t = SX_VNULL;
+		return 0;
+	}
+	if (json_unpack((json_t *)j, "[IF!]", &t, &f) == 0 && t == SX_VFLOAT && json_is_real(json_array_get(j, 1))) {
+		v->t = SX_VFLOAT;
+		v->u.f = f;
+		return 0;
+	}
+	if (json_unpack((json_t *)j, "[II!]", &t, &i) == 0 && (t == SX_VINT || t == SX_VBIT || t == SX_VTIME)) {
+		if ((t == SX_VBIT && i != 0 && i != 1) || (t == SX_VTIME && (i < SX_TIME_MIN || i > SX_TIME_MAX)))
+			return -1;
+		v->t = (unsigned char)t;
+		v->u.i = i;
+		return 0;
+	}
+	if (json_unpack((json_t *)j, "[Is%!]", &t, text, n) == 0 && (t == SX_VSTR || t == SX_VREC || t == SX_VARR)) {
+		if (t != SX_VSTR && sx_json_validate(*text, *n, &(const char *){ NULL }) < 0)
+			return -1;
+		v->t = (unsigned char)t;
+		return 1;
+	}
+	return -1;
+}
+
+static json_t *opt_time(sx_time_t t)
+{
+	return t == SX_TIME_NONE ? json_null() : json_integer(t);
+}
+
+static int get_time(const json_t *j, sx_time_t *t)
+{
+	if (json_is_null(j)) {
+		*t = SX_TIME_NONE;
+		return 0;
+	}
+	if (!json_is_integer(j) || json_integer_value(j) < SX_TIME_MIN || json_integer_value(j) > SX_TIME_MAX)
+		return -1;
+	*t = json_integer_value(j);
+	return 0;
+}
+
+json_t *sx_analytic_save(const struct sx_analytic *a)
+{
+	json_t *parts = json_array();
+	struct sx_buf hex = SX_BUF_INIT;
+	for (size_t e = 0; e < sx_strmap_count(&a->parts); e++) {
+		size_t slot = *(const size_t *)sx_strmap_value(&a->parts, e), kl;
+		const char *k = sx_strmap_key(&a->parts, e, &kl);
+		const struct sx_anpart *p = a->part[slot];
+		sx_buf_reset(&hex);
+		for (size_t i = 0; i < kl; i++)
+			sx_buf_printf(&hex, "%02x", (unsigned char)k[i]);
+		json_t *ring = json_array();
+		for (size_t i = p->ring_n; i-- > 0;) {   /* oldest first */
+			const struct anentry *en = &p->ring[(p->head + p->ring_cap - i) % p->ring_cap];
+			json_array_append_new(ring, json_pack("[Io]", (json_int_t)en->t, val_save(&en->v)));
+		}
+		json_array_append_new(parts, json_pack("[s#ooo]", hex.data ? hex.data : "", hex.len, opt_time(p->last),
+						       p->has_interval ? json_integer(p->interval) : json_null(), ring));
+	}
+	sx_buf_free(&hex);
+	return json_pack("{s:o,s:o,s:o}", "newest", opt_time(a->newest), "swept", opt_time(a->swept), "parts", parts);
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int sx_analytic_load(struct sx_analytic *a, const json_t *j, char *err, size_t errlen)
+{
+	json_t *parts, *e;
+	size_t i;
+	struct sx_buf key = SX_BUF_INIT;
+	if (json_unpack((json_t *)j, "{s:o}", "parts", &parts) < 0 || !json_is_array(parts) ||
+	    get_time(json_object_get(j, "newest"), &a->newest) < 0 ||
+	    get_time(json_object_get(j, "swept"), &a->swept) < 0) {
+		snprintf(err, errlen, "analytic state: not {newest, swept, parts}");
+		return -1;
+	}
+	json_array_foreach(parts, i, e) {
+		const char *hex;
+		size_t hn;
+		json_t *last, *interval, *ring, *r;
+		if (json_unpack(e, "[s%ooo!]", &hex, &hn, &last, &interval, &ring) < 0 || hn % 2 || !json_is_array(ring))
+			goto bad;
+		sx_buf_reset(&key);
+		for (size_t k = 0; k < hn; k += 2) {
+			int hi = hexval(hex[k]), lo = hexval(hex[k + 1]);
+			if (hi < 0 || lo < 0)
+				goto bad;
+			sx_buf_putc(&key, (char)(hi * 16 + lo));
+		}
+		if (sx_strmap_find(&a->parts, key.data ? key.data : "", key.len) != SX_STRMAP_NONE)
+			goto bad;
+		struct sx_anpart *p = part_of(a, key.data ? key.data : "", key.len);
+		if (get_time(last, &p->last) < 0 || json_array_size(ring) > p->ring_cap)
+			goto bad;
+		if (!json_is_null(interval)) {
+			if (!json_is_integer(interval))
+				goto bad;
+			p->interval = json_integer_value(interval);
+			p->has_interval = 1;
+		}
+		size_t k;
+		json_array_foreach(ring, k, r) {
+			json_int_t t;
+			json_t *jv;
+			struct sx_val v;
+			const char *text = NULL;
+			size_t n = 0;
+			if (json_unpack(r, "[Io!]", &t, &jv) < 0 || t < SX_TIME_MIN || t > SX_TIME_MAX)
+				goto bad;
+			int rv = val_load(jv, &v, &text, &n);
+			if (rv < 0)
+				goto bad;
+			if (rv > 0) {
+				v.u.s.p = text;
+				v.u.s.n = n;
+			}
+			size_t slot = p->ring_n ? (p->head + 1) % p->ring_cap : 0;
+			keep_value(&p->ring[slot], t, &v);
+			p->head = slot;
+			p->ring_n++;
+		}
+	}
+	sx_buf_free(&key);
+	return 0;
+bad:
+	snprintf(err, errlen, "analytic state: partition %zu is damaged", i);
+	sx_buf_free(&key);
+	return -1;
 }

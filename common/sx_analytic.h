@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sx_expr.h"
+#include <jansson.h>
 #include "sx_hash.h"
 
 enum sx_analytic_kind { SX_AN_LAG, SX_AN_LAST, SX_AN_ISFIRST };
@@ -60,5 +61,11 @@ void sx_analytic_lag(struct sx_analytic *a, const char *key, size_t keylen, sx_t
 /* ISFIRST: 1 when this event (satisfying WHEN: MATCH) is the first of its
  * interval in partition KEY, else 0. */
 int sx_analytic_isfirst(struct sx_analytic *a, const char *key, size_t keylen, sx_time_t ts, int match);
+
+/* --state: the partitions and what each remembers, and back (into a state
+ * just initialised with the same kind, offset and duration).  Load checks
+ * every entry: 0, or -1 with what is wrong in ERR. */
+json_t *sx_analytic_save(const struct sx_analytic *a);
+int sx_analytic_load(struct sx_analytic *a, const json_t *j, char *err, size_t errlen);
 
 #endif

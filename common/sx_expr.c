@@ -1652,6 +1652,26 @@ void sx_query_write(struct sx_query *q, const struct sx_rec *rec, struct sx_out 
 	sx_out_write(o, b->data, b->len);
 }
 
+json_t *sx_query_save(const struct sx_query *q)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < q->nan; i++)
+		json_array_append_new(a, sx_analytic_save(&q->an[i].st));
+	return a;
+}
+
+int sx_query_load(struct sx_query *q, const json_t *j, char *err, size_t errlen)
+{
+	if (!json_is_array(j) || json_array_size(j) != (size_t)q->nan) {
+		snprintf(err, errlen, "analytic: not a list of %d functions' state", q->nan);
+		return -1;
+	}
+	for (int i = 0; i < q->nan; i++)
+		if (sx_analytic_load(&q->an[i].st, json_array_get(j, (size_t)i), err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
 struct sx_query *sx_expr_compile1(const char *src, char *err, size_t errsz)
 {
 	struct sx_query *q = sx_query_new();

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "sx_json.h"
 #include "sx_time.h"
 
@@ -73,6 +74,11 @@ int sx_query_eval(struct sx_query *q, const struct sx_rec *rec, sx_time_t ts, co
 /* After sx_query_eval returned 1: the output line (the record itself when
  * there is no --select). */
 void sx_query_write(struct sx_query *q, const struct sx_rec *rec, struct sx_out *o);
+
+/* --state: the analytic functions' state, in the order they appear, and
+ * back into a query compiled from the same text.  0, or -1 with ERR. */
+json_t *sx_query_save(const struct sx_query *q);
+int sx_query_load(struct sx_query *q, const json_t *j, char *err, size_t errlen);
 
 /* For unit tests and sx_sqlfn: evaluate one standalone expression on REC
  * (no analytic functions).  0 with *out set, -1 with *why. */
