@@ -869,6 +869,10 @@ static int fn_trim(struct sx_fnctx *c, const struct sx_val *a, int n, struct sx_
 	return trim(c, a, out, 1, 1);
 }
 
+/* ASA: the position (from 1) where the pattern first matches, 0 when it
+ * does not, case-insensitive; an invalid pattern gives 0.  The pattern is a
+ * POSIX extended regular expression (ASA's are ECMAScript's), compiled once
+ * per distinct pattern. */
 static int fn_regexmatch(struct sx_fnctx *c, const struct sx_val *a, int n, struct sx_val *out)
 {
 	(void)n;
@@ -893,18 +897,20 @@ static int fn_regexmatch(struct sx_fnctx *c, const struct sx_val *a, int n, stru
 		e = &c->re[c->nre++];
 		e->pat = sx_xstrndup(pat, pn);
 		e->n = pn;
-		e->ok = strlen(e->pat) == pn && regcomp(&e->re, e->pat, REG_EXTENDED | REG_NOSUB) == 0;
+		e->ok = strlen(e->pat) == pn && regcomp(&e->re, e->pat, REG_EXTENDED | REG_ICASE) == 0;
 	}
-	if (!e->ok)
-		return sx_fn_fail(c, "REGEXMATCH: '%s' is not a POSIX extended regular expression", e->pat);
-	if (memchr(s, '\0', sn)) {   /* regexec reads a C string */
+	regmatch_t m;
+	if (!e->ok || memchr(s, '\0', sn)) {   /* regexec reads a C string */
 		set_int(out, 0);
 		return 0;
 	}
 	char *z = sx_fnctx_alloc(c, sn + 1);
 	memcpy(z, s, sn);
 	z[sn] = '\0';
-	set_int(out, regexec(&e->re, z, 0, NULL, 0) == 0);
+	if (regexec(&e->re, z, 1, &m, 0) != 0)
+		set_int(out, 0);
+	else
+		set_int(out, char_count(z, (size_t)m.rm_so) + 1);
 	return 0;
 }
 
