@@ -121,9 +121,12 @@ int main(int argc, char **argv)
 	sx_stats_records_to(&sx_stdout);
 	struct sx_selstage st;
 	sx_selstage_init(&st, &sc, q);
-	if (state_path && sx_selstage_load(&st) < 0)
-		sx_exit(SX_EXIT_FAIL);
-	struct sx_run_opts ro = { argv + optind, argc - optind, 0 };
+	if (state_path) {
+		if (sx_selstage_load(&st) < 0)
+			sx_exit(SX_EXIT_FAIL);
+		sx_selstage_catch_signals();
+	}
+	struct sx_run_opts ro = { argv + optind, argc - optind, state_path ? SX_SELSTAGE_TICK_MS : 0 };
 	sx_run(&sx_selstage_stage, &st, &ro);
 	sx_selstage_free(&st);
 	sx_query_free(q);

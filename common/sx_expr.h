@@ -80,7 +80,7 @@ void sx_query_write(struct sx_query *q, const struct sx_rec *rec, struct sx_out 
 json_t *sx_query_save(const struct sx_query *q);
 int sx_query_load(struct sx_query *q, const json_t *j, char *err, size_t errlen);
 
-/* For unit tests and sx_sqlfn: evaluate one standalone expression on REC
+/* For unit tests: evaluate one standalone expression on REC
  * (no analytic functions).  0 with *out set, -1 with *why. */
 struct sx_query *sx_expr_compile1(const char *src, char *err, size_t errsz);
 int sx_expr_eval1(struct sx_query *q, const struct sx_rec *rec, sx_time_t ts, struct sx_val *out, const char **why);

@@ -7,6 +7,7 @@
 #include "sx_stats.h"
 #include "sx_timefmt.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +87,47 @@ static void release(struct sx_selstage *s, sx_time_t upto)
 	}
 }
 
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void sx_selstage_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void save_state(struct sx_selstage *s);
+
+/* Interrupted with --state: keep what was evaluated (its rows are out), so
+ * the next run goes on from there. */
+static void check_stop(struct sx_selstage *s)
+{
+	if (!stop_signal)
+		return;
+	int sig = stop_signal;
+	save_state(s);
+	sx_selstage_free(s);
+	sx_exit(128 + sig);
+}
+
+static void on_tick(void *st)
+{
+	check_stop(st);
+}
+
 static int on_record(void *st, struct sx_rec *rec, const char **why)
 {
 	struct sx_selstage *s = st;
 	sx_time_t t = 0;
+	check_stop(s);
 	if (s->c.time_field) {
 		const char *bad = sx_field_time(sx_rec_get(rec, s->c.time_field), s->c.time_unit, NULL,
 						&s->scratch, &t);
@@ -229,4 +267,4 @@ static void on_finish(void *st)
 		save_state(s);
 }
 
-const struct sx_stage sx_selstage_stage = { on_record, NULL, on_finish };
+const struct sx_stage sx_selstage_stage = { on_record, on_tick, on_finish };
