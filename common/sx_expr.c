@@ -36,7 +36,6 @@ struct ins {
 struct prog {
 	struct ins *code;
 	int n, cap;
-	int depth, maxdepth;     /* stack depth while compiling */
 };
 
 /* A field reference a.b.c: the top-level key, then members. */
@@ -370,28 +369,12 @@ static int add_span(struct parser *ps, const char *from, const char *to)
 	return q->nspans++;
 }
 
-/* Stack effect of each op (CALL, IN, LIKE, BETWEEN take n). */
+/* Append an instruction to the program being compiled; its index. */
 static int emit(struct parser *ps, int op, int a, int n, int span)
 {
-	struct sx_query *q = ps->q;
-	struct prog *pg = &q->progs[ps->pgidx];
+	struct prog *pg = &ps->q->progs[ps->pgidx];
 	GROW(pg->code, pg->n, pg->cap);
 	pg->code[pg->n] = (struct ins){ (unsigned char)op, 0, (unsigned short)n, a, span };
-	int eff;
-	switch (op) {
-	case OP_CONST: case OP_FIELD: case OP_TS: case OP_ANALYTIC: case OP_DUP: eff = 1; break;
-	case OP_POP: case OP_JFALSE: eff = -1; break;
-	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_EQ: case OP_NE:
-	case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_AND: case OP_OR: eff = -1; break;
-	case OP_BETWEEN: eff = -2; break;
-	case OP_IN: eff = -n; break;
-	case OP_LIKE: eff = -(n - 1); break;
-	case OP_CALL: eff = 1 - n; break;
-	default: eff = 0;
-	}
-	pg->depth += eff;
-	if (pg->depth > pg->maxdepth)
-		pg->maxdepth = pg->depth;
 	return pg->n++;
 }
 
@@ -508,7 +491,6 @@ static int p_subprog(struct parser *ps, int (*rule)(struct parser *))
 static int duration_us(struct parser *ps, const char *what, int64_t *out)
 {
 	char b[64];
-	const char *at = ps->t.p;
 	if (expect_op(ps, "(", what) < 0)
 		return -1;
 	int part = -1;
@@ -528,7 +510,6 @@ static int duration_us(struct parser *ps, const char *what, int64_t *out)
 		return perr(ps, ps->t.p, "%s: the duration must be more than 0 and at most 7 days", what);
 	if (lex(ps) < 0 || expect_op(ps, ")", what) < 0)
 		return -1;
-	(void)at;
 	*out = n * u;
 	return 0;
 }
@@ -734,10 +715,7 @@ static int p_case(struct parser *ps)
 			return perr(ps, ps->t.p, "too many WHEN branches (at most 256)");
 		jumps[njumps++] = emit(ps, OP_JUMP, 0, 0, -1);
 		pg = &ps->q->progs[ps->pgidx];
-		pg->depth -= 1;   /* the branch's value is counted once, at the end */
-		if (simple)
-			pg->depth += 1;   /* the operand is still there on the next branch */
-		pg->code[jf].a = pg->n;
+		pg->code[jf].a = pg->n;   /* the next WHEN (a simple CASE's operand still there) */
 	}
 	if (simple)
 		emit(ps, OP_POP, 0, 0, -1);
