@@ -59,6 +59,8 @@ struct item {
 	char *name;              /* NULL: "*" */
 	size_t name_len;
 	int prog;
+	int raw_path;            /* a bare top-level field: its JSON text is copied
+				  * as it came (no conversion), else -1 */
 	struct sx_val v;         /* this record's value */
 };
 
@@ -1100,7 +1102,7 @@ int sx_query_select(struct sx_query *q, const char *src, char *err, size_t errsz
 	if (ps.t.k == TK_END)
 		return perr(&ps, ps.t.p, "expected a list of fields, found nothing");
 	for (;;) {
-		struct item it = { NULL, 0, -1, { 0 } };
+		struct item it = { NULL, 0, -1, -1, { 0 } };
 		const char *start = ps.t.p;
 		if (is_op(&ps, "*")) {
 			if (q->has_star)
@@ -1150,6 +1152,8 @@ int sx_query_select(struct sx_query *q, const char *src, char *err, size_t errsz
 				return r;
 			}
 			it.prog = idx;
+			if (last_field >= 0 && q->paths[last_field].n == 1)
+				it.raw_path = last_field;
 			GROW(q->items, q->nitems, q->capitems);
 			q->items[q->nitems++] = it;
 		}
@@ -1542,7 +1546,7 @@ int sx_query_eval(struct sx_query *q, const struct sx_rec *rec, sx_time_t ts, co
 			return 0;
 	}
 	for (int i = 0; i < q->nitems; i++)
-		if (run(q, q->items[i].prog, &q->items[i].v) < 0)
+		if (q->items[i].raw_path < 0 && run(q, q->items[i].prog, &q->items[i].v) < 0)
 			goto fail;
 	return 1;
 fail:
@@ -1624,6 +1628,17 @@ void sx_query_write(struct sx_query *q, const struct sx_rec *rec, struct sx_out 
 		first = 0;
 		sx_json_quote_buf(b, q->items[i].name, q->items[i].name_len);
 		sx_buf_putc(b, ':');
+		if (q->items[i].raw_path >= 0) {
+			const struct path *pa = &q->paths[q->items[i].raw_path];
+			const struct sx_field *f = sx_rec_getn(rec, pa->k[0], pa->kn[0]);
+			if (!f)
+				sx_buf_append(b, "null", 4);
+			else if (rec->compact)
+				sx_buf_append(b, f->val, f->val_len);
+			else
+				sx_json_compact_buf(b, f->val, f->val_len);
+			continue;
+		}
 		sx_val_json(&q->items[i].v, b);
 	}
 	sx_buf_append(b, "}\n", 2);
