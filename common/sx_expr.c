@@ -18,7 +18,7 @@
 /* ---- programs ---- */
 
 enum op {
-	OP_CONST, OP_FIELD, OP_TS, OP_ANALYTIC, OP_DUP, OP_POP,
+	OP_CONST, OP_FIELD, OP_TS, OP_ANALYTIC, OP_DUP, OP_POP, OP_RECORD,
 	OP_NEG, OP_NOT, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
 	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
 	OP_ISNULL, OP_ISNOTNULL, OP_BETWEEN, OP_IN, OP_LIKE,
@@ -537,8 +537,16 @@ static int p_analytic(struct parser *ps, int kind, const char *name_at)
 	} else {
 		if (expect_op(ps, "(", "after the function name") < 0)
 			goto fail;
-		if ((ac.expr = p_subprog(ps, p_expr)) < 0)
+		if (is_op(ps, "*")) {   /* the whole event, as a record */
+			int saved = ps->pgidx;
+			ps->pgidx = ac.expr = new_prog(q);
+			emit(ps, OP_RECORD, 0, 0, -1);
+			ps->pgidx = saved;
+			if (lex(ps) < 0)
+				goto fail;
+		} else if ((ac.expr = p_subprog(ps, p_expr)) < 0) {
 			goto fail;
+		}
 		if (kind == SX_AN_LAG && is_op(ps, ",")) {
 			if (lex(ps) < 0)
 				goto fail;
@@ -1320,6 +1328,11 @@ static int run(struct sx_query *q, int pidx, struct sx_val *out)
 			st[sp++].u.i = q->ts;
 			break;
 		case OP_ANALYTIC: st[sp++] = q->an[in->a].result; break;
+		case OP_RECORD:
+			st[sp].t = SX_VREC;
+			st[sp].u.s.p = q->rec->line;
+			st[sp++].u.s.n = q->rec->len;
+			break;
 		case OP_DUP: st[sp] = st[sp - 1]; sp++; break;
 		case OP_POP: sp--; break;
 		case OP_NEG: {
