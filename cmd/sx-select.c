@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 	if (state_path) {
 		if (sx_selstage_load(&st) < 0)
 			sx_exit(SX_EXIT_FAIL);
-		sx_selstage_catch_signals();
+		sx_catch_stop_signals();
 	}
 	struct sx_run_opts ro = { argv + optind, argc - optind, state_path ? SX_SELSTAGE_TICK_MS : 0 };
 	sx_run(&sx_selstage_stage, &st, &ro);

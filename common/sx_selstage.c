@@ -7,7 +7,6 @@
 #include "sx_stats.h"
 #include "sx_timefmt.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,32 +86,15 @@ static void release(struct sx_selstage *s, sx_time_t upto)
 	}
 }
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-void sx_selstage_catch_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 static void save_state(struct sx_selstage *s);
 
 /* Interrupted with --state: keep what was evaluated (its rows are out), so
  * the next run goes on from there. */
 static void check_stop(struct sx_selstage *s)
 {
-	if (!stop_signal)
+	if (!sx_stop_signal)
 		return;
-	int sig = stop_signal;
+	int sig = sx_stop_signal;
 	save_state(s);
 	sx_selstage_free(s);
 	sx_exit(128 + sig);

@@ -52,10 +52,10 @@ void sx_selstage_init(struct sx_selstage *s, const struct sx_selstage_cfg *c, st
 /* --state: own and load the file; 0, or -1 after reporting. */
 int sx_selstage_load(struct sx_selstage *s);
 void sx_selstage_free(struct sx_selstage *s);
-/* With --state: SIGINT and SIGTERM save the state (what was evaluated so
- * far, the held records) and exit 128 + N, at the next record or within the
- * tick (SX_SELSTAGE_TICK_MS) while input is quiet. */
-void sx_selstage_catch_signals(void);
+/* With --state, once the tool has called sx_catch_stop_signals (sx_err.h):
+ * SIGINT and SIGTERM save the state (what was evaluated so far, the held
+ * records) and exit 128 + N, at the next record or within the tick
+ * (SX_SELSTAGE_TICK_MS) while input is quiet. */
 #define SX_SELSTAGE_TICK_MS 200
 
 #endif
