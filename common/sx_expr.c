@@ -2,6 +2,7 @@
 #include "sx_expr.h"
 #include "sx_analytic.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_out.h"
 #include "sx_sqlfn.h"
 
@@ -35,7 +36,8 @@ struct ins {
 
 struct prog {
 	struct ins *code;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 /* A field reference a.b.c: the top-level key, then members. */
@@ -66,24 +68,31 @@ struct item {
 
 struct sx_query {
 	struct prog *progs;
-	int nprogs, capprogs;
+	int nprogs;
+	size_t capprogs;
 	struct sx_val *consts;
-	int nconsts, capconsts;
+	int nconsts;
+	size_t capconsts;
 	char **const_text;       /* string constants' storage */
 	int nconst_text;
 	struct path *paths;
-	int npaths, cappaths;
+	int npaths;
+	size_t cappaths;
 	const struct sx_sqlfn **fns;
-	int nfns, capfns;
+	int nfns;
+	size_t capfns;
 	struct span *spans;
-	int nspans, capspans;
+	int nspans;
+	size_t capspans;
 	char **srcs;
 	int nsrcs;
 	struct analytic_call *an;
-	int nan, capan;
+	int nan;
+	size_t capan;
 	int where;               /* program, or -1 */
 	struct item *items;
-	int nitems, capitems;
+	int nitems;
+	size_t capitems;
 	int has_star;
 	int uses_ts;             /* System.Timestamp() appears */
 	struct sx_val *stack;
@@ -96,8 +105,8 @@ struct sx_query {
 	const struct sx_rec *rec;
 };
 
-#define GROW(arr, n, cap) do { if ((n) == (cap)) { (cap) = (cap) ? (cap) * 2 : 8; \
-	(arr) = sx_xreallocarray((arr), (size_t)(cap), sizeof *(arr)); } } while (0)
+/* Counts are ints (program indexes, -1 for none); capacities size_t. */
+#define GROW(arr, n, cap) SX_GROW(arr, (size_t)(n) + 1, cap)
 
 struct sx_query *sx_query_new(void)
 {
