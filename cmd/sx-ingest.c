@@ -2,6 +2,7 @@
 #include "sx_checkpoint.h"
 #include "sx_cli.h"
 #include "sx_err.h"
+#include "sx_grow.h"
 #include "sx_ingest.h"
 #include "sx_sources.h"
 #include "sx_out.h"
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 	struct sx_sources_cfg src;
 	const char *checkpoint = NULL, *why;
 	char **schema_items = NULL;
+	size_t schema_cap = 0;
 	int nschema_items = 0, opt, settle_given = 0, unit_given = 0, poll_given = 0;
 	memset(&cfg, 0, sizeof cfg);
 	memset(&src, 0, sizeof src);
@@ -217,7 +219,7 @@ int main(int argc, char **argv)
 		case OPT_SCHEMA: { /* several add up */
 			int n;
 			char **more = sx_cli_list("--schema", optarg, &n);
-			schema_items = sx_xreallocarray(schema_items, (size_t)(nschema_items + n), sizeof *schema_items);
+			SX_GROW(schema_items, (size_t)(nschema_items + n), schema_cap);
 			memcpy(schema_items + nschema_items, more, (size_t)n * sizeof *more);
 			nschema_items += n;
 			free(more);

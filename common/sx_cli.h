@@ -4,9 +4,9 @@
  * Each cmd/sx-*.c builds its getopt_long table from SX_COMMON_LONGOPTS (and
  * SX_TIME_LONGOPTS for time-aware tools) plus its own entries, and passes
  * every option it does not know itself to sx_cli_common(), which handles
- * --help, --version, --on-error, --stats, --progress/--no-progress, -t/--time,
- * --time-unit, --idle-timeout.  Tool-specific option codes start at
- * SX_OPT_TOOL.
+ * --help, --version, --on-error, --stats, --progress/--no-progress, --commit,
+ * --defer-commit, -t/--time, --time-unit, --idle-timeout.  Tool-specific
+ * option codes start at SX_OPT_TOOL.
  */
 #ifndef SX_CLI_H
 #define SX_CLI_H
@@ -75,7 +75,7 @@ void sx_cli_init(struct sx_cli *c, const char *argv0, const char *usage);
 int sx_cli_common(struct sx_cli *c, int opt, const char *arg);
 /* A duration argument of option NAME, or a usage error. */
 int64_t sx_cli_duration(const char *name, const char *arg, int allow_sign);
-/* A positive integer argument of option NAME, or a usage error. */
+/* An integer argument of option NAME from MIN to MAX, or a usage error. */
 long sx_cli_long(const char *name, const char *arg, long min, long max);
 /* Split an option's "a,b,c" argument into a malloc'd array of malloc'd
  * names (the caller frees both); an empty name is a usage error. */

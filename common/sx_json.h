@@ -11,7 +11,7 @@
  *
  * Ownership: a record points into the caller's line buffer; it is valid until
  * that buffer changes.  Keys and string values are raw (still escaped); use
- * sx_json_str() to get their decoded bytes.
+ * sx_json_unescape() to get their decoded bytes.
  */
 #ifndef SX_JSON_H
 #define SX_JSON_H

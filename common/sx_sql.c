@@ -906,6 +906,23 @@ void sx_sql_insert_defaults(struct sx_buf *b, const struct sx_sql_target *t)
 	sx_buf_puts(b, " DEFAULT VALUES;\n");
 }
 
+/* "c"=SRC"c",... for each column not a key: an upsert's update. */
+static void set_non_keys(struct sx_buf *b, const struct sx_sql_target *t, const char *src)
+{
+	int first = 1;
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (t->cols[i].is_key)
+			continue;
+		if (!first)
+			sx_buf_putc(b, ',');
+		first = 0;
+		col_name(b, t, i);
+		sx_buf_putc(b, '=');
+		sx_buf_puts(b, src);
+		col_name(b, t, i);
+	}
+}
+
 /* ON CONFLICT ("k") DO UPDATE SET "c"=excluded."c",... (or DO NOTHING) */
 static void on_conflict(struct sx_buf *b, const struct sx_sql_target *t)
 {
@@ -920,17 +937,7 @@ static void on_conflict(struct sx_buf *b, const struct sx_sql_target *t)
 		return;
 	}
 	sx_buf_puts(b, ") DO UPDATE SET ");
-	int first = 1;
-	for (size_t i = 0; i < t->ncols; i++) {
-		if (t->cols[i].is_key)
-			continue;
-		if (!first)
-			sx_buf_putc(b, ',');
-		first = 0;
-		col_name(b, t, i);
-		sx_buf_puts(b, "=excluded.");
-		col_name(b, t, i);
-	}
+	set_non_keys(b, t, "excluded.");
 }
 
 void sx_sql_insert_tail(struct sx_buf *b, const struct sx_sql_target *t, int upsert)
@@ -958,17 +965,7 @@ void sx_sql_insert_tail(struct sx_buf *b, const struct sx_sql_target *t, int ups
 	}
 	if (has_non_key(t)) {
 		sx_buf_puts(b, "\nWHEN MATCHED THEN UPDATE SET ");
-		int first = 1;
-		for (size_t i = 0; i < t->ncols; i++) {
-			if (t->cols[i].is_key)
-				continue;
-			if (!first)
-				sx_buf_putc(b, ',');
-			first = 0;
-			col_name(b, t, i);
-			sx_buf_puts(b, "=[src].");
-			col_name(b, t, i);
-		}
+		set_non_keys(b, t, "[src].");
 	}
 	sx_buf_puts(b, "\nWHEN NOT MATCHED THEN INSERT (");
 	col_list(b, t, NULL);

@@ -736,6 +736,61 @@ static void end_batch(struct sx_sqlsink *e, uint64_t live)
 		commit(e);
 }
 
+/* The ADD COLUMN and widening ALTERs the batch's rows need, before them. */
+static void alter_table(struct sx_sqlsink *e, const struct sx_sql_target *t)
+{
+	for (size_t i = 0; i < t->ncols; i++) {
+		struct sx_sqlsink_column *col = &e->cols[e->tmap[i]];
+		if (col->pending_add) {
+			copy_end(e); /* the next COPY names the new column */
+			stage_invalidate(e);
+			sx_sql_add_column(&e->out, t, i);
+			col->pending_add = 0;
+		}
+		if (col->pending_widen) {
+			col->type = e->tcols[i].type = SX_SQLT_FLOAT;
+			col->pending_widen = 0;
+			if (e->c.dialect != SX_SQL_SQLITE) {
+				copy_end(e);
+				stage_invalidate(e);
+				sx_sql_widen_column(&e->out, t, i);
+			}
+		}
+	}
+}
+
+/* The batch's rows but the DEAD ones, as VALUES tuples or COPY lines:
+ * how many were written. */
+static uint64_t write_rows(struct sx_sqlsink *e, const struct sx_sql_target *t, const unsigned char *dead)
+{
+	uint64_t live = 0;
+	for (size_t i = 0; i < e->nrows; i++) {
+		if (dead[i])
+			continue;
+		const struct sx_sqlsink_kept_row *r = &e->rows[i];
+		fill_slots(e, r);
+		if (!e->c.copy)
+			sx_buf_puts(&e->out, live ? ",\n(" : "(");
+		for (size_t ti = 0; ti < t->ncols; ti++) {
+			size_t c = e->tmap[ti];
+			if (ti)
+				sx_buf_putc(&e->out, e->c.copy ? '\t' : ',');
+			if (e->slots[c] == SIZE_MAX) {
+				sx_buf_puts(&e->out, e->c.copy ? "\\N" : "NULL");
+			} else {
+				struct sx_field f = field_of(e, r, &e->kf[e->slots[c]]);
+				render_value(e, &e->out, &e->cols[c], &f);
+			}
+		}
+		sx_buf_putc(&e->out, e->c.copy ? '\n' : ')');
+		live++;
+		/* keep the staging buffer modest on wide rows */
+		if (e->out.len >= 256 * 1024)
+			emit_out(e);
+	}
+	return live;
+}
+
 static void flush_batch(struct sx_sqlsink *e)
 {
 	if (e->nrows == 0)
@@ -757,24 +812,7 @@ static void flush_batch(struct sx_sqlsink *e)
 		sx_sql_begin(&e->out, e->c.dialect);
 		e->txn_open = 1;
 	}
-	for (size_t i = 0; i < t.ncols; i++) {
-		struct sx_sqlsink_column *col = &e->cols[e->tmap[i]];
-		if (col->pending_add) {
-			copy_end(e); /* the next COPY names the new column */
-			stage_invalidate(e);
-			sx_sql_add_column(&e->out, &t, i);
-			col->pending_add = 0;
-		}
-		if (col->pending_widen) {
-			col->type = e->tcols[i].type = SX_SQLT_FLOAT;
-			col->pending_widen = 0;
-			if (e->c.dialect != SX_SQL_SQLITE) {
-				copy_end(e);
-				stage_invalidate(e);
-				sx_sql_widen_column(&e->out, &t, i);
-			}
-		}
-	}
+	alter_table(e, &t);
 	if (t.ncols == 0) {
 		/* Only null fields so far, and no column in the table yet: the
 		 * rows still count (keys would be columns: no upsert here). */
@@ -802,31 +840,7 @@ static void flush_batch(struct sx_sqlsink *e)
 	} else {
 		sx_sql_insert_head(&e->out, &t, e->c.upsert);
 	}
-	uint64_t live = 0;
-	for (size_t i = 0; i < e->nrows; i++) {
-		if (dead[i])
-			continue;
-		const struct sx_sqlsink_kept_row *r = &e->rows[i];
-		fill_slots(e, r);
-		if (!e->c.copy)
-			sx_buf_puts(&e->out, live ? ",\n(" : "(");
-		for (size_t ti = 0; ti < t.ncols; ti++) {
-			size_t c = e->tmap[ti];
-			if (ti)
-				sx_buf_putc(&e->out, e->c.copy ? '\t' : ',');
-			if (e->slots[c] == SIZE_MAX) {
-				sx_buf_puts(&e->out, e->c.copy ? "\\N" : "NULL");
-			} else {
-				struct sx_field f = field_of(e, r, &e->kf[e->slots[c]]);
-				render_value(e, &e->out, &e->cols[c], &f);
-			}
-		}
-		sx_buf_putc(&e->out, e->c.copy ? '\n' : ')');
-		live++;
-		/* keep the staging buffer modest on wide rows */
-		if (e->out.len >= 256 * 1024)
-			emit_out(e);
-	}
+	uint64_t live = write_rows(e, &t, dead);
 	free(dead);
 	if (e->c.copy) {
 		if (e->c.upsert) {

@@ -136,7 +136,7 @@ static int month_name(const char **pp, const char *end, int64_t *out)
 	return -1;
 }
 
-/* Where and why a match failed, for the error path (see sx_timefmt_why). */
+/* Where and why a match failed, for the error path (see sx_time_why). */
 enum { TF_NOMATCH = SX_TERR_SYNTAX, TF_HOUR12 = 100, TF_YDAY };
 struct tf_why {
 	struct sx_civil c;
