@@ -22,6 +22,14 @@
  * A line is handed out in place when the input buffer holds all of it (the
  * common case), and assembled from its pieces otherwise; blank lines before
  * the first record cost nothing each, however many there are.
+ *
+ * The engine is four parts, one file each: this driver (sx_ingest.c: begin,
+ * pump, end, resume, line reading, format detection), the readers behind a
+ * feed/end interface (sx_rdcsv.h for CSV/TSV, sx_rdjson.h for JSON and
+ * NDJSON), and the finishing of a record (sx_finish.h); their shared state
+ * is in sx_ingest_int.h.  Ownership: an engine owns all its buffers and
+ * frees them in sx_ingest_free; the sx_in it reads and the name it is given
+ * stay the caller's and must outlive the source (until end or abandon).
  */
 #ifndef SX_INGEST_H
 #define SX_INGEST_H
@@ -138,8 +146,5 @@ int sx_ingest_rejected_tail(const struct sx_ingest *g);
  * (resuming from a checkpoint; the CSV header is still read).  0, or -1 when
  * the source cannot be read or converted (reported). */
 int sx_ingest_source(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
-
-/* FNV-1a 64 of a byte string (the --shard hash). */
-uint64_t sx_fnv1a64(const void *p, size_t n);
 
 #endif
