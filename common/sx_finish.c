@@ -139,6 +139,10 @@ void sx_finish_emit(struct sx_ingest *g, const struct sx_buf *b)
 		g->sink.record(g->sink.ctx, b->data, b->len - 1);
 		return;
 	}
+	if (g->tap) {
+		g->tap(g->tap_ctx, b->data, b->len - 1, g->fin.time);
+		return;
+	}
 	sx_out_write(&sx_stdout, b->data, b->len);
 	g->stats->records_out++;
 }
@@ -226,6 +230,10 @@ static int write_record(struct sx_ingest *g, const struct sx_rec *r, const char 
 	int schema = g->cfg.nschema > 0;
 	if (!any && !schema && r->compact && g->sink.record) {
 		g->sink.record(g->sink.ctx, r->line, r->len);
+		return 0;
+	}
+	if (!any && !schema && r->compact && g->tap) {
+		g->tap(g->tap_ctx, r->line, r->len, g->fin.time);
 		return 0;
 	}
 	if (!any && !schema && r->compact) {
@@ -379,7 +387,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 		struct sx_override *o = &g->fin.ov[SX_OV_ENQUEUED];
 		sx_time_t t;
 		if (sx_time_parse(o->val.data + 1, o->val.len - 2, &t) == 0)
-			g->stats->event_time = t;
+			g->stats->event_time = g->fin.time = t;
 	} else if (g->cfg.time_field) {
 		sx_time_t t;
 		if ((why = sx_field_time(sx_rec_get(r, g->cfg.time_field), g->cfg.time_unit,
@@ -389,7 +397,7 @@ static void finish_rec(struct sx_ingest *g, const char *raw, size_t rawlen)
 		}
 		set_time_text(&g->fin.ov[SX_OV_TIME].val, t);
 		g->fin.ov[SX_OV_TIME].set = 1;
-		g->stats->event_time = t;
+		g->stats->event_time = g->fin.time = t;
 	}
 	if (g->fin.nov_active)
 		set_common_overrides(g);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include "sx_buf.h"
 #include "sx_json.h"
+#include "sx_time.h"
 
 struct sx_ingest;
 struct sx_ingest_cfg;
@@ -41,6 +42,7 @@ struct sx_finish {
 	size_t *schema_len;        /* strlen of each --schema name */
 	struct sx_override ov[SX_NOV];
 	int nov_active;            /* any override configured at all */
+	sx_time_t time;            /* the event time of the record being finished (-t) */
 };
 
 void sx_finish_init(struct sx_finish *f, const struct sx_ingest_cfg *cfg);

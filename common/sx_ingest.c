@@ -63,6 +63,17 @@ void sx_ingest_set_sink(struct sx_ingest *g, const struct sx_ingest_sink *sink)
 	g->stats = &g->own_stats;
 }
 
+void sx_ingest_set_tap(struct sx_ingest *g, sx_ingest_tap_fn fn, void *ctx)
+{
+	g->tap = fn;
+	g->tap_ctx = ctx;
+}
+
+void sx_ingest_pause(struct sx_ingest *g)
+{
+	g->paused = 1;
+}
+
 void sx_ingest_free(struct sx_ingest *g)
 {
 	if (!g)
@@ -226,7 +237,7 @@ void sx_ingest_begin(struct sx_ingest *g, struct sx_in *in, const char *name, ui
 	g->last_bytes = 0;
 	g->first_pending = 0;
 	g->skip_record = g->resume_tail_rejected = g->open_line = g->tail_rejected = 0;
-	g->failed = g->input_failed = 0;
+	g->failed = g->input_failed = g->paused = 0;
 	g->part_open = g->line_long = g->text_checked = g->guessed_binary = 0;
 	g->rejected = 0;
 	g->fmt = g->cfg.format != SX_FMT_AUTO ? g->cfg.format : format_by_name(name);
@@ -522,7 +533,7 @@ int sx_ingest_pump(struct sx_ingest *g)
 		}
 		feed(g, line, len, eol ? in->lineno : in->lineno + 1, in->offset, eol);
 		sx_progress_tick();
-		if (g->failed)
+		if (g->failed || g->paused)
 			break;
 	}
 	g->stats->bytes_in += in->bytes_read - g->last_bytes;
@@ -530,6 +541,10 @@ int sx_ingest_pump(struct sx_ingest *g)
 	g->skipping = 0;
 	if (g->failed)
 		return -1;
+	if (g->paused) {
+		g->paused = 0;
+		return SX_INGEST_PAUSED; /* (r > 0: a line was in hand, not EOF) */
+	}
 	if (r < 0 && in->trailing_garbage) {
 		/* every record before the garbage is converted, then end fails */
 		g->input_failed = 1;
@@ -544,7 +559,7 @@ void sx_ingest_abandon(struct sx_ingest *g)
 {
 	sx_rdcsv_reset(g);
 	sx_rdjson_reset(g);
-	g->started = g->first_pending = g->failed = g->input_failed = 0;
+	g->started = g->first_pending = g->failed = g->input_failed = g->paused = 0;
 	g->part_open = g->line_long = 0;
 	g->skipping = g->skip_record = g->open_line = 0;
 }
@@ -585,7 +600,7 @@ int sx_ingest_end(struct sx_ingest *g)
 			sx_rdjson_end(g);
 		}
 	}
-	g->started = 0;
+	g->started = g->paused = 0;
 	g->skipping = g->skip_record = 0;
 	g->tail_rejected = g->open_line && g->stats->records_out == g->open_out &&
 			   g->rejected > g->open_rejected;

@@ -24,6 +24,9 @@ struct sx_ingest {
 	sx_ingest_progress_fn progress;
 	void *progress_ctx;
 	struct sx_ingest_sink sink;   /* record == NULL: stdout and --on-error */
+	sx_ingest_tap_fn tap;         /* records with their time, instead of stdout */
+	void *tap_ctx;
+	int paused;                   /* the tap asked pump to return */
 	struct sx_stats *stats;       /* &sx_stats, or own_stats with a sink */
 	struct sx_stats own_stats;
 

@@ -232,7 +232,7 @@ static void csv_row(struct sx_csv *c, void *ctx)
 			sx_buf_putc(b, '"');
 			sx_buf_append(b, f, fl);
 			sx_buf_putc(b, '"');
-			g->stats->event_time = t;
+			g->stats->event_time = g->fin.time = t;
 		} else if (sx_csv_value_json(b, v, vn, g->csv.coltype[i], g->cfg.time_unit, &why) < 0) {
 			char msg[160];
 			snprintf(msg, sizeof msg, "column '%.*s': %s", (int)(g->csv.key_len[i] - 3),
