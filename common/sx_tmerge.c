@@ -16,6 +16,7 @@ struct held {
 struct input {
 	int open, seen;
 	sx_time_t max;             /* the latest time it has sent */
+	size_t at;                 /* its place in `order` while open */
 };
 
 struct sx_tmerge {
@@ -24,6 +25,9 @@ struct sx_tmerge {
 	void *ctx;
 	struct input *in;
 	int nin, capin;
+	int *order;                /* the open inputs, a min-heap by (seen, max, rank):
+				    * the top holds the clock back */
+	size_t nopen;
 	struct held *heap;         /* a binary min-heap by (t, input, seq) */
 	size_t nheap, capheap;
 	struct sx_buf *pool;       /* record texts */
@@ -54,7 +58,52 @@ void sx_tmerge_free(struct sx_tmerge *m)
 	free(m->free_slots);
 	free(m->heap);
 	free(m->in);
+	free(m->order);
 	free(m);
+}
+
+/* Does input A come before B in `order`? */
+static int ahead(const struct sx_tmerge *m, int a, int b)
+{
+	const struct input *x = &m->in[a], *y = &m->in[b];
+	if (x->seen != y->seen)
+		return !x->seen;
+	if (x->seen && x->max != y->max)
+		return x->max < y->max;
+	return a < b;
+}
+
+static void order_set(struct sx_tmerge *m, size_t k, int i)
+{
+	m->order[k] = i;
+	m->in[i].at = k;
+}
+
+static void order_up(struct sx_tmerge *m, size_t k)
+{
+	int i = m->order[k];
+	while (k > 0 && ahead(m, i, m->order[(k - 1) / 2])) {
+		order_set(m, k, m->order[(k - 1) / 2]);
+		k = (k - 1) / 2;
+	}
+	order_set(m, k, i);
+}
+
+static void order_down(struct sx_tmerge *m, size_t k)
+{
+	int i = m->order[k];
+	for (;;) {
+		size_t c = 2 * k + 1;
+		if (c >= m->nopen)
+			break;
+		if (c + 1 < m->nopen && ahead(m, m->order[c + 1], m->order[c]))
+			c++;
+		if (!ahead(m, m->order[c], i))
+			break;
+		order_set(m, k, m->order[c]);
+		k = c;
+	}
+	order_set(m, k, i);
 }
 
 int sx_tmerge_add(struct sx_tmerge *m)
@@ -62,16 +111,29 @@ int sx_tmerge_add(struct sx_tmerge *m)
 	if (m->nin == m->capin) {
 		m->capin = m->capin ? m->capin * 2 : 16;
 		m->in = sx_xreallocarray(m->in, (size_t)m->capin, sizeof *m->in);
+		m->order = sx_xreallocarray(m->order, (size_t)m->capin, sizeof *m->order);
 	}
-	m->in[m->nin].open = 1;
-	m->in[m->nin].seen = 0;
-	m->in[m->nin].max = 0;
-	return m->nin++;
+	int i = m->nin++;
+	m->in[i].open = 1;
+	m->in[i].seen = 0;
+	m->in[i].max = 0;
+	order_set(m, m->nopen++, i);
+	order_up(m, m->nopen - 1);
+	return i;
 }
 
 void sx_tmerge_done(struct sx_tmerge *m, int i)
 {
+	if (!m->in[i].open)
+		return;
 	m->in[i].open = 0;
+	size_t k = m->in[i].at;
+	int last = m->order[--m->nopen];
+	if (last == i)
+		return;
+	order_set(m, k, last);
+	order_up(m, k);
+	order_down(m, m->in[last].at);
 }
 
 static int before(const struct held *a, const struct held *b)
@@ -86,9 +148,12 @@ static int before(const struct held *a, const struct held *b)
 void sx_tmerge_hold(struct sx_tmerge *m, int i, const char *p, size_t n, sx_time_t t)
 {
 	struct input *in = &m->in[i];
-	if (!in->seen || t > in->max)
+	if (!in->seen || t > in->max) {
 		in->max = t;
-	in->seen = 1;
+		in->seen = 1;
+		if (in->open)
+			order_down(m, in->at); /* it only moves back */
+	}
 	size_t slot;
 	if (m->nfree) {
 		slot = m->free_slots[--m->nfree];
@@ -140,23 +205,11 @@ static void pop(struct sx_tmerge *m)
  * sent nothing yet (nothing may go). */
 static sx_time_t clock_now(const struct sx_tmerge *m, int *all, int *none)
 {
-	sx_time_t w = 0;
-	int any = 0;
-	*all = *none = 0;
-	for (int i = 0; i < m->nin; i++) {
-		const struct input *in = &m->in[i];
-		if (!in->open)
-			continue;
-		if (!in->seen) {
-			*none = 1;
-			return 0;
-		}
-		if (!any || in->max < w)
-			w = in->max;
-		any = 1;
-	}
-	*all = !any;
-	return w - m->max_delay;
+	*all = m->nopen == 0;
+	*none = !*all && !m->in[m->order[0]].seen;
+	if (*all || *none)
+		return 0;
+	return m->in[m->order[0]].max - m->max_delay;
 }
 
 size_t sx_tmerge_release(struct sx_tmerge *m)
@@ -183,17 +236,7 @@ size_t sx_tmerge_release(struct sx_tmerge *m)
 
 int sx_tmerge_next(const struct sx_tmerge *m)
 {
-	int best = -1;
-	for (int i = 0; i < m->nin; i++) {
-		const struct input *in = &m->in[i];
-		if (!in->open)
-			continue;
-		if (!in->seen)
-			return i;
-		if (best < 0 || in->max < m->in[best].max)
-			best = i;
-	}
-	return best;
+	return m->nopen ? m->order[0] : -1;
 }
 
 size_t sx_tmerge_held(const struct sx_tmerge *m)
