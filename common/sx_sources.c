@@ -610,6 +610,21 @@ static void merge_tap(void *ctx, const char *p, size_t n, sx_time_t t)
 	sx_ingest_pause(s->g);
 }
 
+/* The merge of the run, while it runs.  A run that stops on an error (a
+ * bad record under --on-error fail, a source that fails) writes what the
+ * merge holds first, in time order: it was read before the error, as file
+ * after file would have written it. */
+static struct sx_tmerge *merge_running;
+
+static void merge_flush_at_exit(void *arg)
+{
+	(void)arg;
+	if (!merge_running)
+		return;
+	sx_tmerge_done_all(merge_running);
+	sx_tmerge_release(merge_running);
+}
+
 /* The read buffer of a merged file: 100 of them side by side stay in the
  * CPU's caches (at 256 KiB each, nearly every line read was a cache miss and
  * the merge cost 4x reading the files apart; 32 KiB measured best). */
@@ -649,6 +664,8 @@ static int run_merge(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 	int *slot_of = NULL;        /* merge input -> slot */
 	size_t next = 0, nslot_of = 0;
 	struct sx_tmerge *m = sx_tmerge_new(cfg->max_delay_us, merge_out, NULL);
+	merge_running = m;
+	sx_on_exit(merge_flush_at_exit, NULL);
 	for (int k = 0; k < max_open; k++) {
 		if (!merge_open_next(&slot[k], m, names, &next, icfg, cfg, &failed))
 			break;
@@ -695,6 +712,7 @@ static int run_merge(const struct sx_ingest_cfg *icfg, const struct sx_sources_c
 		sx_warn("%" PRIu64 " record%s came out of time order: more than --max-delay behind the "
 			"latest of %s file", sx_tmerge_late(m), sx_tmerge_late(m) == 1 ? "" : "s",
 			sx_tmerge_late(m) == 1 ? "its" : "their");
+	merge_running = NULL;
 	sx_tmerge_free(m);
 	free(slot_of);
 	free(slot);

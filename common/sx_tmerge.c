@@ -35,7 +35,7 @@ struct sx_tmerge {
 	size_t *free_slots;        /* pool slots not in use */
 	size_t nfree;
 	uint64_t seq, late;
-	int released_any;
+	int released_any, releasing;
 	sx_time_t last;            /* the time of the last record released */
 };
 
@@ -212,13 +212,20 @@ static sx_time_t clock_now(const struct sx_tmerge *m, int *all, int *none)
 	return m->in[m->order[0]].max - m->max_delay;
 }
 
+void sx_tmerge_done_all(struct sx_tmerge *m)
+{
+	for (int i = 0; i < m->nin; i++)
+		sx_tmerge_done(m, i);
+}
+
 size_t sx_tmerge_release(struct sx_tmerge *m)
 {
 	int all, none;
 	sx_time_t w = clock_now(m, &all, &none);
 	size_t n = 0;
-	if (none)
+	if (none || m->releasing)
 		return 0;
+	m->releasing = 1;
 	while (m->nheap && (all || m->heap[0].t < w)) {
 		const struct held *h = &m->heap[0];
 		if (m->released_any && h->t < m->last)
@@ -231,6 +238,7 @@ size_t sx_tmerge_release(struct sx_tmerge *m)
 		pop(m);
 		n++;
 	}
+	m->releasing = 0;
 	return n;
 }
 

@@ -38,8 +38,12 @@ int sx_tmerge_add(struct sx_tmerge *m);
 void sx_tmerge_done(struct sx_tmerge *m, int i);
 /* Hold record P (N bytes, no line end) of input I, at time T. */
 void sx_tmerge_hold(struct sx_tmerge *m, int i, const char *p, size_t n, sx_time_t t);
+/* Every input has ended (a run stopping on an error): release then writes
+ * all that is held. */
+void sx_tmerge_done_all(struct sx_tmerge *m);
 /* Release the records the clock allows (all of them once no input is
- * open); the number released. */
+ * open); the number released.  Called again from within OUT (an exit hook
+ * after a write error), it releases nothing. */
 size_t sx_tmerge_release(struct sx_tmerge *m);
 /* The open input to read next (the one holding the clock back: one that
  * has sent nothing yet first), or -1 when none is open. */
