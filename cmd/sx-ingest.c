@@ -38,6 +38,13 @@ static const char usage[] =
 	"      --add-arrival-time FIELD  add the wall-clock read time\n"
 	"      --add-source FIELD    add \"FILE:LINE\"\n"
 	"\n"
+	"Several inputs with -t (batch runs):\n"
+	"      --no-merge            read the inputs one after the other, as given\n"
+	"                            (default: one stream merged by event time)\n"
+	"      --max-delay DUR       each input's own disorder the merge allows (default 0)\n"
+	"      --max-open N          files open at a time; the next opens as one ends\n"
+	"                            (default 128)\n"
+	"\n"
 	"Live sources and progress:\n"
 	"      --follow              keep reading the FILEs as they grow, like tail -F\n"
 	"      --glob PATTERN        ingest the files matching PATTERN, in name order\n"
@@ -64,7 +71,7 @@ enum {
 	OPT_NO_HEADER = SX_OPT_TOOL, OPT_COLUMNS, OPT_TYPES, OPT_SCHEMA, OPT_ENVELOPE,
 	OPT_TIME_FORMAT, OPT_ARRIVAL, OPT_SOURCE, OPT_FOLLOW, OPT_GLOB, OPT_WATCH,
 	OPT_POLL, OPT_SETTLE, OPT_CHECKPOINT, OPT_SHARD, OPT_SHARD_KEY,
-	OPT_MAX_RECORD
+	OPT_MAX_RECORD, OPT_NO_MERGE, OPT_MAX_DELAY, OPT_MAX_OPEN
 };
 
 static int parse_delim(const char *s)
@@ -179,6 +186,9 @@ int main(int argc, char **argv)
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "shard-key", required_argument, NULL, OPT_SHARD_KEY },
 		{ "max-record-size", required_argument, NULL, OPT_MAX_RECORD },
+		{ "no-merge", no_argument, NULL, OPT_NO_MERGE },
+		{ "max-delay", required_argument, NULL, OPT_MAX_DELAY },
+		{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
 		{ 0, 0, 0, 0 }
 	};
 	struct sx_cli cli;
@@ -187,7 +197,8 @@ int main(int argc, char **argv)
 	const char *checkpoint = NULL, *why;
 	char **schema_items = NULL;
 	size_t schema_cap = 0;
-	int nschema_items = 0, opt, settle_given = 0, unit_given = 0, poll_given = 0;
+	int nschema_items = 0, opt, settle_given = 0, unit_given = 0, poll_given = 0, no_merge = 0;
+	const char *merge_opt = NULL; /* --max-delay or --max-open given */
 	memset(&cfg, 0, sizeof cfg);
 	memset(&src, 0, sizeof src);
 	src.poll_us = 250000;
@@ -261,6 +272,20 @@ int main(int argc, char **argv)
 				sx_usage_error("--max-record-size: expected a size from 1 byte to 1T, such "
 					       "as 65536, 512K, 64M or 1G; not '%s'", optarg);
 			break;
+		case OPT_NO_MERGE: no_merge = 1; break;
+		case OPT_MAX_DELAY:
+			src.max_delay_us = sx_cli_duration("--max-delay", optarg, 0);
+			merge_opt = "--max-delay";
+			break;
+		case OPT_MAX_OPEN: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (end == optarg || *end || n < 2 || n > 100000)
+				sx_usage_error("--max-open: expected a number of files from 2 to 100000, not '%s'", optarg);
+			src.max_open = (int)n;
+			merge_opt = "--max-open";
+			break;
+		}
 		case SX_OPT_TIME_UNIT:
 			unit_given = 1;
 			sx_cli_common(&cli, opt, optarg);
@@ -296,6 +321,11 @@ int main(int argc, char **argv)
 				sx_usage_error("--schema: column '%s' is named twice", cfg.schema[i].name);
 	}
 	cfg.time_field = cli.time_field;
+	if (merge_opt && !cli.time_field)
+		sx_usage_error("%s is for the time merge of several inputs, which needs -t FIELD", merge_opt);
+	if (merge_opt && no_merge)
+		sx_usage_error("%s and --no-merge: the inputs are not merged", merge_opt);
+	src.merge = cli.time_field && !no_merge;
 	cfg.time_unit = cli.time_unit;
 	check_added_fields(&cfg);
 	check_format_options(&cfg, unit_given);

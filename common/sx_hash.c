@@ -56,6 +56,17 @@ static inline uint64_t rd32(const unsigned char *p)
 	return v;
 }
 
+uint64_t sx_fnv1a64(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
 uint64_t sx_hash64(const void *key, size_t len, uint64_t seed)
 {
 	const unsigned char *p = key;

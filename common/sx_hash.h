@@ -29,6 +29,11 @@
 
 uint64_t sx_hash64(const void *p, size_t len, uint64_t seed);
 
+/* FNV-1a 64 of a byte string: slower than sx_hash64, but its values are
+ * fixed by its definition, so sx-ingest --shard puts a key on the same
+ * shard in every version (the shard is key hash mod N). */
+uint64_t sx_fnv1a64(const void *p, size_t n);
+
 #define SX_STRMAP_NONE ((size_t)-1)
 
 struct sx_strmap_entry {

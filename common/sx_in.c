@@ -28,6 +28,15 @@ int sx_in_fdopen(struct sx_in *in, int fd, const char *name)
 	return 0;
 }
 
+void sx_in_set_buffer(struct sx_in *in, size_t n)
+{
+	if (in->end == 0 && n > 0 && n < in->cap) {
+		free(in->buf);
+		in->cap = n;
+		in->buf = sx_xmalloc(n);
+	}
+}
+
 static int open_source(struct sx_in *in, const char *path, int flags)
 {
 	if (strcmp(path, "-") == 0)

@@ -22,6 +22,14 @@
  * A line is handed out in place when the input buffer holds all of it (the
  * common case), and assembled from its pieces otherwise; blank lines before
  * the first record cost nothing each, however many there are.
+ *
+ * The engine is four parts, one file each: this driver (sx_ingest.c: begin,
+ * pump, end, resume, line reading, format detection), the readers behind a
+ * feed/end interface (sx_rdcsv.h for CSV/TSV, sx_rdjson.h for JSON and
+ * NDJSON), and the finishing of a record (sx_finish.h); their shared state
+ * is in sx_ingest_int.h.  Ownership: an engine owns all its buffers and
+ * frees them in sx_ingest_free; the sx_in it reads and the name it is given
+ * stay the caller's and must outlive the source (until end or abandon).
  */
 #ifndef SX_INGEST_H
 #define SX_INGEST_H
@@ -90,14 +98,25 @@ struct sx_ingest_sink {
 	void *ctx;
 };
 
+/* Records to FN with their event time (-t) instead of stdout, everything
+ * else (counters, --on-error) as without: the time merge of several files
+ * (sx_tmerge) holds them.  FN may call sx_ingest_pause: sx_ingest_pump then
+ * returns SX_INGEST_PAUSED after the line (or JSON piece) in hand, and
+ * the next call goes on from there. */
+typedef void (*sx_ingest_tap_fn)(void *ctx, const char *p, size_t n, sx_time_t t);
+#define SX_INGEST_PAUSED 1
+
 struct sx_ingest *sx_ingest_new(const struct sx_ingest_cfg *cfg);
 void sx_ingest_free(struct sx_ingest *g);
 void sx_ingest_set_progress(struct sx_ingest *g, sx_ingest_progress_fn fn, void *ctx);
 void sx_ingest_set_sink(struct sx_ingest *g, const struct sx_ingest_sink *sink);
+void sx_ingest_set_tap(struct sx_ingest *g, sx_ingest_tap_fn fn, void *ctx);
+void sx_ingest_pause(struct sx_ingest *g);
 
 /* Incremental form, for followed files: begin, pump (to the current EOF;
  * call again when the file has grown), end (completes a last CSV row or
  * reports an unterminated JSON value).  pump returns 0 at EOF,
+ * SX_INGEST_PAUSED when the tap asked for a pause,
  * SX_IN_AGAIN when the source's at_eof hook says "no data now" (followed
  * files: call again later), or -1 when the source cannot be read or
  * converted (an I/O error, bad gzip data, a CSV header that is malformed,
@@ -138,8 +157,5 @@ int sx_ingest_rejected_tail(const struct sx_ingest *g);
  * (resuming from a checkpoint; the CSV header is still read).  0, or -1 when
  * the source cannot be read or converted (reported). */
 int sx_ingest_source(struct sx_ingest *g, struct sx_in *in, const char *name, uint64_t skip_to);
-
-/* FNV-1a 64 of a byte string (the --shard hash). */
-uint64_t sx_fnv1a64(const void *p, size_t n);
 
 #endif

@@ -11,6 +11,15 @@
  * batch run with a checkpoint, the unterminated last line of a file younger
  * than the settle time is left for the next run (it is being written).
  *
+ * A batch run with -t and two or more inputs reads them together and writes
+ * one stream in event-time order (sx_tmerge.h): at most cfg->max_open files
+ * are open at a time; when one ends, the next in the order given (a folder's
+ * or a glob's files in name order) is opened, so files of later time slices
+ * join as earlier ones finish (a file that starts before what was written
+ * already comes out of order: counted in a warning).  Each file has its own
+ * engine and its own checkpoint offset; what is read is written before the
+ * checkpoint is saved, so a rerun resumes each file where it was left.
+ *
  * Each followed file gets its own conversion engine (a CSV file keeps its own
  * header and parser state); batch files share one.  SIGINT and SIGTERM stop a
  * live run cleanly: output is flushed and the checkpoint saved, then the
@@ -34,6 +43,10 @@ struct sx_sources_cfg {
 				   * this long (and over one poll at least); a batch
 				   * run with ckpt holds back a younger file's
 				   * unterminated last line */
+	/* -t with two or more inputs in a batch run: a time merge (sx_tmerge.h) */
+	int merge;                /* time field given and no --no-merge */
+	int64_t max_delay_us;     /* --max-delay: each input's own disorder */
+	int max_open;             /* --max-open: files open at a time (0: 128) */
 };
 
 /* Ingest everything; returns the exit status (0 or 1, or 128+signal). */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "sx_buf.h"
 #include "sx_err.h"
+#include "sx_hash.h"
 #include "sx_ingest.h"
 #include "sx_onerror.h"
 #include "sx_out.h"

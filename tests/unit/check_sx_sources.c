@@ -127,7 +127,7 @@ static int run_sources(void *arg)
 	if (r->ckpt && sx_ckpt_load(&ck, r->ckpt, 0) < 0)
 		return 90;
 	struct sx_ingest_cfg icfg = { .source_field = "src" };
-	struct sx_sources_cfg cfg = { r->ops, r->nops, r->glob, r->follow, r->watch, 10000, r->ckpt ? &ck : NULL, r->settle_us };
+	struct sx_sources_cfg cfg = { r->ops, r->nops, r->glob, r->follow, r->watch, 10000, r->ckpt ? &ck : NULL, r->settle_us, 0, 0, 0 };
 	int rc = sx_sources_run(&icfg, &cfg);
 	if (r->ckpt)
 		sx_ckpt_free(&ck);
