@@ -184,12 +184,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_DELAY:
 			if (split_pair(optarg, &a, &b)) {
-				jc.max_delay[0] = bound("--max-delay", a, 0);
-				jc.max_delay[1] = bound("--max-delay", b, 0);
+				sc.max_delay[0] = bound("--max-delay", a, 0);
+				sc.max_delay[1] = bound("--max-delay", b, 0);
 				free(a);
 				free(b);
 			} else {
-				jc.max_delay[0] = jc.max_delay[1] = bound("--max-delay", optarg, 0);
+				sc.max_delay[0] = sc.max_delay[1] = bound("--max-delay", optarg, 0);
 			}
 			have_delay = 1;
 			break;
@@ -254,7 +254,6 @@ int main(int argc, char **argv)
 			       "(processing time is never late)");
 	sc.time_unit = cli.time_unit;
 	sc.idle_timeout = cli.idle_timeout_us;
-	jc.idle_timeout = cli.idle_timeout_us;
 	jc.lkeys = keys.l;
 	jc.rkeys = keys.r;
 	jc.nkeys = keys.n;
