@@ -254,11 +254,11 @@ void sx_join_free(struct sx_join *j)
 
 /* ---- processing ---- */
 
+/* A held or kept record, validated when it came: index its fields again. */
 static void parse_kept(struct sx_rec *r, const char *line, size_t len)
 {
-	const char *why;
-	if (sx_rec_parse(r, line, len, &why) < 0)
-		sx_die(SX_EXIT_FAIL, "internal error: a kept record does not parse: %s", why);
+	if (sx_rec_index(r, line, len) < 0)
+		sx_die(SX_EXIT_FAIL, "internal error: a kept record is not a JSON object");
 }
 
 static void write_pair(struct sx_join *j, const struct sx_rec *l, const struct sx_rec *r)
@@ -448,7 +448,8 @@ static void merge(struct sx_join *j, const struct ev *bound)
 		}
 		const struct sx_reorder_item *it = sx_reorder_pop(&j->s[e.kind].r, INF);
 		j->held--;
-		parse_kept(&j->cur, it->line, it->len);
+		if (sx_reorder_rec(it, &j->cur) < 0)
+			sx_die(SX_EXIT_FAIL, "internal error: a held record is not a JSON object");
 		if (e.kind == SX_JOIN_L) {
 			process_left(j, &j->cur, it->t, it->seq);
 			/* the left input moved on: right records it can no longer
@@ -486,7 +487,7 @@ void sx_join_add(struct sx_join *j, int side, const struct sx_rec *rec, sx_time_
 			return;
 		}
 	}
-	sx_reorder_push(&s->r, t, seq, rec->line, rec->len);
+	sx_reorder_push_rec(&s->r, t, seq, rec);
 	note_held(j);
 	merge(j, NULL);
 }

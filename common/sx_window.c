@@ -839,9 +839,8 @@ static void close_sliding(struct sx_window *w, sx_time_t wm)
 				continue;
 			if (e->t > x)
 				break;
-			const char *why;
-			if (sx_rec_parse(&w->rec, g->text.data + e->off, e->len, &why) < 0)
-				sx_die(SX_EXIT_FAIL, "internal error: kept event does not parse: %s", why);
+			if (sx_rec_index(&w->rec, g->text.data + e->off, e->len) < 0)
+				sx_die(SX_EXIT_FAIL, "internal error: a kept event is not a JSON object");
 			sx_acc_add(w->c.aggs, w->scratch, &w->rec, e->t, e->seq);
 			any = 1;
 		}
@@ -957,9 +956,9 @@ static void release(struct sx_window *w, sx_time_t upto)
 {
 	const struct sx_reorder_item *it;
 	while ((it = sx_reorder_pop(&w->held, upto))) {
-		const char *why;
-		if (sx_rec_parse(&w->hrec, it->line, it->len, &why) < 0)
-			sx_die(SX_EXIT_FAIL, "internal error: held event does not parse: %s", why);
+		/* validated when it came: its field index was kept */
+		if (sx_reorder_rec(it, &w->hrec) < 0)
+			sx_die(SX_EXIT_FAIL, "internal error: a held event is not a JSON object");
 		feed(w, &w->hrec, it->t, it->seq);
 	}
 }
@@ -982,7 +981,7 @@ size_t sx_window_held(const struct sx_window *w)
 
 void sx_window_hold(struct sx_window *w, const struct sx_rec *rec, sx_time_t t, uint64_t seq)
 {
-	sx_reorder_push(&w->held, t, seq, rec->line, rec->len);
+	sx_reorder_push_rec(&w->held, t, seq, rec);
 }
 
 json_t *sx_window_save_held(const struct sx_window *w)
