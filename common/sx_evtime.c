@@ -107,6 +107,13 @@ char **sx_evtime_partitions_arg(const char *arg, int *n)
 	return ids;
 }
 
+void sx_evtime_partitions_free(char **ids, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
 /* ---- the clock ---- */
 
 static inline struct sx_evpart *part_of(const struct sx_evclock *k, size_t i)

@@ -149,5 +149,6 @@ int sx_evtime_load_late_out(struct sx_evtime *e, const char *state_path, const j
 
 /* Parse --partitions: N (ids 0..N-1) or a list a,b,c; exits on a usage error. */
 char **sx_evtime_partitions_arg(const char *arg, int *n);
+void sx_evtime_partitions_free(char **ids, int n);
 
 #endif
