@@ -140,6 +140,8 @@ static int partitions_min(const struct sx_evclock *k, int64_t idle, int64_t now,
 		if (idle && now - p->last_input > idle)
 			continue;
 		if (p->max_t == SX_TIME_NONE) {
+			if (!k->has_field)
+				continue;   /* declared, but this input is not partitioned */
 			*wm = SX_TIME_NONE;
 			return 1;
 		}
@@ -173,9 +175,11 @@ static int read_partition(struct sx_evtime *e, struct sx_evclock *k, const struc
 	const struct sx_field *f = sx_rec_get(rec, field);
 	const char *s;
 	size_t n;
-	if (!f || f->type == SX_JNULL)
-		return reject(e, field, "missing partition", why);
-	if (f->type == SX_JSTRING) {
+	if (!f || f->type == SX_JNULL) {
+		/* an input without partitions (sx-join's other side): one clock */
+		s = "";
+		n = 0;
+	} else if (f->type == SX_JSTRING) {
 		sx_field_str(f, &e->scratch, &s, &n);
 	} else if (f->type == SX_JNUMBER) {
 		s = f->val;
@@ -183,9 +187,11 @@ static int read_partition(struct sx_evtime *e, struct sx_evclock *k, const struc
 	} else {
 		return reject(e, field, "partition is not a string or a number", why);
 	}
+	int has = f && f->type != SX_JNULL;
+	k->has_field |= has;
 	size_t i = sx_strmap_find(&k->ids, s, n);
 	if (i == SX_STRMAP_NONE) {
-		if (k->closed) {
+		if (k->closed && has) {
 			char q[72], msg[120];
 			snprintf(msg, sizeof msg, "partition %s is not one of --partitions",
 				 quote_part(s, n, q, sizeof q));
@@ -392,6 +398,8 @@ int sx_evtime_load(struct sx_evtime *e, const json_t *state, char *err, size_t e
 			return -1;
 		}
 		part_of(k, add_partition(k, id, len, now))->max_t = t;
+		if (len && t != SX_TIME_NONE)
+			k->has_field = 1;
 	}
 	return 0;
 }

@@ -21,11 +21,13 @@
  * max-delay), so a partition read behind the others holds the clock back
  * instead of making its events late.  A record is late when it is older than
  * its own partition's watermark (or than the input's, once that has passed
- * it).  A partition quiet for --idle-timeout stops holding the clock; when
+ * it).  Records without F (or with F null) form one partition of their own,
+ * so an input that is not partitioned (sx-join's other side) keeps one
+ * clock.  A partition quiet for --idle-timeout stops holding the clock; when
  * all are quiet the input's idle rule applies.  --partitions declares the
- * set (N: ids 0..N-1, or a list): the clock does not move before each has
- * sent a record (or been quiet for --idle-timeout), and a record of another
- * partition is a data error.
+ * set (N: ids 0..N-1, or a list): once an input has shown F, its clock does
+ * not move before each has sent a record (or been quiet for --idle-timeout),
+ * and a record of another partition is a data error.
  *
  * Clocks come from sx_time_now and sx_mono_now (sx_time.h), which tests
  * replace through sx_clock_hook.
@@ -88,6 +90,7 @@ struct sx_evclock {
 	struct sx_evpart *p;
 	size_t np, pcap;
 	int closed;                     /* a declared set: no partition beyond it */
+	int has_field;                  /* a record had the partition field */
 };
 
 struct sx_evtime {

@@ -206,6 +206,86 @@ START_TEST(state_round_trip)
 }
 END_TEST
 
+/* The input's watermark is the slowest partition's; lateness is judged
+ * against the record's own partition. */
+START_TEST(partitions_slowest_holds_the_clock)
+{
+	struct h h;
+	h_cfg(&h);
+	h.c.partition_field = "p";
+	h.c.max_delay[0] = 1 * S;
+	h_start(&h, 1);
+	ck_assert_int_eq(ev(&h, 0, 50, "\"b\"", NULL), 0);
+	ck_assert_int_eq(WM(&h, 0), 49 * S);
+	ck_assert_int_eq(ev(&h, 0, 100, "0", NULL), 0);
+	ck_assert_int_eq(ev(&h, 0, 120, "0", NULL), 0);
+	ck_assert_int_eq(WM(&h, 0), 49 * S);                 /* "b" holds it */
+	ck_assert_int_eq(ev(&h, 0, 48.5, "\"b\"", NULL), 1);  /* late in its own partition */
+	ck_assert_int_eq(ev(&h, 0, 49, "\"b\"", NULL), 0);
+	ck_assert_int_eq(ev(&h, 0, 110, "\"b\"", NULL), 0);   /* b: 109, 0: 119 */
+	ck_assert_int_eq(WM(&h, 0), 109 * S);
+	ck_assert_int_eq(ev(&h, 0, 118, "0", NULL), 1);      /* 0's own watermark is 119 */
+	ck_assert_uint_eq(sx_stats.late, 2);
+	const char *why;
+	ck_assert_int_eq(ev(&h, 0, 1, "[1]", &why), -1);
+	ck_assert_str_eq(why, "field 'p': partition is not a string or a number");
+	ck_assert_int_eq(ev(&h, 0, 200, "null", NULL), 0);    /* a partition of its own */
+	ck_assert_int_eq(WM(&h, 0), 109 * S);
+	h_close(&h);
+}
+END_TEST
+
+/* --partitions: the clock waits for every declared partition; others are
+ * refused.  A quiet partition (and a declared one never heard from) stops
+ * holding the clock after --idle-timeout. */
+START_TEST(partitions_declared_and_idle)
+{
+	struct h h;
+	h_cfg(&h);
+	h.c.partition_field = "p";
+	h.c.partitions = sx_evtime_partitions_arg("3", &h.c.npartitions);
+	h.c.idle_timeout = 2 * S;
+	h_start(&h, 1);
+	ck_assert_int_eq(ev(&h, 0, 10, "0", NULL), 0);
+	ck_assert_int_eq(ev(&h, 0, 20, "1", NULL), 0);
+	ck_assert_int_eq(WM(&h, 0), SX_TIME_NONE);           /* 2 has not spoken */
+	const char *why;
+	ck_assert_int_eq(ev(&h, 0, 5, "3", &why), -1);
+	ck_assert_str_eq(why, "field 'p': partition '3' is not one of --partitions");
+
+	ck_assert_int_eq(ev(&h, 0, 5, "2", NULL), 0);
+	ck_assert_int_eq(WM(&h, 0), 5 * S);
+	fake_mono += 1 * S;
+	ck_assert_int_eq(ev(&h, 0, 30, "1", NULL), 0);
+	fake_mono += 1500000;                                /* 0 and 2 quiet for 2.5 s */
+	ck_assert_int_eq(sx_evtime_tick(&h.e, 0), 1);
+	ck_assert_int_eq(WM(&h, 0), 30 * S);                 /* 1 alone holds it */
+	ck_assert_int_eq(ev(&h, 0, 12, "0", NULL), 1);       /* behind the input's clock: late */
+	fake_mono += 5 * S;                                  /* all quiet: the input's idle rule */
+	ck_assert_int_eq(sx_evtime_tick(&h.e, 0), 1);
+	ck_assert_int_eq(WM(&h, 0), 33 * S);                 /* 30 + (5 - 2) */
+	/* the clock's state keeps each partition's time */
+	json_t *j = json_object();
+	ck_assert_int_eq(sx_evtime_save(&h.e, j), 0);
+	char *text = json_dumps(json_object_get(j, "partitions"), JSON_COMPACT);
+	ck_assert_str_eq(text, "{\"0\":10000000,\"1\":30000000,\"2\":5000000}");
+	free(text);
+	sx_evtime_free(&h.e);
+	h_start(&h, 1);
+	char err[200];
+	ck_assert_int_eq(sx_evtime_load(&h.e, j, err, sizeof err), 0);
+	ck_assert_int_eq(ev(&h, 0, 29.5, "1", NULL), 1);     /* 1's own clock came back */
+	json_object_set_new(json_object_get(j, "partitions"), "7", json_integer(0));
+	sx_evtime_free(&h.e);
+	h_start(&h, 1);
+	ck_assert_int_eq(sx_evtime_load(&h.e, j, err, sizeof err), -1);
+	ck_assert_str_eq(err, "partition '7': bad time or not declared");
+	json_decref(j);
+	sx_evtime_partitions_free(h.c.partitions, h.c.npartitions);
+	h_close(&h);
+}
+END_TEST
+
 Suite *sx_evtime_suite(void)
 {
 	Suite *s = suite_create("sx_evtime");
@@ -218,6 +298,8 @@ Suite *sx_evtime_suite(void)
 	tcase_add_test(tc, idle_input_moves_with_the_clock);
 	tcase_add_test(tc, tick_interval);
 	tcase_add_test(tc, state_round_trip);
+	tcase_add_test(tc, partitions_slowest_holds_the_clock);
+	tcase_add_test(tc, partitions_declared_and_idle);
 	suite_add_tcase(s, tc);
 	return s;
 }
