@@ -236,8 +236,9 @@ int sx_evtime_observe(struct sx_evtime *e, int in, const struct sx_rec *rec, sx_
 			p->last_input = now;
 	}
 	sx_stats.event_time = t;
-	if ((k->wm != SX_TIME_NONE && t < k->wm) ||
-	    (p && p->max_t != SX_TIME_NONE && t < p->max_t - k->delay)) {
+	sx_time_t own = p && p->max_t != SX_TIME_NONE ? p->max_t - k->delay : SX_TIME_NONE;
+	if ((k->wm != SX_TIME_NONE && t < k->wm) || (own != SX_TIME_NONE && t < own)) {
+		e->late_at = own > k->wm ? own : k->wm;
 		sx_stats.late++;
 		if (e->late_open) {
 			sx_out_write(&e->late, rec->line, rec->len);

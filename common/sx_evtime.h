@@ -98,6 +98,7 @@ struct sx_evtime {
 	int ninputs;
 	struct sx_evclock in[SX_EVTIME_INPUTS];
 	size_t part;                    /* the partition of the record last read */
+	sx_time_t late_at;              /* the watermark the last late record was behind */
 	struct sx_out late;
 	int late_open;
 	int64_t late_start;             /* --late-out's length when this run began */
@@ -115,8 +116,9 @@ void sx_evtime_free(struct sx_evtime *e);
 int sx_evtime_read(struct sx_evtime *e, int in, const struct sx_rec *rec, sx_time_t *t, const char **why);
 
 /* The record last read (REC, at T) arrives on IN: 1 when it is late (counted
- * and copied to --late-out; the clock does not move), else 0 after moving
- * the watermark. */
+ * and copied to --late-out; the clock does not move; e->late_at is the
+ * watermark it is behind, its own partition's or the input's, where --late
+ * adjust counts it), else 0 after moving the watermark. */
 int sx_evtime_observe(struct sx_evtime *e, int in, const struct sx_rec *rec, sx_time_t t);
 
 /* IN's watermark (SX_TIME_NONE before it has one). */

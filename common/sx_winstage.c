@@ -251,7 +251,11 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 		return SX_REJECT;
 	uint64_t seq = s->seq++;
 	if (sx_evtime_observe(&s->et, 0, rec, t)) {
-		if (!s->c.late_drop)
+		if (s->c.late_drop)
+			return SX_OK;
+		if (s->c.partition_field)   /* its partition's watermark may be ahead of the windows */
+			sx_window_hold(s->w, rec, s->et.late_at, seq);
+		else
 			sx_window_add(s->w, rec, sx_winstage_watermark(s), seq);
 		return SX_OK;
 	}
