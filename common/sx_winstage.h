@@ -9,7 +9,8 @@
  * Time model: sx_evtime.h (SPEC sections 1 and 3).
  *
  * The state file is JSON: a format version, the configuration it was made
- * under (a different one is refused), the watermark, the input counter, the
+ * under (a different one is refused), the watermark (and each partition's
+ * largest time: sx_evtime_save), the input counter, the
  * reorder buffer, the open windows and --late-out's length; written with
  * sx_commit_write (atomic, or staged for --commit with --defer-commit).
  * Loading checks all of it (times in range, keys and held events JSON) and
