@@ -41,6 +41,9 @@ static const char usage[] =
 	"      --late-out FILE       also append every late record to FILE\n"
 	"      --idle-timeout DUR    after DUR without input on one side, move its watermark\n"
 	"                            with the clock\n"
+	"      --partition-field F   a watermark per value of F in each input (Kafka, Event\n"
+	"                            Hubs: PartitionId); an input follows its slowest partition\n"
+	"      --partitions N|A,B..  the partitions to wait for in each input (N: 0 to N-1)\n"
 	"\n"
 	"Reference data (STREAM: files, or standard input):\n"
 	"      --ref FILE            enrich each record with FILE's row of equal keys (CSV, TSV,\n"
@@ -60,7 +63,8 @@ static const char usage[] =
 
 enum {
 	OPT_ON = SX_OPT_TOOL, OPT_WITHIN, OPT_BETWEEN, OPT_TYPE, OPT_RIGHT_PREFIX, OPT_LEFT_TIME,
-	OPT_RIGHT_TIME, OPT_MAX_DELAY, OPT_LATE, OPT_LATE_OUT, OPT_REF, OPT_RELOAD
+	OPT_RIGHT_TIME, OPT_MAX_DELAY, OPT_LATE, OPT_LATE_OUT, OPT_REF, OPT_RELOAD,
+	OPT_PARTITION_FIELD, OPT_PARTITIONS
 };
 
 struct keys {
@@ -127,6 +131,8 @@ int main(int argc, char **argv)
 		{ "late-out", required_argument, NULL, OPT_LATE_OUT },
 		{ "ref", required_argument, NULL, OPT_REF },
 		{ "reload", required_argument, NULL, OPT_RELOAD },
+		{ "partition-field", required_argument, NULL, OPT_PARTITION_FIELD },
+		{ "partitions", required_argument, NULL, OPT_PARTITIONS },
 		{ 0, 0, 0, 0 }
 	};
 	struct sx_cli cli;
@@ -184,12 +190,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_DELAY:
 			if (split_pair(optarg, &a, &b)) {
-				jc.max_delay[0] = bound("--max-delay", a, 0);
-				jc.max_delay[1] = bound("--max-delay", b, 0);
+				sc.max_delay[0] = bound("--max-delay", a, 0);
+				sc.max_delay[1] = bound("--max-delay", b, 0);
 				free(a);
 				free(b);
 			} else {
-				jc.max_delay[0] = jc.max_delay[1] = bound("--max-delay", optarg, 0);
+				sc.max_delay[0] = sc.max_delay[1] = bound("--max-delay", optarg, 0);
 			}
 			have_delay = 1;
 			break;
@@ -200,6 +206,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LATE_OUT: sc.late_out = optarg; break;
 		case OPT_REF: ref = optarg; break;
+		case OPT_PARTITION_FIELD: sc.partition_field = optarg; break;
+		case OPT_PARTITIONS:
+			sx_evtime_partitions_free(sc.partitions, sc.npartitions);
+			sc.partitions = sx_evtime_partitions_arg(optarg, &sc.npartitions);
+			break;
 		case OPT_RELOAD:
 			reload = bound("--reload", optarg, 0);
 			if (reload <= 0)
@@ -224,6 +235,8 @@ int main(int argc, char **argv)
 				sx_usage_error("reference data has no time bound: -t, --left-time, --right-time, "
 					       "--time-unit, --max-delay, --late, --late-out and --idle-timeout "
 					       "apply to two streams");
+			if (sc.partition_field)
+				sx_usage_error("--partition-field applies to two streams, not to --ref");
 		} else {
 			if (reload)
 				sx_usage_error("--reload applies to --ref");
@@ -252,9 +265,12 @@ int main(int argc, char **argv)
 	if (!cli.commit && !ref && !sc.time_field[0] && (have_delay || have_late || sc.late_out || cli.idle_timeout_us))
 		sx_usage_error("--max-delay, --late, --late-out and --idle-timeout need -t FIELD "
 			       "(processing time is never late)");
+	if (!cli.commit && !ref && !sc.time_field[0] && sc.partition_field)
+		sx_usage_error("--partition-field needs -t FIELD (processing time has one clock)");
+	if (!cli.commit && sc.partitions && !sc.partition_field)
+		sx_usage_error("--partitions needs --partition-field FIELD");
 	sc.time_unit = cli.time_unit;
 	sc.idle_timeout = cli.idle_timeout_us;
-	jc.idle_timeout = cli.idle_timeout_us;
 	jc.lkeys = keys.l;
 	jc.rkeys = keys.r;
 	jc.nkeys = keys.n;
@@ -283,5 +299,6 @@ int main(int argc, char **argv)
 	}
 	free(keys.l);
 	free(keys.r);
+	sx_evtime_partitions_free(sc.partitions, sc.npartitions);
 	sx_exit(SX_EXIT_OK);
 }

@@ -45,6 +45,9 @@ static const char usage[] =
 	"                            (adjust, default) or drop\n"
 	"      --late-out FILE       also append every late event to FILE\n"
 	"      --idle-timeout DUR    after DUR without input, move the watermark with the clock\n"
+	"      --partition-field F   a watermark per value of F (Kafka, Event Hubs: PartitionId);\n"
+	"                            the clock follows the slowest partition\n"
+	"      --partitions N|A,B..  the partitions to wait for (N: 0 to N-1)\n"
 	"\n"
 	"State across runs:\n"
 	"      --state FILE          load open windows from FILE, save them at exit\n"
@@ -65,7 +68,7 @@ static const char usage[] =
 enum {
 	OPT_TUMBLING = SX_OPT_TOOL, OPT_HOPPING, OPT_HOP, OPT_SLIDING, OPT_SESSION, OPT_MAX_DURATION,
 	OPT_SNAPSHOT, OPT_OFFSET, OPT_START_INCLUSIVE, OPT_WINDOW_FIELDS, OPT_MAX_DELAY, OPT_LATE,
-	OPT_LATE_OUT, OPT_STATE, OPT_FINAL
+	OPT_LATE_OUT, OPT_STATE, OPT_FINAL, OPT_PARTITION_FIELD, OPT_PARTITIONS
 };
 
 static const char *const kind_names[] = { "tumbling", "hopping", "sliding", "session", "snapshot" };
@@ -104,12 +107,21 @@ static json_t *config_json(const struct sx_window_cfg *c, const struct sx_winsta
 	json_t *keys = json_array();
 	for (int i = 0; i < c->nkeys; i++)
 		json_array_append_new(keys, json_string(c->keys[i]));
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:s?,s:s,s:I,s:s}",
+	json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:s,s:s?,s:s,s:I,s:s}",
 			 "window", kind_names[c->kind], "size", (json_int_t)c->size, "hop", (json_int_t)c->hop,
 			 "timeout", (json_int_t)c->timeout, "max_duration", (json_int_t)c->max_duration,
 			 "offset", (json_int_t)c->offset, "start_inclusive", c->start_inclusive,
 			 "group_by", keys, "aggregates", sx_aggset_signature(c->aggs), "time", s->time_field, "time_unit", time_unit,
 			 "max_delay", (json_int_t)s->max_delay, "late", s->late_drop ? "drop" : "adjust");
+	if (s->partition_field) {
+		/* only when given: states saved before partitions still load */
+		json_t *parts = json_array();
+		for (int i = 0; i < s->npartitions; i++)
+			json_array_append_new(parts, json_string(s->partitions[i]));
+		json_object_set_new(j, "partition_field", json_string(s->partition_field));
+		json_object_set_new(j, "partitions", parts);
+	}
+	return j;
 }
 
 int main(int argc, char **argv)
@@ -133,6 +145,8 @@ int main(int argc, char **argv)
 		{ "late-out", required_argument, NULL, OPT_LATE_OUT },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "final", no_argument, NULL, OPT_FINAL },
+		{ "partition-field", required_argument, NULL, OPT_PARTITION_FIELD },
+		{ "partitions", required_argument, NULL, OPT_PARTITIONS },
 		{ 0, 0, 0, 0 }
 	};
 	struct sx_cli cli;
@@ -202,6 +216,11 @@ int main(int argc, char **argv)
 		case OPT_LATE_OUT: sc.late_out = optarg; break;
 		case OPT_STATE: sc.state_path = optarg; break;
 		case OPT_FINAL: sc.final = 1; break;
+		case OPT_PARTITION_FIELD: sc.partition_field = optarg; break;
+		case OPT_PARTITIONS:
+			sx_evtime_partitions_free(sc.partitions, sc.npartitions);
+			sc.partitions = sx_evtime_partitions_arg(optarg, &sc.npartitions);
+			break;
 		case SX_OPT_TIME_UNIT:
 			sx_cli_common(&cli, opt, optarg);
 			time_unit = optarg;
@@ -228,6 +247,10 @@ int main(int argc, char **argv)
 		if (!cli.time_field && (sc.max_delay || have_late || sc.late_out || cli.idle_timeout_us))
 			sx_usage_error("--max-delay, --late, --late-out and --idle-timeout need -t FIELD "
 				       "(processing time is never late)");
+		if (!cli.time_field && sc.partition_field)
+			sx_usage_error("--partition-field needs -t FIELD (processing time has one clock)");
+		if (sc.partitions && !sc.partition_field)
+			sx_usage_error("--partitions needs --partition-field FIELD");
 		if ((sc.final || cli.defer_commit) && !sc.state_path)
 			sx_usage_error("--final and --defer-commit need --state FILE");
 		if (!strcmp(wc.start_field, wc.end_field))
@@ -258,6 +281,7 @@ int main(int argc, char **argv)
 	sx_window_free(w);
 	json_decref(config);
 	sx_aggset_free(aggs);
+	sx_evtime_partitions_free(sc.partitions, sc.npartitions);
 	for (int i = 0; i < wc.nkeys; i++)
 		free(wc.keys[i]);
 	free(wc.keys);

@@ -37,8 +37,7 @@ struct keyent {
 };
 
 struct side {
-	int64_t delay;
-	sx_time_t max_t, wm;
+	sx_time_t wm;           /* as the caller last said (sx_join_advance) */
 	int ended;
 	uint64_t seq;
 	struct sx_reorder r;    /* records not processed yet */
@@ -222,8 +221,7 @@ struct sx_join *sx_join_new(const struct sx_join_cfg *c, struct sx_out *out)
 	j->c = *c;
 	j->out = out;
 	for (int s = 0; s < 2; s++) {
-		j->s[s].delay = c->max_delay[s];
-		j->s[s].max_t = j->s[s].wm = SX_TIME_NONE;
+		j->s[s].wm = SX_TIME_NONE;
 		sx_reorder_init(&j->s[s].r);
 	}
 	sx_strmap_init(&j->keys, sizeof(struct keyent));
@@ -256,11 +254,11 @@ void sx_join_free(struct sx_join *j)
 
 /* ---- processing ---- */
 
+/* A held or kept record, validated when it came: index its fields again. */
 static void parse_kept(struct sx_rec *r, const char *line, size_t len)
 {
-	const char *why;
-	if (sx_rec_parse(r, line, len, &why) < 0)
-		sx_die(SX_EXIT_FAIL, "internal error: a kept record does not parse: %s", why);
+	if (sx_rec_index(r, line, len) < 0)
+		sx_die(SX_EXIT_FAIL, "internal error: a kept record is not a JSON object");
 }
 
 static void write_pair(struct sx_join *j, const struct sx_rec *l, const struct sx_rec *r)
@@ -450,7 +448,8 @@ static void merge(struct sx_join *j, const struct ev *bound)
 		}
 		const struct sx_reorder_item *it = sx_reorder_pop(&j->s[e.kind].r, INF);
 		j->held--;
-		parse_kept(&j->cur, it->line, it->len);
+		if (sx_reorder_rec(it, &j->cur) < 0)
+			sx_die(SX_EXIT_FAIL, "internal error: a held record is not a JSON object");
 		if (e.kind == SX_JOIN_L) {
 			process_left(j, &j->cur, it->t, it->seq);
 			/* the left input moved on: right records it can no longer
@@ -467,15 +466,13 @@ static void merge(struct sx_join *j, const struct ev *bound)
 
 /* ---- the interface ---- */
 
-int sx_join_add(struct sx_join *j, int side, const struct sx_rec *rec, sx_time_t t)
+void sx_join_add(struct sx_join *j, int side, const struct sx_rec *rec, sx_time_t t, sx_time_t wm)
 {
 	struct side *s = &j->s[side];
 	if (t < s->wm)
-		return 1; /* late (wm is SX_TIME_NONE, the smallest value, before any record) */
-	if (s->max_t == SX_TIME_NONE || t > s->max_t)
-		s->max_t = t;
-	if (s->max_t - s->delay > s->wm)
-		s->wm = s->max_t - s->delay;
+		sx_die(SX_EXIT_FAIL, "internal error: a join record behind its input's watermark");
+	if (wm > s->wm)
+		s->wm = wm;
 	uint64_t seq = s->seq++;
 	if (!sx_reorder_count(&s->r)) {
 		/* process it straight from the caller's line when its turn has come */
@@ -487,13 +484,12 @@ int sx_join_add(struct sx_join *j, int side, const struct sx_rec *rec, sx_time_t
 			else
 				process_right(j, rec, t, seq);
 			merge(j, NULL);
-			return 0;
+			return;
 		}
 	}
-	sx_reorder_push(&s->r, t, seq, rec->line, rec->len);
+	sx_reorder_push_rec(&s->r, t, seq, rec);
 	note_held(j);
 	merge(j, NULL);
-	return 0;
 }
 
 void sx_join_end(struct sx_join *j, int side)
@@ -509,18 +505,6 @@ void sx_join_advance(struct sx_join *j, int side, sx_time_t wm)
 		return;
 	s->wm = wm;
 	merge(j, NULL);
-}
-
-void sx_join_idle(struct sx_join *j, int side, int64_t quiet)
-{
-	if (!j->c.idle_timeout || quiet <= j->c.idle_timeout)
-		return;
-	sx_time_t base = j->s[side].max_t;
-	if (base == SX_TIME_NONE)
-		base = j->s[!side].max_t;
-	if (base == SX_TIME_NONE)
-		return;
-	sx_join_advance(j, side, base - j->s[side].delay + (quiet - j->c.idle_timeout));
 }
 
 int sx_join_behind(const struct sx_join *j)

@@ -6,11 +6,11 @@
  * both inputs (sx_run2), hands it each record with its event time, says when
  * an input ended or went idle, and the engine writes rows to its output.
  *
- * Time.  Each input has its own watermark, its largest event time minus its
- * max-delay (never moving back); a record older than its input's watermark
- * is late and refused (the caller counts it and may copy it to --late-out).
- * The join's watermark is the smaller of the two; an input that ended no
- * longer holds it back.  Records wait in their input's reorder buffer
+ * Time.  Each input has its own watermark, which the caller keeps
+ * (sx_evtime: largest event time minus max-delay, partitions, idle inputs)
+ * and tells the engine (sx_join_advance); the caller judges late records
+ * and does not pass them on.  The join's watermark is the smaller of the
+ * two; an input that ended no longer holds it back.  Records wait in their input's reorder buffer
  * (sx_reorder) until they can be processed in one global order, so the
  * output depends only on each input's content, never on how the two reads
  * interleaved:
@@ -72,8 +72,6 @@ struct sx_join_cfg {
 	int64_t lo, hi;             /* microseconds, lo <= hi */
 	enum sx_join_type type;
 	const char *prefix;         /* --right-prefix */
-	int64_t max_delay[2];       /* per input */
-	int64_t idle_timeout;       /* 0: off */
 };
 
 struct sx_join;
@@ -81,27 +79,22 @@ struct sx_join;
 struct sx_join *sx_join_new(const struct sx_join_cfg *c, struct sx_out *out);
 void sx_join_free(struct sx_join *j);
 
-/* A record of input SIDE with event time T, in that input's order.  Returns
- * 0, or 1 when it is late (older than SIDE's watermark): then it is ignored. */
-int sx_join_add(struct sx_join *j, int side, const struct sx_rec *rec, sx_time_t t);
+/* A record of input SIDE with event time T, in that input's order, and
+ * SIDE's watermark WM once it counts.  T is not behind the watermark before
+ * it (late records are the caller's). */
+void sx_join_add(struct sx_join *j, int side, const struct sx_rec *rec, sx_time_t t, sx_time_t wm);
 
 /* SIDE reached its end: it no longer holds the watermark back. */
 void sx_join_end(struct sx_join *j, int side);
 
-/* Move SIDE's watermark to at least WM (processing time: the wall clock). */
+/* Move SIDE's watermark to at least WM, processing what it lets through. */
 void sx_join_advance(struct sx_join *j, int side, sx_time_t wm);
-
-/* --idle-timeout: SIDE has had no input for QUIET microseconds.  Past the
- * timeout its watermark moves with the clock (SPEC section 1): its largest
- * event time (the other input's, if it has none yet) minus its max-delay,
- * plus QUIET - timeout. */
-void sx_join_idle(struct sx_join *j, int side, int64_t quiet);
 
 /* The input to read first when both can be read: the one whose watermark is
  * behind (left on ties), or the one that has not ended. */
 int sx_join_behind(const struct sx_join *j);
 
-/* SIDE's watermark (SX_TIME_NONE before its first record). */
+/* SIDE's watermark as last advanced (SX_TIME_NONE before). */
 sx_time_t sx_join_watermark(const struct sx_join *j, int side);
 
 /* Records held now (kept for matching, and waiting to be processed). */

@@ -806,3 +806,116 @@ size_t sx_json_fmt_double(double v, char buf[32])
 	}
 	return (size_t)n;
 }
+
+/* ---- re-indexing a line already validated ---- */
+
+static inline int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* P is after a string's opening quote: after its closing one (NULL past END). */
+static inline const char *skip_string_trusted(const char *p, const char *end, int *esc)
+{
+	*esc = 0;
+	while (p < end) {
+		char c = *p;
+		if (c == '"')
+			return p + 1;
+		if (c == '\\') {
+			*esc = 1;
+			p += 2;
+			continue;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* P is at an object's or array's opening bracket: after its closing one. */
+static const char *skip_nested_trusted(const char *p, const char *end, int *compact)
+{
+	int depth = 0, esc;
+	while (p < end) {
+		char c = *p++;
+		if (c == '"') {
+			p = skip_string_trusted(p, end, &esc);
+			if (!p)
+				return NULL;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return p;
+		} else if (is_ws(c)) {
+			*compact = 0;
+		}
+	}
+	return NULL;
+}
+
+int sx_rec_index(struct sx_rec *r, const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+	int compact = 1;
+	r->line = line;
+	r->len = len;
+	r->n = 0;
+	r->err_off = SIZE_MAX;
+	while (p < end && is_ws(*p))
+		compact = 0, p++;
+	if (p >= end || *p++ != '{')
+		return -1;
+	for (;;) {
+		while (p < end && (is_ws(*p) || *p == ','))
+			compact &= !is_ws(*p), p++;
+		if (p >= end)
+			return -1;
+		if (*p == '}')
+			break;
+		if (*p != '"')
+			return -1;
+		const char *key = p + 1;
+		int kesc, vesc = 0;
+		if (!(p = skip_string_trusted(key, end, &kesc)))
+			return -1;
+		size_t key_len = (size_t)(p - 1 - key);
+		while (p < end && (is_ws(*p) || *p == ':'))
+			compact &= !is_ws(*p), p++;
+		if (p >= end)
+			return -1;
+		const char *val = p;
+		unsigned char t;
+		switch (*p) {
+		case '"': t = SX_JSTRING; p = skip_string_trusted(p + 1, end, &vesc); break;
+		case '{': t = SX_JOBJECT; p = skip_nested_trusted(p, end, &compact); break;
+		case '[': t = SX_JARRAY; p = skip_nested_trusted(p, end, &compact); break;
+		case 't': t = SX_JTRUE; p += 4; break;
+		case 'f': t = SX_JFALSE; p += 5; break;
+		case 'n': t = SX_JNULL; p += 4; break;
+		default:
+			t = SX_JNUMBER;
+			while (p < end && *p != ',' && *p != '}' && !is_ws(*p))
+				p++;
+		}
+		if (!p || p > end)
+			return -1;
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->f = sx_xreallocarray(r->f, r->cap, sizeof *r->f);
+		}
+		struct sx_field *f = &r->f[r->n++];
+		f->key = key;
+		f->key_len = key_len;
+		f->val = val;
+		f->val_len = (size_t)(p - val);
+		f->type = t;
+		f->key_esc = (unsigned char)kesc;
+		f->val_esc = (unsigned char)vesc;
+	}
+	for (p++; p < end; p++)
+		if (is_ws(*p))
+			compact = 0;
+	r->compact = compact;
+	return 0;
+}

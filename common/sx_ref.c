@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int64_t (*sx_ref_mono_clock)(void) = sx_mono_now;
 
 struct row {
 	size_t off, len;            /* text in tab->text */
@@ -205,7 +204,7 @@ void sx_ref_init(struct sx_ref *r, const struct sx_ref_cfg *c, struct sx_out *ou
 	if (stat(c->path, &r->id) < 0)
 		sx_die(SX_EXIT_FAIL, "%s:", c->path);
 	r->tab = load(r, 0);
-	r->next_check = sx_ref_mono_clock() + c->reload;
+	r->next_check = sx_mono_now() + c->reload;
 }
 
 void sx_ref_free(struct sx_ref *r)
@@ -234,7 +233,7 @@ int sx_ref_check(struct sx_ref *r)
 {
 	if (!r->c.reload)
 		return 0;
-	int64_t now = sx_ref_mono_clock();
+	int64_t now = sx_mono_now();
 	if (now < r->next_check)
 		return 0;
 	r->next_check = now + r->c.reload;

@@ -79,7 +79,4 @@ size_t sx_ref_count(const struct sx_ref *r);
 
 extern const struct sx_stage sx_ref_stage;
 
-/* The monotonic clock the reload schedule reads (tests replace it). */
-extern int64_t (*sx_ref_mono_clock)(void);
-
 #endif

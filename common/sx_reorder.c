@@ -80,22 +80,38 @@ static void release(struct sx_reorder *r, size_t i)
 		retire(r, i);
 }
 
-void sx_reorder_push(struct sx_reorder *r, sx_time_t t, uint64_t seq, const char *line, size_t len)
+/* Where an item's kept fields are: 8-aligned after its line and NUL. */
+static inline struct sx_reorder_field *fields_of(const struct sx_reorder_item *it)
 {
+	return (struct sx_reorder_field *)(it->line + ((it->len + 1 + 7) & ~(size_t)7));
+}
+
+/* Copy LINE (and room for NF fields after it) into the chunk being filled. */
+static struct sx_reorder_item place(struct sx_reorder *r, sx_time_t t, uint64_t seq, const char *line,
+				    size_t len, size_t nf)
+{
+	size_t fsize = nf * sizeof(struct sx_reorder_field);
+	/* the fields start 8-aligned after the line and its NUL */
+	size_t need = nf ? ((len + 1 + 7) & ~(size_t)7) + fsize : len + 1;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
 		r->heap = sx_xreallocarray(r->heap, r->cap, sizeof *r->heap);
 	}
-	if (!r->nchunks || r->chunks[r->cur].cap - r->chunks[r->cur].used < len + 1)
-		next_chunk(r, len + 1);
+	if (!r->nchunks || r->chunks[r->cur].cap - r->chunks[r->cur].used < need + 7)
+		next_chunk(r, need + 7);
 	struct sx_reorder_chunk *c = &r->chunks[r->cur];
-	struct sx_reorder_item it = { t, seq, c->mem + c->used, len, r->cur };
-	c->used += len + 1;
+	c->used = (c->used + 7) & ~(size_t)7;
+	struct sx_reorder_item it = { t, seq, c->mem + c->used, len, r->cur, 0, 0 };
+	c->used += need;
 	c->live++;
 	memcpy(it.line, line, len);
 	it.line[len] = '\0';
 	r->bytes += len;
-	/* sift up */
+	return it;
+}
+
+static void sift_up(struct sx_reorder *r, struct sx_reorder_item it)
+{
 	size_t i = r->n++;
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
@@ -105,6 +121,55 @@ void sx_reorder_push(struct sx_reorder *r, sx_time_t t, uint64_t seq, const char
 		i = p;
 	}
 	r->heap[i] = it;
+}
+
+void sx_reorder_push(struct sx_reorder *r, sx_time_t t, uint64_t seq, const char *line, size_t len)
+{
+	sift_up(r, place(r, t, seq, line, len, 0));
+}
+
+void sx_reorder_push_rec(struct sx_reorder *r, sx_time_t t, uint64_t seq, const struct sx_rec *rec)
+{
+	if (rec->len > UINT32_MAX || rec->n == 0 || rec->n > UINT32_MAX) {
+		sx_reorder_push(r, t, seq, rec->line, rec->len);
+		return;
+	}
+	struct sx_reorder_item it = place(r, t, seq, rec->line, rec->len, rec->n);
+	struct sx_reorder_field *fs = fields_of(&it);
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct sx_field *f = &rec->f[i];
+		fs[i] = (struct sx_reorder_field){
+			(uint32_t)(f->key - rec->line), (uint32_t)f->key_len,
+			(uint32_t)(f->val - rec->line), (uint32_t)f->val_len,
+			f->type, f->key_esc, f->val_esc,
+		};
+	}
+	it.nf = (uint32_t)rec->n;
+	it.compact = (unsigned char)rec->compact;
+	sift_up(r, it);
+}
+
+int sx_reorder_rec(const struct sx_reorder_item *it, struct sx_rec *rec)
+{
+	if (!it->nf)
+		return sx_rec_index(rec, it->line, it->len);
+	const struct sx_reorder_field *fs = fields_of(it);
+	if (rec->cap < it->nf) {
+		rec->cap = it->nf < 16 ? 16 : it->nf;
+		rec->f = sx_xreallocarray(rec->f, rec->cap, sizeof *rec->f);
+	}
+	const char *l = it->line;
+	for (uint32_t i = 0; i < it->nf; i++) {
+		const struct sx_reorder_field *s = &fs[i];
+		rec->f[i] = (struct sx_field){ l + s->koff, s->klen, l + s->voff, s->vlen,
+					       s->type, s->key_esc, s->val_esc };
+	}
+	rec->line = l;
+	rec->len = it->len;
+	rec->n = it->nf;
+	rec->compact = it->compact;
+	rec->err_off = SIZE_MAX;
+	return 0;
 }
 
 const struct sx_reorder_item *sx_reorder_pop(struct sx_reorder *r, sx_time_t upto)

@@ -8,9 +8,11 @@
  * keeps a copy of the raw record line, packed into large chunks (a chunk is
  * reused once all its lines were released; a long line gets one of its own),
  * so a steady stream allocates nothing per event, and a long --max-delay
- * holding millions of lines costs their bytes, not a malloc each.  The
- * caller owns the watermark: it pushes events, then pops everything at or
- * before it.
+ * holding millions of lines costs their bytes, not a malloc each.  A
+ * record pushed with sx_reorder_push_rec keeps its field index beside its
+ * line (20 bytes a field), so it is validated once: sx_reorder_rec gives it
+ * back without scanning the line again.  The caller owns the watermark: it
+ * pushes events, then pops everything at or before it.
  *
  * Ownership: the buffer copies each pushed line.  A popped item (and its line)
  * is owned by the buffer and stays valid until the next push or pop.
@@ -21,7 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "sx_json.h"
 #include "sx_time.h"
+
+/* A field of a held record, as offsets into its line. */
+struct sx_reorder_field {
+	uint32_t koff, klen, voff, vlen;
+	unsigned char type, key_esc, val_esc;
+};
 
 struct sx_reorder_item {
 	sx_time_t t;
@@ -29,6 +38,8 @@ struct sx_reorder_item {
 	char *line;
 	size_t len;
 	size_t chunk;                   /* where the line is (internal) */
+	uint32_t nf;                    /* fields kept after the line (0: none) */
+	unsigned char compact;
 };
 
 struct sx_reorder_chunk {
@@ -55,6 +66,12 @@ void sx_reorder_free(struct sx_reorder *r);
 
 /* Hold a copy of LINE with its event time T and input sequence SEQ. */
 void sx_reorder_push(struct sx_reorder *r, sx_time_t t, uint64_t seq, const char *line, size_t len);
+/* The same for a parsed record, keeping its field index too. */
+void sx_reorder_push_rec(struct sx_reorder *r, sx_time_t t, uint64_t seq, const struct sx_rec *rec);
+/* The record of a popped or peeked item into REC (pointing into the item's
+ * line): from its kept index, or re-indexed without validating (a line
+ * pushed as such was validated by its caller).  0, or -1 (not an object). */
+int sx_reorder_rec(const struct sx_reorder_item *it, struct sx_rec *rec);
 
 static inline size_t sx_reorder_count(const struct sx_reorder *r)
 {

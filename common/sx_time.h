@@ -96,5 +96,13 @@ static inline int64_t sx_floor_div(int64_t a, int64_t b)
 sx_time_t sx_time_now(void);
 /* A monotonic clock in microseconds, for intervals and idle detection. */
 int64_t sx_mono_now(void);
+/* The one place the clocks can be replaced: when set, sx_time_now and
+ * sx_mono_now read these instead of the system's.  Only tests set it, to
+ * drive time (--idle-timeout, processing time, --reload) without sleeping. */
+struct sx_clock {
+	sx_time_t (*wall)(void);
+	int64_t (*mono)(void);
+};
+extern const struct sx_clock *sx_clock_hook;
 
 #endif

@@ -373,7 +373,7 @@ static const char *const unit_name[] = { "seconds", "milliseconds", "microsecond
 
 /* An epoch number refused in UNIT: outside years 0001-9999.  When a finer
  * unit reads it, that is the likely mistake (epoch ms read as seconds). */
-static void number_why(const char *s, size_t n, enum sx_time_unit unit, char *msg, size_t size)
+void sx_time_number_why(const char *s, size_t n, enum sx_time_unit unit, char *msg, size_t size)
 {
 	char val[64];
 	quote_value(val, sizeof val, s, n);
@@ -634,7 +634,7 @@ const char *sx_time_why(const char *s, size_t n, enum sx_time_unit unit, const s
 			sx_time_err_text(e, &c, what, sizeof what);
 			snprintf(msg, sizeof msg, "%s: %s", val, what);
 		} else if (numbers && is_number_text(s, n)) {
-			number_why(s, n, unit, msg, sizeof msg);
+			sx_time_number_why(s, n, unit, msg, sizeof msg);
 		} else {
 			char layout[64];
 			const char *g = guess_layout(s, n, layout, sizeof layout);
@@ -656,28 +656,4 @@ const char *sx_time_why(const char *s, size_t n, enum sx_time_unit unit, const s
 	sx_buf_reset(scratch);
 	sx_buf_puts(scratch, msg);
 	return scratch->data;
-}
-
-const char *sx_field_time(const struct sx_field *f, enum sx_time_unit unit, const struct sx_timefmt *fmt,
-			  struct sx_buf *scratch, sx_time_t *t)
-{
-	if (!f || f->type == SX_JNULL)
-		return "missing event time";
-	if (f->type == SX_JNUMBER) {
-		if (sx_time_from_number(f->val, f->val_len, unit, t) == 0)
-			return NULL;
-		char msg[256];
-		number_why(f->val, f->val_len, unit, msg, sizeof msg);
-		sx_buf_reset(scratch);
-		sx_buf_puts(scratch, msg);
-		return scratch->data;
-	}
-	if (f->type != SX_JSTRING)
-		return "event time is not a string or a number";
-	const char *s;
-	size_t n;
-	sx_field_str(f, scratch, &s, &n);
-	if (fmt ? sx_timefmt_parse(fmt, s, n, t) == 0 : sx_time_parse(s, n, t) == 0)
-		return NULL;
-	return sx_time_why(s, n, unit, fmt, 0, scratch);
 }

@@ -27,12 +27,6 @@ struct sx_timefmt *sx_timefmt_compile(const char *pattern, const char **why);
 int sx_timefmt_parse(const struct sx_timefmt *f, const char *s, size_t n, sx_time_t *out);
 void sx_timefmt_free(struct sx_timefmt *f);
 
-/* An event time from a record's field F (NULL when missing): a number is
- * epoch time in UNIT; a string is RFC 3339, or matched against FMT when it
- * is not NULL.  Returns NULL with *t set, or the reason for a data error
- * (as sx_time_why's; valid until SCRATCH is next used).  SCRATCH receives
- * decoded escaped strings.  sx-ingest, sx-window and sx-join share it, so
- * they read and reject times alike. */
 struct sx_field;
 struct sx_buf;
 
@@ -44,7 +38,11 @@ struct sx_buf;
  * Error path only; the text is in SCRATCH, valid until it is next used. */
 const char *sx_time_why(const char *s, size_t n, enum sx_time_unit unit, const struct sx_timefmt *fmt,
 			int numbers, struct sx_buf *scratch);
-const char *sx_field_time(const struct sx_field *f, enum sx_time_unit unit, const struct sx_timefmt *fmt,
-			  struct sx_buf *scratch, sx_time_t *t);
+/* Why the epoch number text S was refused in UNIT, into MSG (one line). */
+void sx_time_number_why(const char *s, size_t n, enum sx_time_unit unit, char *msg, size_t size);
+
+/* sx_field_time, the field-to-time reader, is sx_evtime's; included here
+ * for the callers that still look for it with --time-format. */
+#include "sx_evtime.h"
 
 #endif

@@ -4,6 +4,7 @@
 #include "sx_hash.h"
 #include "sx_jcanon.h"
 #include "sx_out.h"
+#include "sx_reorder.h"
 #include "sx_stats.h"
 
 #include <stdio.h>
@@ -92,6 +93,8 @@ struct sx_window {
 	struct sx_acc *scratch;     /* hopping/sliding merge target */
 	struct sx_buf key, tmp;
 	struct sx_rec rec;          /* sliding: re-parsed events */
+	struct sx_reorder held;     /* --max-delay: events the watermark has not reached */
+	struct sx_rec hrec;         /* an event let out of it */
 	char **keyname;             /* ,"key": */
 	struct sx_buf pre_start, pre_end;
 	/* the row start {"window_start":"..","window_end":".." for the bounds
@@ -158,6 +161,8 @@ struct sx_window *sx_window_new(const struct sx_window_cfg *c, struct sx_out *ou
 	w->compact_at = 4096;
 	sx_strmap_init(&w->map, 0);
 	sx_rec_init(&w->rec);
+	sx_rec_init(&w->hrec);
+	sx_reorder_init(&w->held);
 	w->scratch = sx_acc_new(c->aggs);
 	w->keyname = sx_xcalloc((size_t)c->nkeys + 1, sizeof *w->keyname);
 	for (int i = 0; i < c->nkeys; i++) {
@@ -220,6 +225,8 @@ void sx_window_free(struct sx_window *w)
 	sx_buf_free(&w->pre_end);
 	sx_buf_free(&w->head);
 	sx_rec_free(&w->rec);
+	sx_rec_free(&w->hrec);
+	sx_reorder_free(&w->held);
 	for (int i = 0; i < w->c.nkeys; i++)
 		free(w->keyname[i]);
 	free(w->keyname);
@@ -832,9 +839,8 @@ static void close_sliding(struct sx_window *w, sx_time_t wm)
 				continue;
 			if (e->t > x)
 				break;
-			const char *why;
-			if (sx_rec_parse(&w->rec, g->text.data + e->off, e->len, &why) < 0)
-				sx_die(SX_EXIT_FAIL, "internal error: kept event does not parse: %s", why);
+			if (sx_rec_index(&w->rec, g->text.data + e->off, e->len) < 0)
+				sx_die(SX_EXIT_FAIL, "internal error: a kept event is not a JSON object");
 			sx_acc_add(w->c.aggs, w->scratch, &w->rec, e->t, e->seq);
 			any = 1;
 		}
@@ -922,7 +928,8 @@ static void maybe_compact(struct sx_window *w)
 
 /* ---- driving ---- */
 
-void sx_window_advance(struct sx_window *w, sx_time_t wm)
+/* Close (emit and free) every window WM has passed. */
+static void close_upto(struct sx_window *w, sx_time_t wm)
 {
 	switch (w->c.kind) {
 	case SX_WIN_TUMBLING:
@@ -942,9 +949,50 @@ void sx_window_advance(struct sx_window *w, sx_time_t wm)
 	maybe_compact(w);
 }
 
+static void feed(struct sx_window *w, const struct sx_rec *rec, sx_time_t t, uint64_t seq);
+
+/* Feed every held event at or before UPTO to the windows, in order. */
+static void release(struct sx_window *w, sx_time_t upto)
+{
+	const struct sx_reorder_item *it;
+	while ((it = sx_reorder_pop(&w->held, upto))) {
+		/* validated when it came: its field index was kept */
+		if (sx_reorder_rec(it, &w->hrec) < 0)
+			sx_die(SX_EXIT_FAIL, "internal error: a held event is not a JSON object");
+		feed(w, &w->hrec, it->t, it->seq);
+	}
+}
+
+void sx_window_advance(struct sx_window *w, sx_time_t wm)
+{
+	release(w, wm);
+	close_upto(w, wm);
+}
+
 void sx_window_flush(struct sx_window *w)
 {
 	sx_window_advance(w, INT64_MAX);
+}
+
+size_t sx_window_held(const struct sx_window *w)
+{
+	return sx_reorder_count(&w->held);
+}
+
+void sx_window_hold(struct sx_window *w, const struct sx_rec *rec, sx_time_t t, uint64_t seq)
+{
+	sx_reorder_push_rec(&w->held, t, seq, rec);
+}
+
+json_t *sx_window_save_held(const struct sx_window *w)
+{
+	return sx_reorder_save(&w->held);
+}
+
+int sx_window_load_held(struct sx_window *w, const json_t *j, uint64_t seq_end, char *err, size_t errlen)
+{
+	int64_t reach = sx_window_reach(w);
+	return sx_reorder_load(&w->held, j, SX_TIME_MIN + reach, SX_TIME_MAX - reach, seq_end, err, errlen);
 }
 
 static uint32_t group_of(struct sx_window *w, const struct sx_rec *rec)
@@ -957,28 +1005,33 @@ static uint32_t group_of(struct sx_window *w, const struct sx_rec *rec)
 
 void sx_window_add(struct sx_window *w, const struct sx_rec *rec, sx_time_t t, uint64_t seq)
 {
+	feed(w, rec, t, seq);
+}
+
+static void feed(struct sx_window *w, const struct sx_rec *rec, sx_time_t t, uint64_t seq)
+{
 	/* Windows ending before t can take no more events (inputs come in time
 	 * order); close them first so rows keep window-end order. */
 	switch (w->c.kind) {
 	case SX_WIN_TUMBLING:
 	case SX_WIN_SNAPSHOT:
 		if (w->bn && sx_win_closes(&w->c, bucket_at(w, 0)->end, t))
-			sx_window_advance(w, t);
+			close_upto(w, t);
 		bucket_add(w, group_of(w, rec), rec, t, seq);
 		break;
 	case SX_WIN_HOPPING:
 		if (w->bn && sx_win_closes(&w->c, hop_due(w), t))
-			sx_window_advance(w, t);
+			close_upto(w, t);
 		bucket_add(w, group_of(w, rec), rec, t, seq);
 		break;
 	case SX_WIN_SESSION:
 		if (w->hn && sx_win_closes(&w->c, w->g[w->heap[0]].hkey, t))
-			sx_window_advance(w, t);
+			close_upto(w, t);
 		session_add(w, group_of(w, rec), rec, t, seq);
 		break;
 	case SX_WIN_SLIDING:
 		if (w->hn && sx_win_closes(&w->c, w->g[w->heap[0]].hkey, t))
-			sx_window_advance(w, t);
+			close_upto(w, t);
 		sliding_add(w, group_of(w, rec), rec, t, seq);
 		break;
 	}

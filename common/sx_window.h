@@ -1,8 +1,9 @@
 /*
  * sx_window.h - window assignment and closing for sx-window (SPEC section 3).
  *
- * The engine takes events in non-decreasing event time (the caller's reorder
- * buffer and late policy guarantee that), assigns each to its windows and
+ * The engine takes events in non-decreasing event time (added in order, or
+ * held in its reorder buffer until the caller's watermark reaches them; the
+ * caller's late policy does the rest), assigns each to its windows and
  * group, and writes a result row for every (window, group) once the caller's
  * watermark passes the window's end:
  *   {"window_start":..,"window_end":.., <group keys>.., <aggregates>..}
@@ -78,9 +79,15 @@ void sx_window_free(struct sx_window *w);
  * sequence SEQ.  T must not be less than any earlier event's.  Windows that
  * end before T close first. */
 void sx_window_add(struct sx_window *w, const struct sx_rec *rec, sx_time_t t, uint64_t seq);
-/* Close (emit and free) every window the watermark WM has passed. */
+/* --max-delay: hold an event (a copy of REC's line) until the watermark
+ * reaches T; it is added then, in (time, SEQ) order.  The engine owns the
+ * reorder buffer, as sx_join owns its inputs'. */
+void sx_window_hold(struct sx_window *w, const struct sx_rec *rec, sx_time_t t, uint64_t seq);
+/* The watermark is WM: add the held events at or before it, then close
+ * (emit and free) every window it has passed. */
 void sx_window_advance(struct sx_window *w, sx_time_t wm);
-/* Close everything (end of input without --state, or --final). */
+/* Add everything held and close everything (end of input without --state,
+ * or --final). */
 void sx_window_flush(struct sx_window *w);
 
 /* Open (window or pane, group) accumulators, sessions or held events. */
@@ -88,6 +95,8 @@ size_t sx_window_open(const struct sx_window *w);
 /* How far from an event's time its windows' bounds may lie (a session end is
  * the last event + timeout; other windows are at most SIZE long). */
 int64_t sx_window_reach(const struct sx_window *w);
+/* Events held for the watermark (sx_window_hold). */
+size_t sx_window_held(const struct sx_window *w);
 /* Groups the engine currently knows. */
 size_t sx_window_groups(const struct sx_window *w);
 
@@ -95,5 +104,9 @@ size_t sx_window_groups(const struct sx_window *w);
  * the same configuration.  Load returns 0, or -1 with a reason in ERR. */
 json_t *sx_window_save(const struct sx_window *w);
 int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errlen);
+/* The held events, as sx_reorder_save writes them, and back (each checked:
+ * time in range for its windows, input ordinal below SEQ_END, a JSON object). */
+json_t *sx_window_save_held(const struct sx_window *w);
+int sx_window_load_held(struct sx_window *w, const json_t *j, uint64_t seq_end, char *err, size_t errlen);
 
 #endif

@@ -19,9 +19,6 @@
 #define STATE_FORMAT "sx-window state"
 #define STATE_VERSION 1
 
-int64_t (*sx_winstage_mono_clock)(void) = sx_mono_now;
-sx_time_t (*sx_winstage_wall_clock)(void) = sx_time_now;
-
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -44,31 +41,19 @@ void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, st
 	memset(s, 0, sizeof *s);
 	s->c = *c;
 	s->w = w;
-	s->reach = sx_window_reach(w);
-	s->wm = SX_TIME_NONE;
-	s->max_t = SX_TIME_NONE;
 	s->lock_fd = -1;
-	s->last_input = sx_winstage_mono_clock();
-	sx_reorder_init(&s->r);
-	sx_rec_init(&s->rec);
-	if (c->late_out) {
-		if (sx_out_open_append(&s->late, c->late_out, 0666) < 0)
-			sx_die(SX_EXIT_FAIL, "%s:", c->late_out);
-		s->late_open = 1;
-		struct stat st;
-		s->late_start = fstat(s->late.fd, &st) == 0 ? (int64_t)st.st_size : 0;
-	}
+	struct sx_evtime_cfg ec = {
+		.time_field = { c->time_field }, .time_unit = c->time_unit, .max_delay = { c->max_delay },
+		.idle_timeout = c->idle_timeout, .late_out = c->late_out,
+		.partition_field = c->partition_field, .partitions = c->partitions,
+		.npartitions = c->npartitions, .reach = sx_window_reach(w),
+	};
+	sx_evtime_init(&s->et, &ec, 1);
 }
 
 void sx_winstage_free(struct sx_winstage *s)
 {
-	if (s->late_open) {
-		sx_out_close(&s->late);
-		s->late_open = 0;
-	}
-	sx_reorder_free(&s->r);
-	sx_rec_free(&s->rec);
-	sx_buf_free(&s->scratch);
+	sx_evtime_free(&s->et);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	s->lock_fd = -1;
@@ -76,34 +61,7 @@ void sx_winstage_free(struct sx_winstage *s)
 
 int sx_winstage_tick_ms(const struct sx_winstage *s)
 {
-	int ms = 0;
-	if (!s->c.time_field)
-		ms = 100;
-	else if (s->c.idle_timeout) {
-		int64_t q = s->c.idle_timeout / 4000;
-		ms = q < 1 ? 1 : q > 100 ? 100 : (int)q;
-	}
-	if (s->c.state_path && (ms == 0 || ms > 200))
-		ms = 200;
-	return ms;
-}
-
-/* Feed every held event at or before UPTO to the windows, in order. */
-static void release(struct sx_winstage *s, sx_time_t upto)
-{
-	const struct sx_reorder_item *it;
-	while ((it = sx_reorder_pop(&s->r, upto))) {
-		const char *why;
-		if (sx_rec_parse(&s->rec, it->line, it->len, &why) < 0)
-			sx_die(SX_EXIT_FAIL, "internal error: held event does not parse: %s", why);
-		sx_window_add(s->w, &s->rec, it->t, it->seq);
-	}
-}
-
-static void set_watermark(struct sx_winstage *s, sx_time_t wm)
-{
-	if (s->wm == SX_TIME_NONE || wm > s->wm)
-		s->wm = wm;
+	return sx_evtime_tick_ms(&s->et, s->c.state_path != NULL);
 }
 
 /* ---- --state ---- */
@@ -115,24 +73,20 @@ static void save_state(struct sx_winstage *s)
 		sx_exit(SX_EXIT_FAIL);
 	json_t *j = json_pack("{s:s,s:i,s:O}", "format", STATE_FORMAT, "version", STATE_VERSION,
 			      "config", s->c.config);
-	json_object_set_new(j, "watermark", s->wm == SX_TIME_NONE ? json_null() : json_integer(s->wm));
-	json_object_set_new(j, "max_time", s->max_t == SX_TIME_NONE ? json_null() : json_integer(s->max_t));
+	json_t *clock = json_object();
+	if (sx_evtime_save(&s->et, clock) < 0)
+		sx_exit(SX_EXIT_FAIL);
+	/* the keys in the order state files have always had */
+	json_object_set(j, "watermark", json_object_get(clock, "watermark"));
+	json_object_set(j, "max_time", json_object_get(clock, "max_time"));
+	if (json_object_get(clock, "partitions"))
+		json_object_set(j, "partitions", json_object_get(clock, "partitions"));
 	json_object_set_new(j, "seq", json_integer((json_int_t)s->seq));
-	json_object_set_new(j, "reorder", sx_reorder_save(&s->r));
+	json_object_set_new(j, "reorder", sx_window_save_held(s->w));
 	json_object_set_new(j, "windows", sx_window_save(s->w));
-	if (s->late_open) {
-		/* the late lines this state accounts for: a rerun from this
-		 * state (say after its deferred commit never came) cuts the
-		 * file back to them instead of appending them twice */
-		struct stat st;
-		if (sx_out_flush(&s->late) < 0)
-			sx_exit(SX_EXIT_FAIL);
-		if (fstat(s->late.fd, &st) < 0)
-			sx_die(SX_EXIT_FAIL, "%s:", s->c.late_out);
-		json_object_set_new(j, "late_out", json_pack("{s:s,s:I,s:I}", "path", s->c.late_out,
-							      "start", (json_int_t)s->late_start,
-							      "bytes", (json_int_t)st.st_size));
-	}
+	if (json_object_get(clock, "late_out"))
+		json_object_set(j, "late_out", json_object_get(clock, "late_out"));
+	json_decref(clock);
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!text)
@@ -143,19 +97,6 @@ static void save_state(struct sx_winstage *s)
 	free(text);
 	if (r < 0)
 		sx_exit(SX_EXIT_FAIL);
-}
-
-static int get_opt_time(const json_t *j, const char *name, sx_time_t *t)
-{
-	json_t *v = json_object_get(j, name);
-	if (json_is_null(v)) {
-		*t = SX_TIME_NONE;
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return -1;
-	*t = (sx_time_t)json_integer_value(v);
-	return 0;
 }
 
 /* Name the first option that differs between two configurations. */
@@ -183,44 +124,18 @@ static void explain_config(const char *path, const json_t *saved, const json_t *
 	sx_error("%s: state was saved with different options; use the same options or remove the file", path);
 }
 
-/* Cut --late-out back to the length the loaded state accounts for (when the
- * state was saved with the same --late-out): lines past it come from a run
- * whose state was not kept, and the rerun writes them again. */
-static int load_late_out(struct sx_winstage *s, const json_t *lo, const char *key)
-{
-	const char *path = s->c.state_path, *late_path;
-	json_int_t bytes, start;
-	struct stat st;
-	if (!lo)
-		return 0;
-	if (json_unpack((json_t *)lo, "{s:s,s:I,s:I}", "path", &late_path, "start", &start,
-			"bytes", &bytes) < 0 || start < 0 || bytes < start)
-		return sx_error("%s: damaged state file (late_out)", path);
-	if (!strcmp(key, "start"))
-		bytes = start;
-	if (!s->late_open || strcmp(late_path, s->c.late_out) != 0)
-		return 0;
-	if (fstat(s->late.fd, &st) < 0)
-		return sx_error("%s: %s", s->c.late_out, strerror(errno));
-	if (st.st_size > bytes && ftruncate(s->late.fd, (off_t)bytes) < 0)
-		return sx_error("%s: cannot cut back to the %lld bytes of the last saved state: %s",
-				s->c.late_out, (long long)bytes, strerror(errno));
-	s->late_start = st.st_size > bytes ? bytes : st.st_size;
-	return 0;
-}
-
 /* No state yet, but an uncommitted PATH.pending of a first run: its late
  * lines are not kept either, so cut the file back to where that run began. */
 static int load_late_out_pending(struct sx_winstage *s)
 {
 	char pending[4096];
-	if (!s->late_open || snprintf(pending, sizeof pending, "%s.pending", s->c.state_path) >= (int)sizeof pending)
+	if (!s->et.late_open || snprintf(pending, sizeof pending, "%s.pending", s->c.state_path) >= (int)sizeof pending)
 		return 0;
 	json_t *j = json_load_file(pending, 0, NULL);
 	if (!j)
 		return 0;           /* none, or torn: nothing to go by */
 	int r = json_equal(json_object_get(j, "config"), (json_t *)s->c.config) ?
-		load_late_out(s, json_object_get(j, "late_out"), "start") : 0;
+		sx_evtime_load_late_out(&s->et, s->c.state_path, json_object_get(j, "late_out"), "start") : 0;
 	json_decref(j);
 	return r;
 }
@@ -256,22 +171,15 @@ int sx_winstage_load(struct sx_winstage *s)
 			 path, (long long)version, STATE_VERSION);
 	} else if (!json_equal(json_object_get(j, "config"), (json_t *)s->c.config)) {
 		explain_config(path, json_object_get(j, "config"), s->c.config);
-	} else if (get_opt_time(j, "watermark", &s->wm) < 0 ||
-		   (s->wm != SX_TIME_NONE && (s->wm < SX_TIME_MIN || s->wm > SX_TIME_MAX - s->reach))) {
-		sx_error("%s: damaged state file (watermark missing or out of range)", path);
-	} else if (get_opt_time(j, "max_time", &s->max_t) < 0 ||
-		   (s->max_t != SX_TIME_NONE && (s->max_t < SX_TIME_MIN + s->reach ||
-						 s->max_t > SX_TIME_MAX - s->reach))) {
-		/* every event time was checked so; beyond it, bounds overflow */
-		sx_error("%s: damaged state file (max_time missing or out of range)", path);
+	} else if (sx_evtime_load(&s->et, j, err, sizeof err) < 0) {
+		sx_error("%s: damaged state file (%s)", path, err);
 	} else if (json_unpack(j, "{s:I}", "seq", &seq) < 0 || seq < 0) {
 		sx_error("%s: damaged state file (input counter)", path);
-	} else if (sx_reorder_load(&s->r, json_object_get(j, "reorder"), SX_TIME_MIN + s->reach,
-				   SX_TIME_MAX - s->reach, (uint64_t)seq, err, sizeof err) < 0) {
+	} else if (sx_window_load_held(s->w, json_object_get(j, "reorder"), (uint64_t)seq, err, sizeof err) < 0) {
 		sx_error("%s: damaged state file (%s)", path, err);
 	} else if (sx_window_load(s->w, json_object_get(j, "windows"), err, sizeof err) < 0) {
 		sx_error("%s: damaged state file (%s)", path, err);
-	} else if (load_late_out(s, json_object_get(j, "late_out"), "bytes") < 0) {
+	} else if (sx_evtime_load_late_out(&s->et, path, json_object_get(j, "late_out"), "bytes") < 0) {
 		/* reported */
 	} else {
 		s->seq = (uint64_t)seq;
@@ -337,53 +245,26 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 	sx_time_t t;
 	if (stop_signal)
 		stop(s);
-	if (s->c.idle_timeout)          /* read only by the idle check in on_tick */
-		s->last_input = sx_winstage_mono_clock();
-	if (s->c.time_field) {
-		const char *bad = sx_field_time(sx_rec_get(rec, s->c.time_field), s->c.time_unit, NULL,
-						   &s->scratch, &t);
-		if (bad) {
-			/* name the field: with several tools in a pipe, "-t ts" may not be obvious */
-			sx_reason_field(s->why, sizeof s->why, s->c.time_field, bad);
-			*why = s->why;
-			return SX_REJECT;
-		}
-		/* a window bound past 9999 or before year 1 has no RFC 3339 form */
-		if (t > SX_TIME_MAX - s->reach || t < SX_TIME_MIN + s->reach) {
-			sx_reason_field(s->why, sizeof s->why, s->c.time_field,
-					"its windows would fall outside years 0001-9999");
-			*why = s->why;
-			return SX_REJECT;
-		}
-	} else {
-		if (!s->time_hint_done)
-			hint_time_field(s, rec);
-		t = sx_winstage_wall_clock();
-		if (s->wm != SX_TIME_NONE && t < s->wm)
-			t = s->wm;      /* the wall clock stepped back */
-	}
+	if (!s->c.time_field && !s->time_hint_done)
+		hint_time_field(s, rec);
+	if (sx_evtime_read(&s->et, 0, rec, &t, why) < 0)
+		return SX_REJECT;
 	uint64_t seq = s->seq++;
-	sx_stats.event_time = t;
-	if (s->wm != SX_TIME_NONE && t < s->wm) {
-		sx_stats.late++;
-		if (s->late_open) {
-			sx_out_write(&s->late, rec->line, rec->len);
-			sx_out_putc(&s->late, '\n');
-		}
-		if (!s->c.late_drop)
-			sx_window_add(s->w, rec, s->wm, seq);
+	if (sx_evtime_observe(&s->et, 0, rec, t)) {
+		if (s->c.late_drop)
+			return SX_OK;
+		if (s->c.partition_field)   /* its partition's watermark may be ahead of the windows */
+			sx_window_hold(s->w, rec, s->et.late_at, seq);
+		else
+			sx_window_add(s->w, rec, sx_winstage_watermark(s), seq);
 		return SX_OK;
 	}
-	if (s->max_t == SX_TIME_NONE || t > s->max_t)
-		s->max_t = t;
-	set_watermark(s, s->max_t - s->c.max_delay);
-	if (s->c.max_delay == 0) {
+	if (s->c.max_delay == 0 && !s->c.partition_field) {
 		sx_window_add(s->w, rec, t, seq);
 		return SX_OK;
 	}
-	sx_reorder_push(&s->r, t, seq, rec->line, rec->len);
-	release(s, s->wm);
-	sx_window_advance(s->w, s->wm);
+	sx_window_hold(s->w, rec, t, seq);
+	sx_window_advance(s->w, sx_winstage_watermark(s));
 	return SX_OK;
 }
 
@@ -392,18 +273,8 @@ static void on_tick(void *st)
 	struct sx_winstage *s = st;
 	if (stop_signal)
 		stop(s);
-	if (!s->c.time_field) {
-		set_watermark(s, sx_winstage_wall_clock());
-	} else if (s->c.idle_timeout && s->max_t != SX_TIME_NONE) {
-		int64_t quiet = sx_winstage_mono_clock() - s->last_input;
-		if (quiet <= s->c.idle_timeout)
-			return;
-		set_watermark(s, s->max_t - s->c.max_delay + (quiet - s->c.idle_timeout));
-		release(s, s->wm);
-	} else {
-		return;
-	}
-	sx_window_advance(s->w, s->wm);
+	if (sx_evtime_tick(&s->et, 0))
+		sx_window_advance(s->w, sx_winstage_watermark(s));
 }
 
 static void on_finish(void *st)
@@ -414,11 +285,10 @@ static void on_finish(void *st)
 	if (s->c.state_path && !s->c.final) {
 		/* windows the watermark has not passed continue in the next run */
 		if (!s->c.time_field) {
-			set_watermark(s, sx_winstage_wall_clock());
-			sx_window_advance(s->w, s->wm);
+			sx_evtime_advance(&s->et, 0, sx_time_now());
+			sx_window_advance(s->w, sx_winstage_watermark(s));
 		}
 	} else {
-		release(s, INT64_MAX);
 		sx_window_flush(s->w);
 	}
 	if (s->c.state_path)

@@ -1,9 +1,11 @@
 /* Unit tests for common/sx_join.c: the stream-to-stream join engine driven
- * directly (add, end, advance, idle), rows written to a file. */
+ * directly (add, end, advance), rows written to a file; the watermarks come
+ * from an sx_evtime, as sx-join's stage keeps them. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sx_evtime.h"
 #include "sx_join.h"
 #include "sx_out.h"
 #include "sx_stats.h"
@@ -15,6 +17,8 @@ static char *lkeys[] = { "k", "k2" }, *rkeys[] = { "k", "k2" };
 
 struct h {
 	struct sx_join_cfg c;
+	int64_t max_delay[2], idle_timeout;
+	struct sx_evtime et;
 	struct sx_join *j;
 	struct sx_out out;
 	struct sx_rec rec;
@@ -37,8 +41,21 @@ static void h_open(struct h *h, enum sx_join_type type, int64_t lo, int64_t hi, 
 	sx_rec_init(&h->rec);
 }
 
+/* The monotonic clock sx_evtime reads (--idle-timeout). */
+static int64_t fake_mono;
+static int64_t mono(void)
+{
+	return fake_mono;
+}
+static const struct sx_clock fake_clock = { sx_time_now, mono };
+
 static void h_start(struct h *h)
 {
+	fake_mono = 1000 * S;
+	sx_clock_hook = &fake_clock;
+	struct sx_evtime_cfg ec = { .time_field = { "t", "t" }, .max_delay = { h->max_delay[0], h->max_delay[1] },
+				    .idle_timeout = h->idle_timeout };
+	sx_evtime_init(&h->et, &ec, 2);
 	h->j = sx_join_new(&h->c, &h->out);
 }
 
@@ -47,7 +64,19 @@ static int add(struct h *h, int side, const char *text, double t)
 {
 	const char *why;
 	ck_assert_msg(sx_rec_parse(&h->rec, text, strlen(text), &why) == 0, "%s: %s", text, why);
-	return sx_join_add(h->j, side, &h->rec, (sx_time_t)(t * 1e6 + (t < 0 ? -0.5 : 0.5)));
+	sx_time_t us = (sx_time_t)(t * 1e6 + (t < 0 ? -0.5 : 0.5));
+	if (sx_evtime_observe(&h->et, side, &h->rec, us))
+		return 1;
+	sx_join_add(h->j, side, &h->rec, us, sx_evtime_watermark(&h->et, side));
+	return 0;
+}
+
+/* SIDE has had no record for QUIET microseconds. */
+static void idle(struct h *h, int side, int64_t quiet)
+{
+	fake_mono = h->et.in[side].last_input + quiet;
+	if (sx_evtime_tick(&h->et, side))
+		sx_join_advance(h->j, side, sx_evtime_watermark(&h->et, side));
 }
 
 /* The rows written so far (malloc'd). */
@@ -66,6 +95,8 @@ static char *rows(struct h *h)
 static void h_close(struct h *h)
 {
 	sx_join_free(h->j);
+	sx_evtime_free(&h->et);
+	sx_clock_hook = NULL;
 	sx_out_close(&h->out);
 	sx_rec_free(&h->rec);
 }
@@ -190,7 +221,7 @@ START_TEST(output_independent_of_interleaving)
 		for (int run = 0; run < 30; run++) {
 			struct h h;
 			h_open(&h, types[ty], -1 * S, 2 * S, 1);
-			h.c.max_delay[0] = h.c.max_delay[1] = S / 2;
+			h.max_delay[0] = h.max_delay[1] = S / 2;
 			h_start(&h);
 			int li = 0, ri = 0;
 			unsigned s2 = 777u + (unsigned)run * 31u;
@@ -234,8 +265,8 @@ START_TEST(max_delay_and_late)
 {
 	struct h h;
 	h_open(&h, SX_JOIN_INNER, -1 * S, 1 * S, 1);
-	h.c.max_delay[0] = 2 * S;
-	h.c.max_delay[1] = 0;
+	h.max_delay[0] = 2 * S;
+	h.max_delay[1] = 0;
 	h_start(&h);
 	ck_assert_int_eq(add(&h, SX_JOIN_L, "{\"k\":1,\"l\":10}", 10), 0);
 	ck_assert_int_eq(add(&h, SX_JOIN_L, "{\"k\":1,\"l\":8}", 8), 0);       /* within 2 s */
@@ -280,17 +311,17 @@ START_TEST(idle_moves_the_watermark)
 {
 	struct h h;
 	h_open(&h, SX_JOIN_ANTI, 0, 5 * S, 1);
-	h.c.idle_timeout = 1 * S;
+	h.idle_timeout = 1 * S;
 	h_start(&h);
 	add(&h, SX_JOIN_L, "{\"k\":1}", 100);
-	sx_join_idle(h.j, SX_JOIN_R, 3 * S);   /* no right record yet: from 100 */
+	idle(&h, SX_JOIN_R, 3 * S);   /* no right record yet: from 100 */
 	ck_assert_int_eq(sx_join_watermark(h.j, SX_JOIN_R), 102 * S);
 	ROWS(&h, "");
-	sx_join_idle(h.j, SX_JOIN_R, S / 2);   /* within the timeout: nothing */
+	idle(&h, SX_JOIN_R, S / 2);   /* within the timeout: nothing */
 	ck_assert_int_eq(sx_join_watermark(h.j, SX_JOIN_R), 102 * S);
-	sx_join_idle(h.j, SX_JOIN_L, 7 * S);   /* left 106, right 102 */
+	idle(&h, SX_JOIN_L, 7 * S);   /* left 106, right 102 */
 	ROWS(&h, "");
-	sx_join_idle(h.j, SX_JOIN_R, 7 * S);   /* both 106 > 105 */
+	idle(&h, SX_JOIN_R, 7 * S);   /* both 106 > 105 */
 	ROWS(&h, "{\"k\":1}\n");
 	/* records behind the moved watermark are late */
 	ck_assert_int_eq(add(&h, SX_JOIN_R, "{\"k\":1}", 104), 1);

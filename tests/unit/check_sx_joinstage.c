@@ -26,6 +26,8 @@ static sx_time_t wall(void)
 	return fake_wall;
 }
 
+static const struct sx_clock fake_clock = { wall, mono };
+
 static char *keys[] = { "id" };
 
 struct h {
@@ -41,8 +43,7 @@ static void h_cfg(struct h *h, enum sx_join_type type, int64_t lo, int64_t hi)
 {
 	memset(h, 0, sizeof *h);
 	memset(&sx_stats, 0, sizeof sx_stats);
-	sx_joinstage_mono_clock = mono;
-	sx_joinstage_wall_clock = wall;
+	sx_clock_hook = &fake_clock;
 	fake_mono = 1000 * S;
 	fake_wall = 1767225600 * S; /* 2026-01-01 */
 	h->jc.lkeys = h->jc.rkeys = keys;
@@ -59,7 +60,6 @@ static void h_start(struct h *h)
 	int fd = open(tu_path("out.ndjson"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ck_assert_int_ge(fd, 0);
 	sx_out_init(&h->out, fd, "out");
-	h->jc.idle_timeout = h->sc.idle_timeout;
 	h->j = sx_join_new(&h->jc, &h->out);
 	sx_joinstage_init(&h->st, &h->sc, h->j);
 	sx_rec_init(&h->rec);
@@ -94,8 +94,7 @@ static void h_close(struct h *h)
 	sx_join_free(h->j);
 	sx_out_close(&h->out);
 	sx_rec_free(&h->rec);
-	sx_joinstage_mono_clock = sx_mono_now;
-	sx_joinstage_wall_clock = sx_time_now;
+	sx_clock_hook = NULL;
 }
 
 START_TEST(time_fields_and_units)
@@ -128,7 +127,7 @@ START_TEST(late_records_counted_and_copied)
 {
 	struct h h;
 	h_cfg(&h, SX_JOIN_INNER, -10 * S, 10 * S);
-	h.jc.max_delay[0] = h.jc.max_delay[1] = 1 * S;
+	h.sc.max_delay[0] = h.sc.max_delay[1] = 1 * S;
 	h.sc.late_out = tu_path("late.ndjson");
 	h_start(&h);
 	feed(&h, 0, "{\"id\":1,\"ts\":\"2026-01-01T00:00:10Z\"}", NULL);

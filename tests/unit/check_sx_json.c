@@ -264,6 +264,39 @@ END_TEST
 static void setup(void) { sx_rec_init(&rec); }
 static void teardown(void) { sx_rec_free(&rec); }
 
+/* sx_rec_index (held and kept records, validated once) finds what
+ * sx_rec_parse found: every field, its type, escapes, and the compact flag. */
+START_TEST(index_matches_parse)
+{
+	static const char *const lines[] = {
+		"{}", " { } ", "{\"a\":1}", "{\"a\":-1.5e+3,\"b\":true,\"c\":false,\"d\":null}",
+		"{\"s\":\"x\\\"y\\\\\",\"k\\u0041\":\"\\u00e9\"}",
+		"{\"o\":{\"x\":[1,{\"y\":\"}]\"}],\"z\":{}},\"a\":[]}",
+		"{ \"a\" : 1 , \"b\" : [ 1 , 2 ] }", "{\"a\":{\"b\": 1}}", "{\"a\":1} ",
+		"{\"a\":\"\u00e9t\u00e9\",\"a\":2}", "{\"n\":0,\"m\":12}",
+	};
+	struct sx_rec p, x;
+	sx_rec_init(&p);
+	sx_rec_init(&x);
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+		const char *why, *l = lines[i];
+		ck_assert_msg(sx_rec_parse(&p, l, strlen(l), &why) == 0, "%s: %s", l, why);
+		ck_assert_int_eq(sx_rec_index(&x, l, strlen(l)), 0);
+		ck_assert_msg(x.n == p.n && x.compact == p.compact, "%s: %zu/%zu fields, compact %d/%d", l, x.n,
+			      p.n, x.compact, p.compact);
+		for (size_t k = 0; k < p.n; k++)
+			ck_assert_msg(x.f[k].key == p.f[k].key && x.f[k].key_len == p.f[k].key_len &&
+				      x.f[k].val == p.f[k].val && x.f[k].val_len == p.f[k].val_len &&
+				      x.f[k].type == p.f[k].type && x.f[k].key_esc == p.f[k].key_esc &&
+				      x.f[k].val_esc == p.f[k].val_esc, "%s: field %zu differs", l, k);
+	}
+	ck_assert_int_eq(sx_rec_index(&x, "[1]", 3), -1);
+	ck_assert_int_eq(sx_rec_index(&x, "{\"a", 4), -1);
+	sx_rec_free(&p);
+	sx_rec_free(&x);
+}
+END_TEST
+
 Suite *sx_json_suite(void)
 {
 	Suite *s = suite_create("sx_json");
@@ -276,6 +309,7 @@ Suite *sx_json_suite(void)
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, quote_and_compact);
 	tcase_add_test(tc, test_defect_json_error_byte_position);
+	tcase_add_test(tc, index_matches_parse);
 	suite_add_tcase(s, tc);
 	/* ~26,000 doubles against the printf loop: seconds under ASan */
 	TCase *slow = tcase_create("fmt_double");

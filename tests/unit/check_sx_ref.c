@@ -22,6 +22,8 @@ static int64_t mono(void)
 	return fake_mono;
 }
 
+static const struct sx_clock fake_clock = { sx_time_now, mono };
+
 static char *lk[] = { "deviceId", "b" }, *rk[] = { "deviceId", "b" };
 
 struct h {
@@ -37,7 +39,7 @@ static void h_open(struct h *h, const char *file, int left, int64_t reload)
 	memset(h, 0, sizeof *h);
 	memset(&sx_stats, 0, sizeof sx_stats);
 	sx_set_progname("sx-join");
-	sx_ref_mono_clock = mono;
+	sx_clock_hook = &fake_clock;
 	fake_mono = 1000 * S;
 	h->c.path = file;
 	h->c.lkeys = lk;
@@ -95,7 +97,7 @@ static void h_close(struct h *h)
 	sx_out_close(&h->out);
 	sx_rec_free(&h->rec);
 	tu_restore_stderr(h->saved_err);
-	sx_ref_mono_clock = sx_mono_now;
+	sx_clock_hook = NULL;
 }
 
 static const char *write_tmp(const char *name, const char *text)

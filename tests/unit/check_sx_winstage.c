@@ -18,12 +18,10 @@
 
 #define S INT64_C(1000000)
 
-/* ---- fake clocks (sx_winstage_mono_clock / sx_winstage_wall_clock) ---- */
+/* ---- fake clocks (sx_clock_hook) ---- */
 
 static int64_t fake_mono;
 static sx_time_t fake_wall;
-static int64_t (*saved_mono)(void);
-static sx_time_t (*saved_wall)(void);
 
 static int64_t fake_mono_clock(void)
 {
@@ -35,21 +33,19 @@ static sx_time_t fake_wall_clock(void)
 	return fake_wall;
 }
 
+static const struct sx_clock fake_clock = { fake_wall_clock, fake_mono_clock };
+
 static void clocks_setup(void)
 {
-	saved_mono = sx_winstage_mono_clock;
-	saved_wall = sx_winstage_wall_clock;
 	fake_mono = 1000 * S;
 	fake_wall = 100 * S;
-	sx_winstage_mono_clock = fake_mono_clock;
-	sx_winstage_wall_clock = fake_wall_clock;
+	sx_clock_hook = &fake_clock;
 	memset(&sx_stats, 0, sizeof sx_stats);
 }
 
 static void clocks_teardown(void)
 {
-	sx_winstage_mono_clock = saved_mono;
-	sx_winstage_wall_clock = saved_wall;
+	sx_clock_hook = NULL;
 }
 
 /* ---- the harness: engine + stage as cmd/sx-window.c builds them ---- */
@@ -185,20 +181,20 @@ START_TEST(watermark_never_moves_back)
 	struct ws h;
 	struct sx_winstage_cfg c = event_time(5 * S);
 	ws_open(&h, &c, "out");
-	ck_assert_int_eq(h.st.wm, SX_TIME_NONE);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), SX_TIME_NONE);
 	ws_event(&h, 10, 1);
-	ck_assert_int_eq(h.st.wm, 5 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 5 * S);
 	ws_event(&h, 8, 2);                 /* older, within max-delay: wm stays */
-	ck_assert_int_eq(h.st.wm, 5 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 5 * S);
 	ws_event(&h, 3, 3);                 /* late: wm stays */
-	ck_assert_int_eq(h.st.wm, 5 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 5 * S);
 	ck_assert_uint_eq(sx_stats.late, 1);
 	ws_tick(&h);                        /* no idle timeout: ticks change nothing */
-	ck_assert_int_eq(h.st.wm, 5 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 5 * S);
 	ws_event(&h, 12, 4);
-	ck_assert_int_eq(h.st.wm, 7 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 7 * S);
 	ws_event(&h, 6, 5);                 /* 6 < 7: late too */
-	ck_assert_int_eq(h.st.wm, 7 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 7 * S);
 	ck_assert_uint_eq(sx_stats.late, 2);
 	assert_rows(&h, "out", "");
 	ws_finish(&h);
@@ -247,7 +243,7 @@ START_TEST(events_within_max_delay_are_resorted)
 	ws_event(&h, 11, 4);
 	ws_event(&h, 8, 5);
 	ck_assert_uint_eq(sx_stats.late, 0);
-	ck_assert_uint_eq(sx_reorder_count(&h.st.r), 4);     /* 7 went through */
+	ck_assert_uint_eq(sx_window_held(h.w), 4);     /* 7 went through */
 	assert_rows(&h, "out", "");
 	ws_event(&h, 16, 6);                /* wm 11 closes (0,10] */
 	assert_rows(&h, "out", row(0, 3, "2,5,3"));
@@ -256,7 +252,7 @@ START_TEST(events_within_max_delay_are_resorted)
 	snprintf(want, sizeof want, "%s", row(0, 3, "2,5,3"));
 	strcat(want, row(10, 3, "4,1,6"));
 	assert_rows(&h, "out", want);
-	ck_assert_uint_eq(sx_reorder_count(&h.st.r), 0);
+	ck_assert_uint_eq(sx_window_held(h.w), 0);
 	ws_close(&h);
 }
 END_TEST
@@ -273,7 +269,7 @@ START_TEST(late_adjust_counts_at_the_watermark)
 	assert_rows(&h, "out", row(0, 1, "2"));
 	ws_event(&h, 6, 4);                 /* late: counted at 13, in (10,20], after 12 */
 	ck_assert_uint_eq(sx_stats.late, 2);
-	ck_assert_int_eq(h.st.wm, 13 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 13 * S);
 	ws_finish(&h);
 	char want[512];
 	snprintf(want, sizeof want, "%s", row(0, 1, "2"));
@@ -350,7 +346,7 @@ START_TEST(missing_or_bad_time_is_rejected_naming_the_field)
 			      "%s: reason '%s'", bad[i].line, h.why);
 	}
 	/* a rejected record moves nothing and takes no input slot */
-	ck_assert_int_eq(h.st.wm, SX_TIME_NONE);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), SX_TIME_NONE);
 	ck_assert_uint_eq(h.st.seq, 0);
 	ck_assert_uint_eq(sx_stats.late, 0);
 	ws_event(&h, 3, 7);
@@ -379,8 +375,8 @@ START_TEST(numeric_times_in_each_unit)
 		char line[96];
 		snprintf(line, sizeof line, "{\"t\":%s}", cases[i].value);
 		ck_assert_int_eq(ws_line(&h, line), SX_OK);
-		ck_assert_msg(h.st.max_t == cases[i].want, "%s in unit %d: %lld", cases[i].value,
-			      (int)cases[i].unit, (long long)h.st.max_t);
+		ck_assert_msg(h.st.et.in[0].max_t == cases[i].want, "%s in unit %d: %lld", cases[i].value,
+			      (int)cases[i].unit, (long long)h.st.et.in[0].max_t);
 		ck_assert_int_eq(sx_stats.event_time, cases[i].want);
 		ws_close(&h);
 	}
@@ -397,29 +393,29 @@ START_TEST(idle_timeout_moves_the_watermark_with_the_clock)
 	ws_open(&h, &c, "out");
 	ck_assert_int_eq(sx_winstage_tick_ms(&h.st), 100);
 	ws_tick(&h);                        /* nothing seen yet: no watermark */
-	ck_assert_int_eq(h.st.wm, SX_TIME_NONE);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), SX_TIME_NONE);
 	ws_event(&h, 8, 1);                 /* wm 6; 8 is held */
 	fake_mono += 5 * S;
 	ws_tick(&h);                        /* quiet exactly the timeout: not yet */
-	ck_assert_int_eq(h.st.wm, 6 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 6 * S);
 	fake_mono += 3 * S;
 	ws_tick(&h);                        /* 3 s past the timeout */
-	ck_assert_int_eq(h.st.wm, 9 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 9 * S);
 	assert_rows(&h, "out", "");
-	ck_assert_uint_eq(sx_reorder_count(&h.st.r), 0);
+	ck_assert_uint_eq(sx_window_held(h.w), 0);
 	fake_mono += 2 * S;
 	ws_tick(&h);                        /* wm 11 closes (0,10] without new input */
-	ck_assert_int_eq(h.st.wm, 11 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 11 * S);
 	assert_rows(&h, "out", row(0, 1, "1"));
 	/* an event behind the clock-driven watermark is late; the watermark
 	 * does not fall back to max_t - max-delay */
 	ws_event(&h, 9, 2);
 	ck_assert_uint_eq(sx_stats.late, 1);
-	ck_assert_int_eq(h.st.wm, 11 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 11 * S);
 	ws_tick(&h);                        /* input just came: quiet again from 0 */
-	ck_assert_int_eq(h.st.wm, 11 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 11 * S);
 	ws_event(&h, 12, 3);                /* 12 - max-delay is 10: wm stays 11 */
-	ck_assert_int_eq(h.st.wm, 11 * S);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 11 * S);
 	ck_assert_uint_eq(sx_stats.late, 1);
 	ws_event(&h, 30, 4);                /* wm 28 closes (10,20] */
 	char want[512];
@@ -457,7 +453,7 @@ START_TEST(processing_time_follows_the_wall_clock)
 	assert_rows(&h, "out", "");
 	fake_wall = 110 * S + 1;
 	ws_tick(&h);                        /* closes (100,110] with no new input */
-	ck_assert_int_eq(h.st.wm, 110 * S + 1);
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 110 * S + 1);
 	assert_rows(&h, "out", row(100, 2, "1,2"));
 	/* the wall clock steps back: the event is timed at the watermark, not late */
 	fake_wall = 50 * S;
@@ -465,7 +461,7 @@ START_TEST(processing_time_follows_the_wall_clock)
 	ck_assert_uint_eq(sx_stats.late, 0);
 	ck_assert_int_eq(sx_stats.event_time, 110 * S + 1);
 	ws_tick(&h);
-	ck_assert_int_eq(h.st.wm, 110 * S + 1);             /* never back */
+	ck_assert_int_eq(sx_winstage_watermark(&h.st), 110 * S + 1);             /* never back */
 	ws_finish(&h);
 	char want[512];
 	snprintf(want, sizeof want, "%s", row(100, 2, "1,2"));
@@ -532,8 +528,8 @@ START_TEST(state_round_trip_matches_one_continuous_run)
 		ws_open(&h, &c, "third");
 		ck_assert_int_eq(sx_winstage_load(&h.st), 0);
 		ck_assert_uint_eq(sx_window_open(h.w), 0);
-		ck_assert_uint_eq(sx_reorder_count(&h.st.r), 0);
-		ck_assert_int_eq(h.st.wm, 38 * S);          /* 41 - 3 */
+		ck_assert_uint_eq(sx_window_held(h.w), 0);
+		ck_assert_int_eq(sx_winstage_watermark(&h.st), 38 * S);          /* 41 - 3 */
 		ws_close(&h);
 		free(state);
 	}
