@@ -197,8 +197,10 @@ demo: all deps-demo
 doc-examples: all deps-test
 	bash tests/doc-examples.sh
 
+# BENCH_N events (make bench BENCH_N=20000 for a quick run while developing).
+BENCH_N ?= 1000000
 bench: all deps-test
-	bash tests/bench.sh
+	SX_BENCH_N=$(BENCH_N) bash tests/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7

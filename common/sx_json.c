@@ -1,6 +1,7 @@
 /* sx_json.c - validating one-pass JSON scanner and helpers (see sx_json.h). */
 #include "sx_json.h"
 #include "sx_err.h"
+#include "sx_jscan.h"
 #include "sx_out.h"
 
 #include <errno.h>
@@ -27,7 +28,9 @@ static const char *fail(struct scan *s, const char *at, const char *why)
 
 static inline const char *skip_ws(struct scan *s, const char *p)
 {
-	while (p < s->end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+	/* one compare for the usual case, a byte above the space */
+	while (p < s->end && (unsigned char)*p <= ' ' &&
+	       (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
 		s->compact = 0;
 		p++;
 	}
@@ -98,14 +101,12 @@ int sx_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* p points after the opening quote; returns pointer after the closing quote. */
-static const char *scan_string(struct scan *s, const char *p, int *has_esc)
+/* The rest of a string from U, a byte sx_jscan_string_stop stopped at (or
+ * the end): escapes, UTF-8 sequences and errors, then on in bulk. */
+static const char *scan_string_rest(struct scan *s, const unsigned char *u, int *has_esc)
 {
-	const unsigned char *u = (const unsigned char *)p, *end = (const unsigned char *)s->end;
-	*has_esc = 0;
+	const unsigned char *end = (const unsigned char *)s->end;
 	for (;;) {
-		while (u < end && *u >= 0x20 && *u != '"' && *u != '\\' && *u < 0x80)
-			u++;
 		if (u >= end)
 			return fail(s, (const char *)u, "unterminated string");
 		unsigned c = *u;
@@ -141,13 +142,34 @@ static const char *scan_string(struct scan *s, const char *p, int *has_esc)
 			default:
 				return fail(s, (const char *)u, "bad escape in string");
 			}
-			continue;
+		} else {
+			size_t n = utf8_seq(u, end);
+			if (!n)
+				return fail(s, (const char *)u, "invalid UTF-8");
+			u += n;
 		}
-		size_t n = utf8_seq(u, end);
-		if (!n)
-			return fail(s, (const char *)u, "invalid UTF-8");
-		u += n;
+		/* ordinary bytes in bulk up to the next one to look at */
+		u = sx_jscan_string_stop(u, end);
 	}
+}
+
+/* p points after the opening quote; returns pointer after the closing quote.
+ * Inline for the usual string, ASCII without escapes: one bulk scan finds
+ * its closing quote. */
+static inline const char *scan_string(struct scan *s, const char *p, int *has_esc)
+{
+	const unsigned char *end = (const unsigned char *)s->end;
+	const unsigned char *u = sx_jscan_string_stop((const unsigned char *)p, end);
+	*has_esc = 0;
+	if (u < end && *u == '"')
+		return (const char *)u + 1;
+	return scan_string_rest(s, u, has_esc);
+}
+
+/* The first non-digit at or after P (a word at a time). */
+static inline const char *digits_end(const char *p, const char *e)
+{
+	return (const char *)sx_jscan_digits_end((const unsigned char *)p, (const unsigned char *)e);
 }
 
 static const char *scan_number(struct scan *s, const char *p)
@@ -160,8 +182,7 @@ static const char *scan_number(struct scan *s, const char *p)
 	if (*p == '0') {
 		p++;
 	} else if (*p >= '1' && *p <= '9') {
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
+		p = digits_end(p + 1, e);
 	} else {
 		return fail(s, p, "bad number");
 	}
@@ -169,8 +190,7 @@ static const char *scan_number(struct scan *s, const char *p)
 		p++;
 		if (p >= e || *p < '0' || *p > '9')
 			return fail(s, p, "bad number");
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
+		p = digits_end(p + 1, e);
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
 		p++;
@@ -178,8 +198,7 @@ static const char *scan_number(struct scan *s, const char *p)
 			p++;
 		if (p >= e || *p < '0' || *p > '9')
 			return fail(s, p, "bad number");
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
+		p = digits_end(p + 1, e);
 	}
 	return p;
 }
@@ -235,9 +254,13 @@ static const char *scan_object(struct scan *s, const char *p, int depth, struct 
 		p = skip_ws(s, p + 1);
 		const char *val = p;
 		unsigned char t;
+		/* the usual values without the call through scan_value */
 		if (p < s->end && *p == '"') {
 			t = SX_JSTRING;
 			p = scan_string(s, p + 1, &vesc);
+		} else if (p < s->end && ((*p >= '0' && *p <= '9') || *p == '-')) {
+			t = SX_JNUMBER;
+			p = scan_number(s, p);
 		} else {
 			p = scan_value(s, p, depth + 1, &t);
 		}

@@ -388,25 +388,41 @@ static void put2(char *b, unsigned v)
 	b[1] = (char)('0' + v % 10);
 }
 
+/* The date part "YYYY-MM-DDT" of the day formatted last: times come
+ * roughly in order (events, window bounds), so most fall on that day and
+ * only their time of day is formatted.  Per thread, should a tool get more
+ * than one. */
+static _Thread_local struct {
+	int64_t days;
+	int valid;
+	char text[11];
+} day_cache;
+
 size_t sx_time_format(sx_time_t t, char buf[SX_TIME_BUFSIZE])
 {
 	int64_t secs = sx_floor_div(t, SX_US_PER_SEC);
 	int64_t us = t - secs * SX_US_PER_SEC;
 	int64_t days = sx_floor_div(secs, 86400);
 	int64_t sod = secs - days * 86400;
-	int64_t y;
-	unsigned m, d;
-	sx_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999)
-		y = y < 0 ? 0 : 9999; /* outside SX_TIME_MIN..MAX: callers keep times within */
 	char *b = buf;
-	put2(b, (unsigned)(y / 100));
-	put2(b + 2, (unsigned)(y % 100));
-	b[4] = '-';
-	put2(b + 5, m);
-	b[7] = '-';
-	put2(b + 8, d);
-	b[10] = 'T';
+	if (!day_cache.valid || day_cache.days != days) {
+		int64_t y;
+		unsigned m, d;
+		sx_civil_from_days(days, &y, &m, &d);
+		if (y < 0 || y > 9999)
+			y = y < 0 ? 0 : 9999; /* outside SX_TIME_MIN..MAX: callers keep times within */
+		char *c = day_cache.text;
+		put2(c, (unsigned)(y / 100));
+		put2(c + 2, (unsigned)(y % 100));
+		c[4] = '-';
+		put2(c + 5, m);
+		c[7] = '-';
+		put2(c + 8, d);
+		c[10] = 'T';
+		day_cache.days = days;
+		day_cache.valid = 1;
+	}
+	memcpy(b, day_cache.text, sizeof day_cache.text);
 	put2(b + 11, (unsigned)(sod / 3600));
 	b[13] = ':';
 	put2(b + 14, (unsigned)(sod / 60 % 60));

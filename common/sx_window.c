@@ -333,6 +333,8 @@ static void emit_row(struct sx_window *w, sx_time_t start, sx_time_t end, uint32
 		     const struct sx_acc *acc)
 {
 	struct sx_out *o = w->out;
+	/* The row's constant start, kept in w->head while the bounds stay:
+	 * {"window_start":"..","window_end":"..", and the first key's name. */
 	if (!w->head.len || start != w->head_start || end != w->head_end) {
 		char tb[SX_TIME_BUFSIZE];
 		sx_buf_reset(&w->head);
@@ -341,6 +343,8 @@ static void emit_row(struct sx_window *w, sx_time_t start, sx_time_t end, uint32
 		sx_buf_append(&w->head, w->pre_end.data, w->pre_end.len);
 		sx_buf_append(&w->head, tb, sx_time_format(end, tb));
 		sx_buf_putc(&w->head, '"');
+		if (w->c.nkeys)
+			sx_buf_puts(&w->head, w->keyname[0]);
 		w->head_start = start;
 		w->head_end = end;
 	}
@@ -348,9 +352,11 @@ static void emit_row(struct sx_window *w, sx_time_t start, sx_time_t end, uint32
 	size_t klen;
 	const char *k = sx_strmap_key(&w->map, gid, &klen), *kend = k + klen;
 	for (int i = 0; i < w->c.nkeys; i++) {
-		const char *nl = memchr(k, '\n', (size_t)(kend - k));
+		if (i)
+			sx_out_puts(o, w->keyname[i]);
+		/* the key texts joined by '\n' (build_key): the last runs to the end */
+		const char *nl = i + 1 < w->c.nkeys ? memchr(k, '\n', (size_t)(kend - k)) : NULL;
 		const char *e = nl ? nl : kend;
-		sx_out_puts(o, w->keyname[i]);
 		sx_out_write(o, k, (size_t)(e - k));
 		k = nl ? nl + 1 : kend;
 	}

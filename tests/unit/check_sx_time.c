@@ -1,7 +1,9 @@
 /* Unit tests for common/sx_time.c */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "sx_time.h"
 
 static sx_time_t parse(const char *s)
@@ -278,6 +280,57 @@ START_TEST(civil_round_trip)
 }
 END_TEST
 
+/* sx_time_format keeps the date of the day it formatted last: a time on
+ * another day (the next, the one before, another century, before 1970) must
+ * not get the cached date.  Reference: gmtime_r. */
+static void format_like_gmtime(sx_time_t t)
+{
+	char got[SX_TIME_BUFSIZE], want[64];
+	size_t n = sx_time_format(t, got);
+	int64_t secs = t / SX_US_PER_SEC - (t % SX_US_PER_SEC < 0);
+	int64_t us = t - secs * SX_US_PER_SEC;
+	time_t tt = (time_t)secs;
+	struct tm tm;
+	ck_assert_ptr_nonnull(gmtime_r(&tt, &tm));
+	int w = snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us / 1000));
+	if (us % 1000)
+		w += snprintf(want + w, sizeof want - (size_t)w, "%03d", (int)(us % 1000));
+	snprintf(want + w, sizeof want - (size_t)w, "Z");
+	if (n != strlen(want) || strcmp(got, want) != 0)
+		ck_abort_msg("time %lld: got %s, want %s", (long long)t, got, want);
+}
+
+START_TEST(format_day_cache)
+{
+	const sx_time_t day = 86400 * SX_US_PER_SEC;
+	const sx_time_t base = parse("2025-12-31T23:59:59.999Z");
+	/* across midnight and back, microsecond by microsecond near it */
+	for (sx_time_t t = base - 5; t < base + 5; t++)
+		format_like_gmtime(t);
+	for (int i = 0; i < 50; i++) {
+		format_like_gmtime(base + (i % 2 ? day : -day) * (i % 7));
+		format_like_gmtime(base + i * 3600 * SX_US_PER_SEC);
+	}
+	/* before 1970, around 0, the ends of the range, leap days */
+	const char *edge[] = { "1969-12-31T23:59:59.999999Z", "1970-01-01T00:00:00Z",
+			       "1969-12-31T00:00:00Z", "0001-01-01T00:00:00Z",
+			       "9999-12-31T23:59:59.999999Z", "2024-02-29T12:00:00.5Z",
+			       "2000-02-29T23:59:59Z", "1900-03-01T00:00:00.000001Z" };
+	for (int r = 0; r < 2; r++)
+		for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+			format_like_gmtime(parse(edge[i]));
+	/* random times in the whole range, each twice (hit, then another day) */
+	srand(13);
+	for (int i = 0; i < 20000; i++) {
+		uint64_t x = ((uint64_t)rand() << 42) ^ ((uint64_t)rand() << 21) ^ (uint64_t)rand();
+		sx_time_t t = SX_TIME_MIN + (sx_time_t)(x % (uint64_t)(SX_TIME_MAX - SX_TIME_MIN));
+		format_like_gmtime(t);
+		format_like_gmtime(t + (i % 3) * 1000);
+	}
+}
+END_TEST
+
 Suite *sx_time_suite(void)
 {
 	Suite *s = suite_create("sx_time");
@@ -293,6 +346,7 @@ Suite *sx_time_suite(void)
 	tcase_add_test(tc, rfc3339_why);
 	tcase_add_test(tc, rfc3339_paths_agree);
 	tcase_add_test(tc, test_defect_duration_hint_suggests);
+	tcase_add_test(tc, format_day_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
