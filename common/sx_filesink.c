@@ -62,7 +62,7 @@ struct sx_filesink {
 	int64_t quiet_since;         /* monotonic, when the reader last waited (0: busy) */
 	int64_t last_input_mono;
 	struct sx_buf dir, scratch, line, path;
-	uint64_t *n_files;
+	uint64_t *n_files, *n_bytes;
 	/* --defer-commit */
 	int lock_fd;
 	char tag[17];
@@ -295,6 +295,9 @@ static void close_file(struct sx_filesink *s, struct fs_file *f, int publish)
 		sx_die(SX_EXIT_FAIL, "%s: write error:", part);
 	if (!publish) {
 		unlink(part);
+		/* its rows were not delivered */
+		sx_stats.records_out -= f->rows < sx_stats.records_out ? f->rows : sx_stats.records_out;
+		(*s->n_files)--;
 	} else if (s->c.defer) {
 		struct sx_buf staged = SX_BUF_INIT;
 		sx_commit_staged_path(&staged, f->final, s->tag);
@@ -309,6 +312,8 @@ static void close_file(struct sx_filesink *s, struct fs_file *f, int publish)
 	} else if (rename(part, f->final) < 0) {
 		sx_die(SX_EXIT_FAIL, "%s: cannot rename into place:", part);
 	}
+	if (publish)
+		*s->n_bytes += f->out.bytes;
 	/* out of the table */
 	for (size_t i = 0; i < s->nopen; i++) {
 		if (s->open[i] == f) {
@@ -656,6 +661,13 @@ static void choose_run(struct sx_filesink *s)
 		}
 	}
 	if (s->c.defer) {
+		/* an uncommitted run's list goes: its staged files are removed
+		 * below, and a stray --commit must not promote a list of nothing */
+		struct sx_buf pend = SX_BUF_INIT;
+		sx_buf_printf(&pend, "%s.pending", s->c.state);
+		if (unlink(pend.data) < 0 && errno != ENOENT)
+			sx_die(SX_EXIT_FAIL, "%s:", pend.data);
+		sx_buf_free(&pend);
 		struct sx_buf b = SX_BUF_INIT;
 		sx_buf_printf(&b, "%s\nrun %s\n", SX_COMMIT_STAGED_MAGIC, s->run);
 		if (sx_commit_write(ipath.data, b.data, b.len, 0) < 0)
@@ -733,5 +745,6 @@ void sx_filesink_start(struct sx_filesink *s)
 	choose_run(s);
 	sweep(s);
 	s->n_files = sx_stats_counter("files");
+	s->n_bytes = sx_stats_counter("file_bytes");
 	sx_on_exit(abort_hook, s);
 }
