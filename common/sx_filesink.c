@@ -36,6 +36,7 @@ struct fs_file {
 	z_stream z;
 	int gz;
 	uint64_t rows;
+	uint64_t raw;           /* bytes before compression, for --max-bytes */
 	int64_t opened_mono;
 	uint64_t last_use;
 	sx_time_t bucket_end;
@@ -133,6 +134,7 @@ static void gz_pump(struct fs_file *f, int flush)
 
 static void put(struct fs_file *f, const void *p, size_t n)
 {
+	f->raw += n;
 	if (!f->gz) {
 		sx_out_write(&f->out, p, n);
 		return;
@@ -140,12 +142,6 @@ static void put(struct fs_file *f, const void *p, size_t n)
 	f->z.next_in = (unsigned char *)(uintptr_t)p;
 	f->z.avail_in = (uInt)n;
 	gz_pump(f, Z_NO_FLUSH);
-}
-
-/* The bytes of the file so far (compressed ones with --gzip). */
-static uint64_t file_bytes(const struct fs_file *f)
-{
-	return f->out.bytes + f->out.len;
 }
 
 /* One CSV field: quoted when it holds a delimiter, quote, CR or LF, or is
@@ -493,23 +489,29 @@ static int fs_record(void *st, struct sx_rec *rec, const char **why)
 		csv_row(s, rec);
 		data = s->line.data;
 		len = s->line.len;
-	} else if (s->c.max_bytes && !f->gz && f->rows > 0 && file_bytes(f) + len + 1 > s->c.max_bytes) {
+	}
+	size_t add = len + (s->c.format == SX_FILES_NDJSON);
+	if (s->c.max_bytes && f->rows > 0 && f->raw + add > s->c.max_bytes) {
 		/* the next line would pass --max-bytes: a new file first */
 		close_file(s, f, 1);
 		f = s->last = open_file(s, s->dir.data, s->dir.len, t);
 		f->last_use = s->use;
+		if (s->c.format == SX_FILES_CSV) {
+			sx_buf_reset(&s->dir); /* the header goes first: keep the row */
+			sx_buf_append(&s->dir, data, len);
+			if (start_csv(s, f, rec, why) < 0)
+				return SX_REJECT;
+			data = s->dir.data;
+		}
 	}
-	if (s->c.format == SX_FILES_CSV) {
-		put(f, data, len);
-	} else {
-		put(f, data, len);
+	put(f, data, len);
+	if (s->c.format == SX_FILES_NDJSON)
 		put(f, "\n", 1);
-	}
 	f->rows++;
 	f->dirty = 1;
 	sx_stats.records_out++;
 	if ((s->c.max_rows && f->rows >= s->c.max_rows) ||
-	    (s->c.max_bytes && (f->gz || s->c.format == SX_FILES_CSV) && file_bytes(f) >= s->c.max_bytes) ||
+	    (s->c.max_bytes && f->raw >= s->c.max_bytes) ||
 	    (s->c.max_age_us && sx_filesink_mono_clock() - f->opened_mono >= s->c.max_age_us))
 		close_file(s, f, 1);
 	return SX_OK;
@@ -683,6 +685,12 @@ static void abort_hook(void *arg)
 {
 	struct sx_filesink *s = arg;
 	/* a failed run publishes nothing more: its open files are removed */
+	uint64_t rows = 0;
+	for (size_t i = 0; i < s->nopen; i++)
+		rows += s->open[i]->rows;
+	if (s->nopen)
+		sx_warn("%" PRIu64 " row%s in %zu open file%s not written (removed)", rows, rows == 1 ? "" : "s",
+			s->nopen, s->nopen == 1 ? "" : "s");
 	while (s->nopen > 0)
 		close_file(s, s->open[s->nopen - 1], 0);
 	free(s->open);
