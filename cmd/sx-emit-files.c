@@ -42,7 +42,7 @@ static const char usage[] =
 	"                            (suffixes k, M, G)\n"
 	"      --max-age DUR         close a file DUR after it was opened\n"
 	"      --max-open N          open files at most; the least recently used is\n"
-	"                            closed first (default 100)\n"
+	"                            closed first (default 1000)\n"
 	"      --flush DUR           on a quiet input, write buffered rows to the open\n"
 	"                            files after DUR (default 1s)\n"
 	"\n"
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ 0, 0, 0, 0 }
 	};
-	struct sx_filesink_cfg c = { .max_open = 100, .flush_us = 1000000 };
+	struct sx_filesink_cfg c = { .max_open = 1000, .flush_us = 1000000 };
 	struct sx_cli cli;
 	int opt;
 	sx_cli_init(&cli, argv[0], usage);

@@ -20,12 +20,17 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 int64_t (*sx_filesink_mono_clock)(void) = sx_mono_now;
 sx_time_t (*sx_filesink_wall_clock)(void) = sx_time_now;
+
+#define WRITEBACK_STEP (8u << 20)
+#define FILE_BUFSIZE (64u << 10)
+#define DONE_BATCH 64 /* closed files published together, at most */
 
 /* An open output file. */
 struct fs_file {
@@ -37,6 +42,7 @@ struct fs_file {
 	int gz;
 	uint64_t rows;
 	uint64_t raw;           /* bytes before compression, for --max-bytes */
+	uint64_t kicked;        /* bytes handed to writeback so far */
 	int64_t opened_mono;
 	uint64_t last_use;
 	sx_time_t bucket_end;
@@ -64,6 +70,8 @@ struct sx_filesink {
 	int64_t last_input_mono;
 	struct sx_buf dir, scratch, line, path;
 	uint64_t *n_files, *n_bytes;
+	struct fs_done *done;        /* closed, to publish */
+	size_t ndone;
 	/* --defer-commit */
 	int lock_fd;
 	char tag[17];
@@ -72,6 +80,7 @@ struct sx_filesink {
 };
 
 static void close_file(struct sx_filesink *s, struct fs_file *f, int publish);
+struct fs_done;
 
 /* ---- names ---- */
 
@@ -200,24 +209,21 @@ static void recompute_min_end(struct sx_filesink *s)
 			s->min_end = s->open[i]->bucket_end;
 }
 
-/* mkdir -p DIR (a rendered folder). */
+/* mkdir -p DIR (a rendered folder): the deepest first, its parents only
+ * when they are missing too (usually only the last folder is new). */
 static int make_dirs(char *dir)
 {
-	for (char *p = dir + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-			*p = '\0';
-			int r = mkdir(dir, 0777);
-			int e = errno;
-			*p = c;
-			if (r < 0 && e != EEXIST) {
-				errno = e;
-				return -1;
-			}
-			if (c == '\0')
-				return 0;
-		}
-	}
+	if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+		return 0;
+	char *slash = strrchr(dir, '/');
+	if (errno != ENOENT || !slash || slash == dir)
+		return -1;
+	*slash = '\0';
+	int r = make_dirs(dir);
+	*slash = '/';
+	if (r < 0)
+		return -1;
+	return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 static struct fs_file *open_file(struct sx_filesink *s, const char *dir, size_t dir_len, sx_time_t t)
@@ -251,7 +257,9 @@ static struct fs_file *open_file(struct sx_filesink *s, const char *dir, size_t 
 	/* held while writing: a later run removes only .part files nobody holds */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		sx_die(SX_EXIT_FAIL, "%s: cannot lock:", part.data);
-	sx_out_init(&f->out, fd, part.data); /* out.name owns part's buffer */
+	/* a smaller buffer than stdout's: up to --max-open of them at once;
+	 * out.name owns part's buffer */
+	sx_out_init_buf(&f->out, fd, part.data, sx_xmalloc(FILE_BUFSIZE), FILE_BUFSIZE);
 	f->out.fail = file_fail;
 	if (s->c.gzip) {
 		if (deflateInit2(&f->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -268,12 +276,74 @@ static struct fs_file *open_file(struct sx_filesink *s, const char *dir, size_t 
 	if (s->map.n > 4 * (size_t)s->c.max_open + 1024)
 		map_rebuild(s);
 	map_set(s, f->dir, f->dir_len, f);
-	(*s->n_files)++;
 	return f;
 }
 
-/* Finish F: flushed, synced, closed, and renamed into place (PUBLISH) or
- * removed. */
+/* A closed file waiting to be published: its data is written, not yet
+ * synced; the descriptor (and its lock) is kept until it is renamed. */
+struct fs_done {
+	int fd;
+	char *part, *final;
+	uint64_t rows, bytes;
+};
+
+/* Publish the closed files: one syncfs for all (a fsync per file costs a
+ * disk round trip each, ruinous with many small files), then each renamed
+ * into place (or to its staged name with --defer-commit). */
+static void publish_done(struct sx_filesink *s)
+{
+	if (s->ndone == 0)
+		return;
+	if (syncfs(s->done[0].fd) < 0)
+		sx_die(SX_EXIT_FAIL, "%s: write error:", s->done[0].part);
+	for (size_t i = 0; i < s->ndone; i++) {
+		struct fs_done *d = &s->done[i];
+		if (s->c.defer) {
+			struct sx_buf staged = SX_BUF_INIT;
+			sx_commit_staged_path(&staged, d->final, s->tag);
+			if (rename(d->part, staged.data) < 0)
+				sx_die(SX_EXIT_FAIL, "%s: cannot rename:", d->part);
+			char *abs = realpath(staged.data, NULL);
+			if (!abs)
+				sx_die(SX_EXIT_FAIL, "%s:", staged.data);
+			sx_buf_printf(&s->staged, "publish %s\n", abs);
+			free(abs);
+			sx_buf_free(&staged);
+		} else if (rename(d->part, d->final) < 0) {
+			sx_die(SX_EXIT_FAIL, "%s: cannot rename into place:", d->part);
+		}
+		if (close(d->fd) < 0)
+			sx_die(SX_EXIT_FAIL, "%s: write error:", d->final);
+		*s->n_files += 1;
+		*s->n_bytes += d->bytes;
+		free(d->part);
+		free(d->final);
+		/* done: what is left to publish starts after it */
+		d->fd = -1;
+	}
+	s->ndone = 0;
+}
+
+/* Drop the closed files not yet published (a failed run). */
+static uint64_t drop_done(struct sx_filesink *s)
+{
+	uint64_t rows = 0;
+	for (size_t i = 0; i < s->ndone; i++) {
+		struct fs_done *d = &s->done[i];
+		if (d->fd < 0)
+			continue;
+		unlink(d->part);
+		close(d->fd);
+		rows += d->rows;
+		free(d->part);
+		free(d->final);
+	}
+	s->ndone = 0;
+	return rows;
+}
+
+/* Finish F: its data written and the file queued for publication
+ * (PUBLISH), or removed. */
 static void close_file(struct sx_filesink *s, struct fs_file *f, int publish)
 {
 	char *part = (char *)f->out.name;
@@ -281,35 +351,18 @@ static void close_file(struct sx_filesink *s, struct fs_file *f, int publish)
 		if (f->gz)
 			gz_pump(f, Z_FINISH);
 		sx_out_flush(&f->out);
-		if (fsync(f->out.fd) < 0 && errno != EINVAL)
-			sx_die(SX_EXIT_FAIL, "%s: write error:", part);
 	}
 	if (f->gz)
 		deflateEnd(&f->z);
-	int cr = close(f->out.fd);
-	if (publish && cr < 0)
-		sx_die(SX_EXIT_FAIL, "%s: write error:", part);
 	if (!publish) {
 		unlink(part);
-		/* its rows were not delivered */
-		sx_stats.records_out -= f->rows < sx_stats.records_out ? f->rows : sx_stats.records_out;
-		(*s->n_files)--;
-	} else if (s->c.defer) {
-		struct sx_buf staged = SX_BUF_INIT;
-		sx_commit_staged_path(&staged, f->final, s->tag);
-		if (rename(part, staged.data) < 0)
-			sx_die(SX_EXIT_FAIL, "%s: cannot rename:", part);
-		char *abs = realpath(staged.data, NULL);
-		if (!abs)
-			sx_die(SX_EXIT_FAIL, "%s:", staged.data);
-		sx_buf_printf(&s->staged, "publish %s\n", abs);
-		free(abs);
-		sx_buf_free(&staged);
-	} else if (rename(part, f->final) < 0) {
-		sx_die(SX_EXIT_FAIL, "%s: cannot rename into place:", part);
+		close(f->out.fd);
+		free(part);
+	} else {
+		s->done = sx_xreallocarray(s->done, s->ndone + 1, sizeof *s->done);
+		s->done[s->ndone++] = (struct fs_done){ f->out.fd, part, f->final, f->rows, f->out.bytes };
+		f->final = NULL;
 	}
-	if (publish)
-		*s->n_bytes += f->out.bytes;
 	/* out of the table */
 	for (size_t i = 0; i < s->nopen; i++) {
 		if (s->open[i] == f) {
@@ -322,11 +375,12 @@ static void close_file(struct sx_filesink *s, struct fs_file *f, int publish)
 		s->last = NULL;
 	f->out.fd = -1;
 	free(f->out.buf);
-	free(part);
 	free(f->dir);
 	free(f->final);
 	sx_buf_free(&f->cols);
 	free(f);
+	if (s->ndone >= DONE_BATCH)
+		publish_done(s);
 }
 
 /* Close the files whose time bucket the watermark has passed. */
@@ -509,6 +563,12 @@ static int fs_record(void *st, struct sx_rec *rec, const char **why)
 		put(f, "\n", 1);
 	f->rows++;
 	f->dirty = 1;
+	if (f->out.bytes - f->kicked >= WRITEBACK_STEP) {
+		/* start writing back now, so the fsync at close has little left
+		 * to wait for (the disk works while we parse) */
+		sync_file_range(f->out.fd, (off_t)f->kicked, (off_t)(f->out.bytes - f->kicked), SYNC_FILE_RANGE_WRITE);
+		f->kicked = f->out.bytes;
+	}
 	sx_stats.records_out++;
 	if ((s->c.max_rows && f->rows >= s->c.max_rows) ||
 	    (s->c.max_bytes && f->raw >= s->c.max_bytes) ||
@@ -534,6 +594,7 @@ void sx_filesink_before_block(void *st)
 {
 	struct sx_filesink *s = st;
 	int64_t now = sx_filesink_mono_clock();
+	publish_done(s); /* a live reader sees closed files before we wait */
 	if (!s->quiet_since)
 		s->quiet_since = now;
 	s->last_input_mono = now;
@@ -588,6 +649,7 @@ static void fs_finish(void *st)
 	struct sx_filesink *s = st;
 	while (s->nopen > 0)
 		close_file(s, s->open[s->nopen - 1], 1);
+	publish_done(s);
 	if (s->c.state)
 		write_state(s);
 }
@@ -686,14 +748,18 @@ static void abort_hook(void *arg)
 	struct sx_filesink *s = arg;
 	/* a failed run publishes nothing more: its open files are removed */
 	uint64_t rows = 0;
+	size_t nfiles = s->nopen + s->ndone;
 	for (size_t i = 0; i < s->nopen; i++)
 		rows += s->open[i]->rows;
-	if (s->nopen)
-		sx_warn("%" PRIu64 " row%s in %zu open file%s not written (removed)", rows, rows == 1 ? "" : "s",
-			s->nopen, s->nopen == 1 ? "" : "s");
+	rows += drop_done(s);
+	if (nfiles)
+		sx_warn("%" PRIu64 " row%s in %zu unfinished file%s not written (removed)", rows,
+			rows == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
+	sx_stats.records_out -= rows < sx_stats.records_out ? rows : sx_stats.records_out;
 	while (s->nopen > 0)
 		close_file(s, s->open[s->nopen - 1], 0);
 	free(s->open);
+	free(s->done);
 	sx_strmap_free(&s->map);
 	sx_pathpat_free(s->pat);
 	sx_buf_free(&s->dir);
@@ -737,8 +803,29 @@ struct sx_filesink *sx_filesink_new(const struct sx_filesink_cfg *c, char *err, 
 	return s;
 }
 
+/* Room for --max-open files: the soft descriptor limit raised as far as
+ * the hard one allows, else fewer files open, with a warning. */
+static void fit_max_open(struct sx_filesink *s)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)s->c.max_open + DONE_BATCH + 32;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < need) {
+		long fit = rl.rlim_cur > DONE_BATCH + 64 ? (long)rl.rlim_cur - DONE_BATCH - 32 : 32;
+		sx_warn("--max-open %ld: only %ld files can be open (ulimit -n %ld)", s->c.max_open, fit,
+			(long)rl.rlim_cur);
+		s->c.max_open = fit;
+	}
+}
+
 void sx_filesink_start(struct sx_filesink *s)
 {
+	fit_max_open(s);
 	if (s->c.state) {
 		s->lock_fd = sx_commit_own("--state", s->c.state);
 		if (s->lock_fd < 0)

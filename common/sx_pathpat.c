@@ -25,6 +25,11 @@ struct sx_pathpat {
 	char *base;
 	char *null_name;
 	size_t null_len;
+	int has_fields;
+	/* the civil time of the last bucket rendered, valid for [c_lo, c_hi) */
+	sx_time_t c_lo, c_hi;
+	int64_t y;
+	unsigned mo, d, h, mi, sec;
 };
 
 static void add_tok(struct sx_pathpat *p, int kind, int op, const char *text, size_t len)
@@ -155,6 +160,7 @@ struct sx_pathpat *sx_pathpat_compile(const char *pattern, const char *date_fmt,
 				goto fail;
 		} else {
 			add_tok(p, 2, 0, name, len);
+			p->has_fields = 1;
 		}
 		s = end + 1;
 	}
@@ -165,6 +171,7 @@ struct sx_pathpat *sx_pathpat_compile(const char *pattern, const char *date_fmt,
 	while (blen > 1 && pattern[blen - 1] == '/')
 		blen--;
 	p->base = blen ? sx_xstrndup(pattern, blen) : sx_xstrdup(".");
+	p->c_lo = p->c_hi = SX_TIME_MIN;
 	p->null_name = sx_xstrdup(null_name);
 	p->null_len = strlen(null_name);
 	if (!p->null_len || strchr(null_name, '/') || !strcmp(null_name, ".") || !strcmp(null_name, "..")) {
@@ -266,31 +273,47 @@ int sx_pathpat_escape(const struct sx_pathpat *p, const char *s, size_t n, struc
 	return 0;
 }
 
-int sx_pathpat_render(const struct sx_pathpat *p, const struct sx_rec *rec, sx_time_t t,
+/* The bucket's start: its end less one step, or for months and years the
+ * first day. */
+static sx_time_t bucket_start(const struct sx_pathpat *p, sx_time_t t)
+{
+	switch (p->finest) {
+	case U_SEC: return sx_floor_div(t, SX_US_PER_SEC) * SX_US_PER_SEC;
+	case U_MIN: return sx_floor_div(t, 60 * SX_US_PER_SEC) * 60 * SX_US_PER_SEC;
+	case U_HOUR: return sx_floor_div(t, 3600 * SX_US_PER_SEC) * 3600 * SX_US_PER_SEC;
+	default: return sx_floor_div(t, US_DAY) * US_DAY; /* days, months, years: a day at a time */
+	}
+}
+
+int sx_pathpat_render(struct sx_pathpat *p, const struct sx_rec *rec, sx_time_t t,
 		      struct sx_buf *out, struct sx_buf *scratch, const char **why)
 {
-	int64_t y = 0;
-	unsigned mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-	if (p->finest != U_NONE) {
+	if (p->finest != U_NONE && (t < p->c_lo || t >= p->c_hi)) {
+		/* a new bucket: its civil fields once, not per record */
 		int64_t days = sx_floor_div(t, US_DAY);
 		int64_t sod = (t - days * US_DAY) / SX_US_PER_SEC;
-		sx_civil_from_days(days, &y, &mo, &d);
-		h = (unsigned)(sod / 3600);
-		mi = (unsigned)(sod / 60 % 60);
-		sec = (unsigned)(sod % 60);
+		sx_civil_from_days(days, &p->y, &p->mo, &p->d);
+		p->h = (unsigned)(sod / 3600);
+		p->mi = (unsigned)(sod / 60 % 60);
+		p->sec = (unsigned)(sod % 60);
+		p->c_lo = bucket_start(p, t);
+		if (p->finest > U_DAY)
+			p->c_hi = p->c_lo + (p->finest == U_HOUR ? 3600 : p->finest == U_MIN ? 60 : 1) * SX_US_PER_SEC;
+		else
+			p->c_hi = p->c_lo + US_DAY; /* days, months and years change only at midnight */
 	}
+	int64_t y = p->y;
+	unsigned mo = p->mo, d = p->d, h = p->h, mi = p->mi, sec = p->sec;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct tok *k = &p->t[i];
 		if (k->kind == 0) {
 			sx_buf_append(out, k->text, k->len);
 		} else if (k->kind == 1) {
 			switch (k->op) {
-			case OP_YEAR: {
-				char ys[8];
-				int n = snprintf(ys, sizeof ys, "%04d", (int)y);
-				sx_buf_append(out, ys, (size_t)n);
+			case OP_YEAR: /* 0001-9999: the times sx reads */
+				put2(out, (unsigned)(y / 100), 1);
+				put2(out, (unsigned)(y % 100), 1);
 				break;
-			}
 			case OP_MON2: case OP_MON1: put2(out, mo, k->op == OP_MON2); break;
 			case OP_DAY2: case OP_DAY1: put2(out, d, k->op == OP_DAY2); break;
 			case OP_HOUR2: case OP_HOUR1: put2(out, h, k->op == OP_HOUR2); break;

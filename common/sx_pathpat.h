@@ -53,8 +53,9 @@ const char *sx_pathpat_base(const struct sx_pathpat *p);
 
 /* Append the folder of record REC at time T to OUT (no trailing '/').
  * 0, or -1 with *why (static text or text in SCRATCH) for a data error.
- * SCRATCH receives decoded strings. */
-int sx_pathpat_render(const struct sx_pathpat *p, const struct sx_rec *rec, sx_time_t t,
+ * SCRATCH receives decoded strings.  P caches the civil time of the last
+ * time bucket (not thread-safe). */
+int sx_pathpat_render(struct sx_pathpat *p, const struct sx_rec *rec, sx_time_t t,
 		      struct sx_buf *out, struct sx_buf *scratch, const char **why);
 
 /* Append S (N bytes) to OUT as one safe folder name (the rule above; empty
