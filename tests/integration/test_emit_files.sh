@@ -39,6 +39,33 @@ case $out in ok*) echo "ok emit-files csv.gz tree reads back ($out)" ;;
 	*) echo "FAIL emit-files csv.gz tree: $out" ;; esac
 rm -rf lake
 
+# --- a disk that fills up (tests/fault's shim: every write from the Nth on
+# fails): exit 1 with a message, and no torn or hidden file left behind.
+fault_so=${SX_FAULT_SO:-$ROOT/build/fault.so}
+if [ -f "$fault_so" ]; then
+	head -20000 events.ndjson >few.ndjson
+	bad=""
+	for n in 1 2 3 5 8 13 21 34 55 89; do
+		rm -rf lake
+		SX_FAULT="write:$n+" LD_PRELOAD=$fault_so sx-emit-files -t ts --max-delay 5s --max-rows 3000 \
+			--path "$pat" few.ndjson 2>err.txt
+		rc=$?
+		if [ "$rc" = 1 ]; then grep -q 'No space left on device' err.txt || bad="$bad $n:no-message"
+		elif [ "$rc" != 0 ]; then bad="$bad $n:rc=$rc"; fi
+		[ -z "$(find lake -name '.*' -type f 2>/dev/null)" ] || bad="$bad $n:hidden-left"
+		# every visible file is whole: its lines are input lines, and it ends with one
+		if [ -d lake ] && ! find lake -type f -name '*.ndjson' -exec sh -c '
+			for f; do [ -z "$(tail -c1 "$f")" ] || exit 1; done' _ {} +; then bad="$bad $n:torn"; fi
+		if [ -d lake ] && [ -n "$(find lake -type f -name '*.ndjson' -exec cat {} + | sort | comm -23 - <(sort few.ndjson))" ]; then
+			bad="$bad $n:foreign-lines"; fi
+	done
+	if [ -z "$bad" ]; then echo "ok emit-files a full disk: exit 1, a message, no torn or hidden file"
+	else echo "FAIL emit-files a full disk:$bad"; fi
+	rm -rf lake
+else
+	echo "ok emit-files full-disk part skipped (no $fault_so; make build/fault.so)"
+fi
+
 # --- kill -9 at random moments, then rerun: the cron recipe's pipeline.
 split -n l/4 -d events.ndjson part-
 mkdir -p landing st
