@@ -63,7 +63,7 @@ if [ -f "$fault_so" ]; then
 	else echo "FAIL emit-files a full disk:$bad"; fi
 	rm -rf lake
 else
-	echo "ok emit-files full-disk part skipped (no $fault_so; make build/fault.so)"
+	echo "skip emit-files full-disk part (no $fault_so; make build/fault.so)"
 fi
 
 # --- kill -9 at random moments, then rerun: the cron recipe's pipeline.
