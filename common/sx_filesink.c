@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
 
 int64_t (*sx_filesink_mono_clock)(void) = sx_mono_now;
 sx_time_t (*sx_filesink_wall_clock)(void) = sx_time_now;
@@ -600,9 +608,24 @@ void sx_filesink_before_block(void *st)
 	s->last_input_mono = now;
 }
 
+static void fs_finish(void *st);
+
+/* SIGTERM, SIGINT: the files so far are closed and published (staged with
+ * --defer-commit, and the state written) as at the end of the input; the
+ * exit status says the run was stopped (128 + the signal). */
+static void stop_if_asked(struct sx_filesink *s)
+{
+	if (!stop_signal)
+		return;
+	int sig = stop_signal;
+	fs_finish(s);
+	sx_exit(128 + sig);
+}
+
 static void fs_tick(void *st)
 {
 	struct sx_filesink *s = st;
+	stop_if_asked(s);
 	int64_t now = sx_filesink_mono_clock();
 	if (s->c.time_field) {
 		/* --idle-timeout: the watermark moves with the clock on a quiet input */
@@ -629,6 +652,7 @@ static void record_seen(struct sx_filesink *s)
 
 static int fs_record_outer(void *st, struct sx_rec *rec, const char **why)
 {
+	stop_if_asked(st);
 	record_seen(st);
 	return fs_record(st, rec, why);
 }
@@ -825,6 +849,12 @@ static void fit_max_open(struct sx_filesink *s)
 
 void sx_filesink_start(struct sx_filesink *s)
 {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	fit_max_open(s);
 	if (s->c.state) {
 		s->lock_fd = sx_commit_own("--state", s->c.state);
