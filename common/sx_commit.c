@@ -163,6 +163,56 @@ static char *absolute(const char *path)
 	return out;
 }
 
+void sx_commit_staged_path(struct sx_buf *out, const char *final, const char *tag)
+{
+	const char *slash = strrchr(final, '/');
+	size_t dir = slash ? (size_t)(slash - final) + 1 : 0;
+	sx_buf_printf(out, "%.*s.%s.staged-%s", (int)dir, final, final + dir, tag);
+}
+
+int sx_commit_is_staged(const char *name, const char *tag)
+{
+	const char *m = strstr(name, ".staged-");
+	return name[0] == '.' && m && m > name + 1 && !strcmp(m + 8, tag);
+}
+
+/* Publish the staged files a committed progress file PATH lists (see
+ * sx_commit.h): 0, or -1 after reporting. */
+static int publish_staged(const char *path)
+{
+	char *data;
+	size_t len;
+	size_t mlen = strlen(SX_COMMIT_STAGED_MAGIC);
+	int r = read_file(path, &data, &len);
+	if (r <= 0)
+		return r;
+	int rc = 0;
+	if (len > mlen && !memcmp(data, SX_COMMIT_STAGED_MAGIC, mlen) && data[mlen] == '\n') {
+		struct sx_buf fin = SX_BUF_INIT;
+		char *save = NULL;
+		for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "publish /", 9) != 0)
+				continue;
+			const char *src = line + 8;
+			const char *base = strrchr(src, '/') + 1;
+			const char *mark = strstr(base, ".staged-");
+			if (base[0] != '.' || !mark)
+				continue;
+			sx_buf_reset(&fin);
+			sx_buf_printf(&fin, "%.*s%.*s", (int)(base - src), src, (int)(mark - base - 1), base + 1);
+			if (rename(src, fin.data) < 0) {
+				if (errno != ENOENT) /* ENOENT: published already */
+					rc = sx_error("%s: cannot publish:", fin.data);
+			} else if (fsync_dir_of(fin.data) < 0) {
+				rc = -1;
+			}
+		}
+		sx_buf_free(&fin);
+	}
+	free(data);
+	return rc;
+}
+
 /* Journal format: one line per file, "INODE PATH\n" (PATH absolute). */
 static int roll_forward(const char *journal)
 {
@@ -190,6 +240,9 @@ static int roll_forward(const char *journal)
 				rc = sx_error("%s: cannot commit:", path);
 			else if (fsync_dir_of(path) < 0)
 				rc = -1;
+		}
+		if (rc == 0 && publish_staged(path) < 0) {
+			rc = -1;
 		}
 	}
 	if (rc == 0) {
@@ -249,7 +302,7 @@ static int recover(const char *path)
 
 int sx_commit_load(const char *path, char **data, size_t *len)
 {
-	if (recover(path) < 0)
+	if (recover(path) < 0 || publish_staged(path) < 0)
 		return -1;
 	return read_file(path, data, len);
 }

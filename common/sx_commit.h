@@ -16,6 +16,14 @@
  * pending written after the crash is never promoted by mistake.
  *
  * Tools load progress only through sx_commit_load(), never with fopen().
+ *
+ * Staged files (sx-emit-files --defer-commit): a progress file whose first
+ * line is SX_COMMIT_STAGED_MAGIC may list lines "publish PATH", PATH being
+ * DIR/.NAME.staged-TAG (sx_commit_staged_path); once that progress file is
+ * committed, each is renamed to DIR/NAME.  The renames follow the commit
+ * point and are idempotent, so they are done again (those still to do)
+ * whenever the file is loaded or named in a --commit: a crash between them
+ * is finished by the next run.
  */
 #ifndef SX_COMMIT_H
 #define SX_COMMIT_H
@@ -41,5 +49,13 @@ int sx_commit_own(const char *opt, const char *path);
 /* Promote PATHS[i].pending to PATHS[i] for all i atomically, owning each
  * (sx_commit_own) while it does; 0 or -1. */
 int sx_commit_promote(char *const *paths, int n);
+
+#define SX_COMMIT_STAGED_MAGIC "sx-staged 1"
+
+/* Append DIR/.NAME.staged-TAG, the staged name of FINAL = DIR/NAME, to OUT. */
+struct sx_buf;
+void sx_commit_staged_path(struct sx_buf *out, const char *final, const char *tag);
+/* Whether file name NAME (no folder) is a staged name with TAG. */
+int sx_commit_is_staged(const char *name, const char *tag);
 
 #endif

@@ -39,11 +39,16 @@ void sx_out_discard(struct sx_out *o)
 
 void sx_out_init(struct sx_out *o, int fd, const char *name)
 {
+	sx_out_init_buf(o, fd, name, sx_xmalloc(SX_OUT_BUFSIZE), SX_OUT_BUFSIZE);
+}
+
+void sx_out_init_buf(struct sx_out *o, int fd, const char *name, char *buf, size_t cap)
+{
 	o->fd = fd;
 	o->name = name;
-	o->buf = sx_xmalloc(SX_OUT_BUFSIZE);
+	o->buf = buf;
 	o->len = 0;
-	o->cap = SX_OUT_BUFSIZE;
+	o->cap = cap;
 	o->bytes = 0;
 	o->records = NULL;
 	o->whole_lines = 0;

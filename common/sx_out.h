@@ -34,6 +34,8 @@ struct sx_out {
 extern struct sx_out sx_stdout;
 
 void sx_out_init(struct sx_out *o, int fd, const char *name);
+/* The same with the caller's malloc'd buffer BUF of CAP bytes (O owns it). */
+void sx_out_init_buf(struct sx_out *o, int fd, const char *name, char *buf, size_t cap);
 /* Open PATH for appending (created with MODE if missing) as O: 0, or -1
  * with errno set (nothing opened).  Side files: --late-out, dead letters.
  * They always end on a line boundary, so a rerun's records are never glued

@@ -346,6 +346,64 @@ START_TEST(permission_errors)
 }
 END_TEST
 
+START_TEST(staged_files_published_with_their_progress_file)
+{
+	char st[600], fin[600], staged[700], body[2048];
+	at(st, "files.st");
+	at(fin, "data.ndjson");
+	struct sx_buf b = SX_BUF_INIT;
+	sx_commit_staged_path(&b, fin, "t1");
+	snprintf(staged, sizeof staged, "%s", b.data);
+	sx_buf_free(&b);
+	ck_assert(sx_commit_is_staged(strrchr(staged, '/') + 1, "t1"));
+	ck_assert(!sx_commit_is_staged(strrchr(staged, '/') + 1, "t2"));
+	ck_assert(!sx_commit_is_staged("data.ndjson", "t1"));
+	FILE *f = fopen(staged, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("row\n", f);
+	fclose(f);
+	snprintf(body, sizeof body, SX_COMMIT_STAGED_MAGIC "\nrun R\npublish %s\n", staged);
+	ck_assert_int_eq(sx_commit_write(st, body, strlen(body), 1), 0);
+	ck_assert(!tu_exists(fin)); /* staged until the commit */
+	char *paths[] = { st };
+	ck_assert_int_eq(sx_commit_promote(paths, 1), 0);
+	ck_assert(tu_exists(fin));
+	ck_assert(!tu_exists(staged));
+	tu_assert_file_eq("data.ndjson", "row\n");
+	/* idempotent: loading the committed file again changes nothing */
+	assert_loads(st, body);
+	ck_assert(tu_exists(fin));
+}
+END_TEST
+
+START_TEST(staged_files_of_a_crash_after_the_commit_are_published_on_load)
+{
+	/* a crash between the commit point and the renames: the committed file
+	 * lists files still staged; the next load publishes them */
+	char st[600], fin[600], staged[700], body[2048];
+	at(st, "files.st");
+	at(fin, "x.csv");
+	struct sx_buf b = SX_BUF_INIT;
+	sx_commit_staged_path(&b, fin, "t");
+	snprintf(staged, sizeof staged, "%s", b.data);
+	sx_buf_free(&b);
+	FILE *f = fopen(staged, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	snprintf(body, sizeof body, SX_COMMIT_STAGED_MAGIC "\npublish %s\n", staged);
+	ck_assert_int_eq(sx_commit_write(st, body, strlen(body), 0), 0);
+	ck_assert(!tu_exists(fin));
+	assert_loads(st, body);
+	ck_assert(tu_exists(fin));
+	/* without the magic first line, "publish" lines mean nothing */
+	ck_assert_int_eq(rename(fin, staged), 0);
+	snprintf(body, sizeof body, "other\npublish %s\n", staged);
+	ck_assert_int_eq(sx_commit_write(st, body, strlen(body), 0), 0);
+	assert_loads(st, body);
+	ck_assert(!tu_exists(fin));
+}
+END_TEST
+
 Suite *sx_commit_suite(void)
 {
 	Suite *s = suite_create("sx_commit");
@@ -363,6 +421,8 @@ Suite *sx_commit_suite(void)
 	tcase_add_test(tc, promote_finishes_an_interrupted_commit_first);
 	tcase_add_test(tc, errors_are_reported);
 	tcase_add_test(tc, permission_errors);
+	tcase_add_test(tc, staged_files_published_with_their_progress_file);
+	tcase_add_test(tc, staged_files_of_a_crash_after_the_commit_are_published_on_load);
 	suite_add_tcase(s, tc);
 	return s;
 }
