@@ -273,7 +273,7 @@ int main(int argc, char **argv)
 	if (sc.state_path) {
 		if (sx_winstage_load(&st) < 0)
 			sx_exit(SX_EXIT_FAIL);
-		sx_winstage_catch_signals();
+		sx_catch_stop_signals();
 	}
 	struct sx_run_opts ro = { argv + optind, argc - optind, sx_winstage_tick_ms(&st) };
 	sx_run(&sx_winstage_stage, &st, &ro);

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,23 +17,6 @@
 
 #define STATE_FORMAT "sx-window state"
 #define STATE_VERSION 1
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-void sx_winstage_catch_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 void sx_winstage_init(struct sx_winstage *s, const struct sx_winstage_cfg *c, struct sx_window *w)
 {
@@ -233,7 +215,7 @@ static void hint_time_field(struct sx_winstage *s, const struct sx_rec *rec)
 
 static _Noreturn void stop(struct sx_winstage *s)
 {
-	int sig = stop_signal;
+	int sig = sx_stop_signal;
 	save_state(s);
 	sx_winstage_free(s);
 	sx_exit(128 + sig);
@@ -243,7 +225,7 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 {
 	struct sx_winstage *s = st;
 	sx_time_t t;
-	if (stop_signal)
+	if (sx_stop_signal)
 		stop(s);
 	if (!s->c.time_field && !s->time_hint_done)
 		hint_time_field(s, rec);
@@ -271,7 +253,7 @@ static int on_record(void *st, struct sx_rec *rec, const char **why)
 static void on_tick(void *st)
 {
 	struct sx_winstage *s = st;
-	if (stop_signal)
+	if (sx_stop_signal)
 		stop(s);
 	if (sx_evtime_tick(&s->et, 0))
 		sx_window_advance(s->w, sx_winstage_watermark(s));
@@ -280,7 +262,7 @@ static void on_tick(void *st)
 static void on_finish(void *st)
 {
 	struct sx_winstage *s = st;
-	if (stop_signal)
+	if (sx_stop_signal)
 		stop(s);
 	if (s->c.state_path && !s->c.final) {
 		/* windows the watermark has not passed continue in the next run */

@@ -65,8 +65,8 @@ void sx_winstage_free(struct sx_winstage *s);
 int sx_winstage_load(struct sx_winstage *s);
 /* How often sx_run should tick while input is quiet (0: never). */
 int sx_winstage_tick_ms(const struct sx_winstage *s);
-/* Make SIGTERM and SIGINT save the state and exit (with --state). */
-void sx_winstage_catch_signals(void);
+/* With --state, once the tool has called sx_catch_stop_signals (sx_err.h),
+ * SIGTERM and SIGINT save the state and exit 128 + N. */
 
 /* The watermark (SX_TIME_NONE before any event). */
 static inline sx_time_t sx_winstage_watermark(const struct sx_winstage *s)
