@@ -1268,10 +1268,7 @@ int sx_aggset_add(struct sx_aggset *s, const char *arg, char *err, size_t errlen
 		      order ? (a.desc ? "desc" : "asc") : a.field2 >= 0 ? s->fields[a.field2].name : "",
 		      order ? (double)a.limit : a.p);
 
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 4;
-		s->a = sx_xreallocarray(s->a, s->cap, sizeof *s->a);
-	}
+	SX_GROW(s->a, s->n + 1, s->cap);
 	a.off = s->n ? s->a[s->n - 1].off + state_size(s->a[s->n - 1].fn) : 0;
 	s->acc_size = a.off + sizeof(union state);
 	s->a[s->n++] = a;

@@ -1,5 +1,6 @@
 /* sx_analytic.c - LAG, LAST and ISFIRST state (see sx_analytic.h). */
 #include "sx_analytic.h"
+#include "sx_grow.h"
 #include "sx_err.h"
 #include "sx_json.h"
 
@@ -138,10 +139,7 @@ static struct sx_anpart *part_of(struct sx_analytic *a, const char *key, size_t 
 			*slot = a->free_slots[--a->nfree];
 		} else {
 			size_t ring = a->kind == SX_AN_LAG ? (size_t)a->offset : a->kind == SX_AN_LAST ? 1 : 0;
-			if (a->npart == a->cap) {
-				a->cap = a->cap ? a->cap * 2 : 16;
-				a->part = sx_xreallocarray(a->part, a->cap, sizeof *a->part);
-			}
+			SX_GROW(a->part, a->npart + 1, a->cap);
 			struct sx_anpart *p = sx_xcalloc(1, sizeof *p + ring * sizeof(struct anentry));
 			p->ring_cap = ring;
 			p->last = SX_TIME_NONE;

@@ -1,5 +1,6 @@
 /* sx_json.c - validating one-pass JSON scanner and helpers (see sx_json.h). */
 #include "sx_json.h"
+#include "sx_grow.h"
 #include "sx_err.h"
 #include "sx_jscan.h"
 #include "sx_out.h"
@@ -267,10 +268,7 @@ static const char *scan_object(struct scan *s, const char *p, int depth, struct 
 		if (!p)
 			return NULL;
 		if (rec) {
-			if (rec->n == rec->cap) {
-				rec->cap = rec->cap ? rec->cap * 2 : 16;
-				rec->f = sx_xreallocarray(rec->f, rec->cap, sizeof *rec->f);
-			}
+			SX_GROW(rec->f, rec->n + 1, rec->cap);
 			struct sx_field *f = &rec->f[rec->n++];
 			f->key = key;
 			f->key_len = key_len;
@@ -923,10 +921,7 @@ int sx_rec_index(struct sx_rec *r, const char *line, size_t len)
 		}
 		if (!p || p > end)
 			return -1;
-		if (r->n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 16;
-			r->f = sx_xreallocarray(r->f, r->cap, sizeof *r->f);
-		}
+		SX_GROW(r->f, r->n + 1, r->cap);
 		struct sx_field *f = &r->f[r->n++];
 		f->key = key;
 		f->key_len = key_len;

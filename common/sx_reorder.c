@@ -1,5 +1,6 @@
 /* sx_reorder.c - the --max-delay buffer (see sx_reorder.h). */
 #include "sx_reorder.h"
+#include "sx_grow.h"
 #include "sx_err.h"
 #include "sx_json.h"
 
@@ -93,10 +94,7 @@ static struct sx_reorder_item place(struct sx_reorder *r, sx_time_t t, uint64_t 
 	size_t fsize = nf * sizeof(struct sx_reorder_field);
 	/* the fields start 8-aligned after the line and its NUL */
 	size_t need = nf ? ((len + 1 + 7) & ~(size_t)7) + fsize : len + 1;
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 64;
-		r->heap = sx_xreallocarray(r->heap, r->cap, sizeof *r->heap);
-	}
+	SX_GROW(r->heap, r->n + 1, r->cap);
 	if (!r->nchunks || r->chunks[r->cur].cap - r->chunks[r->cur].used < need + 7)
 		next_chunk(r, need + 7);
 	struct sx_reorder_chunk *c = &r->chunks[r->cur];
