@@ -88,8 +88,10 @@ cmds=(
  "join-ref|sx-join --on deviceId --ref ref.csv --type left events.ndjson"
  "emit-sql-deadletter|sx-emit-sql --table t --create --on-error dead-letter=dl.ndjson ev2.ndjson"
  "emit-sql-upsert-postgres|sx-emit-sql --table t --create --key ts,deviceId --upsert --dialect postgres --batch 50 events.ndjson"
+ "select-state-deadletter|sx-select --state st/sel.st -t ts --max-delay 2s --on-error dead-letter=dl.ndjson --where 'temperature > 20' --select 'deviceId, LAG(temperature) OVER (PARTITION BY deviceId LIMIT DURATION(minute, 1)) AS prev' ev2.ndjson"
+ "select-defer-commit|sx-select --state st/sel.st --defer-commit -t ts --on-error skip --select '*, ISFIRST(minute, 1) OVER (PARTITION BY deviceId) AS first' ev2.ndjson"
 )
-PROGRESS="st/in.ck st/in.ck.pending st/win.st st/win.st.pending"
+PROGRESS="st/in.ck st/in.ck.pending st/win.st st/win.st.pending st/sel.st st/sel.st.pending"
 APPEND="dl.ndjson late.ndjson"
 
 json_lines_ok() { # every line of $1 a JSON value, the file ending in a line end
