@@ -161,6 +161,8 @@ int sx_winstage_load(struct sx_winstage *s)
 		sx_error("%s: damaged state file (%s)", path, err);
 	} else if (sx_window_load(s->w, json_object_get(j, "windows"), err, sizeof err) < 0) {
 		sx_error("%s: damaged state file (%s)", path, err);
+	} else if (sx_window_ahead_of(s->w, sx_winstage_watermark(s))) {
+		sx_error("%s: damaged state file (windows hold events after the watermark)", path);
 	} else if (sx_evtime_load_late_out(&s->et, path, json_object_get(j, "late_out"), "bytes") < 0) {
 		/* reported */
 	} else {
