@@ -1218,6 +1218,26 @@ static int load_key(struct sx_window *w, const json_t *k, uint32_t *gid, int *re
 		       "an sx-window that grouped keys by their text; finish it with that version (--final)" \
 		     : "")
 
+const char *sx_window_check_watermark(const struct sx_window *w, sx_time_t wm)
+{
+	static const char ahead[] = "windows hold events after the watermark";
+	const struct sx_reorder_item *first = sx_reorder_peek(&w->held);
+	if (first && wm != SX_TIME_NONE && first->t < wm)
+		return "events held from before the watermark";
+	if (w->c.kind != SX_WIN_SESSION && w->c.kind != SX_WIN_SLIDING)
+		return w->bn && (wm == SX_TIME_NONE ||
+				 w->b[(w->bhead + w->bn - 1) & (w->bcap - 1)].end > sx_win_bucket_end(&w->c, wm)) ?
+			ahead : NULL;
+	for (size_t gid = 0; gid < sx_strmap_count(&w->map); gid++) {
+		struct group *g = &w->g[gid];
+		sx_time_t last = g->sopen ? g->slast : g->scont ? g->cont_last :
+				 g->evn ? ev_at(g, g->evn - 1)->t : SX_TIME_NONE;
+		if (last != SX_TIME_NONE && (wm == SX_TIME_NONE || last > wm))
+			return ahead;
+	}
+	return NULL;
+}
+
 #define LOAD_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
 int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errlen)

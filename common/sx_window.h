@@ -104,6 +104,12 @@ size_t sx_window_groups(const struct sx_window *w);
  * the same configuration.  Load returns 0, or -1 with a reason in ERR. */
 json_t *sx_window_save(const struct sx_window *w);
 int sx_window_load(struct sx_window *w, const json_t *j, char *err, size_t errlen);
+/* --state: do the loaded windows and held events fit watermark WM?  Events
+ * reach the windows at or before the watermark and are held from it on, so
+ * every later one extends the buckets in end order; a state where an open
+ * window holds an event after WM, or an event is held before it, is damaged
+ * (it would save buckets out of order).  NULL, or what is wrong. */
+const char *sx_window_check_watermark(const struct sx_window *w, sx_time_t wm);
 /* The held events, as sx_reorder_save writes them, and back (each checked:
  * time in range for its windows, input ordinal below SEQ_END, a JSON object). */
 json_t *sx_window_save_held(const struct sx_window *w);

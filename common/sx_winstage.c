@@ -145,6 +145,7 @@ int sx_winstage_load(struct sx_winstage *s)
 	json_int_t version, seq;
 	const char *format;
 	char err[200];
+	const char *why;
 	if (json_unpack(j, "{s:s,s:I}", "format", &format, "version", &version) < 0 ||
 	    strcmp(format, STATE_FORMAT) != 0) {
 		sx_error("%s: not an sx-window state file", path);
@@ -161,6 +162,8 @@ int sx_winstage_load(struct sx_winstage *s)
 		sx_error("%s: damaged state file (%s)", path, err);
 	} else if (sx_window_load(s->w, json_object_get(j, "windows"), err, sizeof err) < 0) {
 		sx_error("%s: damaged state file (%s)", path, err);
+	} else if ((why = sx_window_check_watermark(s->w, sx_winstage_watermark(s)))) {
+		sx_error("%s: damaged state file (%s)", path, why);
 	} else if (sx_evtime_load_late_out(&s->et, path, json_object_get(j, "late_out"), "bytes") < 0) {
 		/* reported */
 	} else {
