@@ -66,6 +66,8 @@ static void save_state(struct sx_winstage *s)
 	json_object_set_new(j, "seq", json_integer((json_int_t)s->seq));
 	json_object_set_new(j, "reorder", sx_window_save_held(s->w));
 	json_object_set_new(j, "windows", sx_window_save(s->w));
+	if (s->c.final)
+		json_object_set_new(j, "final", json_true());
 	if (json_object_get(clock, "late_out"))
 		json_object_set(j, "late_out", json_object_get(clock, "late_out"));
 	json_decref(clock);
@@ -152,6 +154,10 @@ int sx_winstage_load(struct sx_winstage *s)
 	} else if (version != STATE_VERSION) {
 		sx_error("%s: state format version %lld, this sx-window reads version %d",
 			 path, (long long)version, STATE_VERSION);
+	} else if (json_is_true(json_object_get(j, "final"))) {
+		/* its windows were all emitted: events that fall in them would be
+		 * counted nowhere, or their windows printed a second time */
+		sx_error("%s: saved by a --final run (every window was emitted); remove it to start afresh", path);
 	} else if (!json_equal(json_object_get(j, "config"), (json_t *)s->c.config)) {
 		explain_config(path, json_object_get(j, "config"), s->c.config);
 	} else if (sx_evtime_load(&s->et, j, err, sizeof err) < 0) {
