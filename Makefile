@@ -136,12 +136,16 @@ valgrind: all deps-test
 	$(call ensure_debs,valgrind)
 	SX_BIN=$(CURDIR)/$(BIN) bash tests/valgrind.sh
 
+# The live pipelines (a broker, a watched folder, shards, a Kafka mock
+# cluster) run in the plain pass only: they add minutes of waiting, not code.
+ASAN_INTEGRATION_SKIP = mqtt landing shard kafka
+
 # The whole suite again under AddressSanitizer + UBSan, in its own tree: the
 # third-party corpora and the real sqlite3/PostgreSQL runs included, so every
 # input they hold also meets the sanitizers.  Sanitized code runs several
 # times slower: Check's per-test timeouts scale.
 asan: deps-test
-	CK_TIMEOUT_MULTIPLIER=4 $(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
+	CK_TIMEOUT_MULTIPLIER=4 SX_INTEGRATION_SKIP="$(ASAN_INTEGRATION_SKIP)" $(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
 		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit cli conformance integration
 
 # Fuzzing (tests/fuzz/README): libFuzzer targets, one per input parser, built
