@@ -11,9 +11,10 @@ export LC_ALL=C TZ=UTC
 pass=0 fail=0
 # The scripts are independent (private temp dirs, free ports, their own
 # PostgreSQL and brokers) and several mostly wait (Retry-After, publishers,
-# settle times), so they run SX_TEST_JOBS at a time (default: the cores);
+# settle times), so they run SX_TEST_JOBS at a time (default: twice the
+# cores);
 # their logs print in name order once all have ended.
-jobs=${SX_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+jobs=${SX_TEST_JOBS:-$(( 2 * $(nproc 2>/dev/null || echo 1) ))}
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 running=0
