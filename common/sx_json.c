@@ -234,6 +234,21 @@ static const char *scan_array(struct scan *s, const char *p, int depth)
 	}
 }
 
+/* Append a field to REC: its key and value as spans of the line. */
+static inline void push_field(struct sx_rec *rec, const char *key, size_t key_len, const char *val,
+			      size_t val_len, unsigned char type, int kesc, int vesc)
+{
+	SX_GROW(rec->f, rec->n + 1, rec->cap);
+	struct sx_field *f = &rec->f[rec->n++];
+	f->key = key;
+	f->key_len = key_len;
+	f->val = val;
+	f->val_len = val_len;
+	f->type = type;
+	f->key_esc = (unsigned char)kesc;
+	f->val_esc = (unsigned char)vesc;
+}
+
 /* Scans an object; when rec is non-NULL, records its members (top level). */
 static const char *scan_object(struct scan *s, const char *p, int depth, struct sx_rec *rec)
 {
@@ -268,15 +283,7 @@ static const char *scan_object(struct scan *s, const char *p, int depth, struct 
 		if (!p)
 			return NULL;
 		if (rec) {
-			SX_GROW(rec->f, rec->n + 1, rec->cap);
-			struct sx_field *f = &rec->f[rec->n++];
-			f->key = key;
-			f->key_len = key_len;
-			f->val = val;
-			f->val_len = (size_t)(p - val);
-			f->type = t;
-			f->key_esc = (unsigned char)kesc;
-			f->val_esc = (unsigned char)vesc;
+			push_field(rec, key, key_len, val, (size_t)(p - val), t, kesc, vesc);
 		}
 		p = skip_ws(s, p);
 		if (p >= s->end)
@@ -921,15 +928,7 @@ int sx_rec_index(struct sx_rec *r, const char *line, size_t len)
 		}
 		if (!p || p > end)
 			return -1;
-		SX_GROW(r->f, r->n + 1, r->cap);
-		struct sx_field *f = &r->f[r->n++];
-		f->key = key;
-		f->key_len = key_len;
-		f->val = val;
-		f->val_len = (size_t)(p - val);
-		f->type = t;
-		f->key_esc = (unsigned char)kesc;
-		f->val_esc = (unsigned char)vesc;
+		push_field(r, key, key_len, val, (size_t)(p - val), t, kesc, vesc);
 	}
 	for (p++; p < end; p++)
 		if (is_ws(*p))
